@@ -1,0 +1,1 @@
+"""Battles: arenas, contenders, battles, turns, generations, votes, matchmaking, streaming."""
