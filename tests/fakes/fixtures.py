@@ -1,9 +1,16 @@
 """Pytest fixtures for the fake OpenAI server.
 
-    from tests.fakes.fixtures import fake_openai  # noqa: F401
+Import the fixture into a test module (or a conftest) and request `fake_openai`:
 
-One server serves the whole session; filter `fake_openai.requests` with `requests_for(model)` or
-a unique prompt rather than clearing it, so tests stay independent of order.
+    from tests.fakes.fixtures import fake_openai_fixture  # noqa: F401
+
+    async def test_it_streams(fake_openai: FakeOpenAIServer): ...
+
+`from tests.fakes.fixtures import fake_openai` works too, but then ruff reports F811 on every
+test that takes the fixture as an argument; the `_fixture` name avoids that.
+
+One server serves the whole session; find your requests with `requests_for(model)` or a unique
+prompt rather than clearing `requests`, so tests stay independent of their order.
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ import pytest
 from tests.fakes.openai_server import FakeOpenAIServer
 
 
-@pytest.fixture(scope="session")
-def fake_openai() -> Iterator[FakeOpenAIServer]:
+@pytest.fixture(scope="session", name="fake_openai")
+def fake_openai_fixture() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as server:
         yield server
+
+
+fake_openai = fake_openai_fixture
