@@ -36,6 +36,7 @@ from .base import (
 CONNECTION_CLOSED = "The connection closed before the answer finished."
 MALFORMED = "The model's stream was malformed."
 STREAM_ERROR = "The model's server reported an error during the answer."
+EMPTY_ANSWER = "The model returned an empty answer."
 
 _STATUS_HINTS = {
     400: "bad request",
@@ -69,7 +70,7 @@ class OpenAIChatProvider:
                 request = self._build_request(client, messages)
                 async with asyncio.timeout_at(deadline):
                     response = await client.send(request, stream=True)
-            except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, TimeoutError, UnicodeError) as exc:
                 raise _error_for(exc, settings) from exc
             try:
                 async with aclosing(_events(response, settings, deadline)) as events:
@@ -126,6 +127,10 @@ async def _events(
 ) -> AsyncGenerator[StreamEvent, None]:
     if response.status_code >= 400:
         raise ProviderError(_http_status_message(response.status_code))
+    if response.headers.get("content-type", "").startswith("application/json"):
+        async for event in _whole_answer(response, settings, deadline):
+            yield event
+        return
 
     usage = Usage(prompt_tokens=None, completion_tokens=None)
     answered = finished = False
@@ -146,8 +151,29 @@ async def _events(
     if not finished:
         raise ProviderError(CONNECTION_CLOSED)
     if not answered:
-        raise ProviderError("The model returned an empty answer.")
+        raise ProviderError(EMPTY_ANSWER)
     yield usage
+
+
+async def _whole_answer(
+    response: httpx.Response, settings: ProviderSettings, deadline: float
+) -> AsyncGenerator[StreamEvent, None]:
+    """Some servers ignore `stream: true` and answer with one JSON completion; accept it."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            body = await response.aread()
+    except (httpx.HTTPError, TimeoutError) as exc:
+        raise _error_for(exc, settings) from exc
+    completion = _parse_chunk(body.decode("utf-8", errors="replace"))
+    choices = completion.get("choices")
+    message = choices[0].get("message") if isinstance(choices, list) and choices else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, str):
+        raise ProviderError(MALFORMED)
+    if not content.strip():
+        raise ProviderError(EMPTY_ANSWER)
+    yield TextDelta(content)
+    yield _usage(completion) or Usage(prompt_tokens=None, completion_tokens=None)
 
 
 async def _sse_data(
@@ -265,6 +291,8 @@ def _error_for(exc: Exception, settings: ProviderSettings) -> ProviderError:
         )
     elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         message = "The model's endpoint is misconfigured."
+    elif isinstance(exc, UnicodeError):
+        message = "The model's API key contains characters that cannot be sent."
     elif isinstance(exc, httpx.ConnectError):
         message = "Could not connect to the model's server."
     elif isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError):

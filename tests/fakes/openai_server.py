@@ -23,6 +23,7 @@ The request's `model` picks the behaviour (see `MODELS` and `_chat`):
     fake-stream-error       an `error` object inside the stream
     fake-empty              a well-formed stream with no text
     fake-no-done            finishes with finish_reason but closes without [DONE]
+    fake-no-stream          ignores `stream: true` and answers with one JSON completion
 
 Error bodies deliberately quote the model id and the server's URL, so tests can check that
 providers never show them to annotators.
@@ -55,6 +56,7 @@ MODELS = (
     "fake-stream-error",
     "fake-empty",
     "fake-no-done",
+    "fake-no-stream",
 )
 
 SLOW_CHUNK_DELAY = 0.2
@@ -305,6 +307,9 @@ class FakeOpenAIServer:
             await stream.answer(_words(MARKDOWN_ANSWER), prompt_tokens)
         elif model.startswith("fake-rate:"):
             await self._rate(stream, model, prompt_tokens)
+        elif model == "fake-no-stream":
+            stream.streaming = False
+            await stream.answer(_words(_echo_answer(messages)), prompt_tokens)
         elif model == "fake-empty":
             await stream.answer([], prompt_tokens)
         elif model == "fake-hang":

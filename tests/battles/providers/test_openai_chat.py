@@ -184,6 +184,16 @@ async def test_it_accepts_a_finished_answer_without_done_marker(fake_openai: Fak
     assert answer.usage == Usage(prompt_tokens=None, completion_tokens=None)
 
 
+async def test_it_accepts_a_server_that_answers_without_streaming(fake_openai: FakeOpenAIServer):
+    provider = text_provider_for(fake_openai.provider_settings("fake-no-stream"))
+
+    answer = await collect_answer(provider, user_says("Stream please"))
+
+    assert answer.text.startswith('You said: "Stream please".')
+    assert answer.usage is not None
+    assert answer.usage.prompt_tokens == 2
+
+
 async def test_it_reports_a_refused_connection():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -200,6 +210,12 @@ async def test_it_reports_a_misconfigured_endpoint(fake_openai: FakeOpenAIServer
 
     assert message == "The model's endpoint is misconfigured."
     assert "example" not in message
+
+
+async def test_it_reports_an_api_key_that_cannot_be_sent(fake_openai: FakeOpenAIServer):
+    message = await failure_of(fake_openai, "fake-echo", api_key="sk-caf\u00e9-\u20ac")
+
+    assert message == "The model's API key contains characters that cannot be sent."
 
 
 async def test_it_can_share_one_client_across_streams(fake_openai: FakeOpenAIServer):
