@@ -130,7 +130,7 @@ def _keywords(words: Sequence[str]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for word in words:
         word = word.strip("'-")
-        if len(word) >= 3 and word not in _STOPWORDS:
+        if len(word) >= 3 and word not in _STOPWORDS and not word.endswith("ly"):
             seen.setdefault(word, None)
     return tuple(seen)[:5]
 
