@@ -1,0 +1,1 @@
+"""Annotators: anonymous identity (signed cookie), versioned terms and consent."""

@@ -1,0 +1,161 @@
+"""`python -m arena.launcher run|test|manage ...`.
+
+- run: servers (embedded unless DATABASE_URL / REDIS_URL are set), migrate, seed the demo
+  arenas, then the ASGI web server, a Celery worker and Celery beat until Ctrl-C.
+- test: fresh throw-away embedded servers (unless configured), then pytest with any arguments.
+- manage: servers, then one Django management command.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from arena.launcher.embedded import EmbeddedPostgres, EmbeddedRedis
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def _say(message: str) -> None:
+    print(f"[arena] {message}", flush=True)
+
+
+def _secret_key(var_dir: Path) -> str:
+    """A development secret kept in .var so sessions survive restarts; never used when set."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@contextmanager
+def servers(var_dir: Path, *, persistent: bool) -> Iterator[None]:
+    """Provide DATABASE_URL and REDIS_URL in os.environ for this process and its children."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    postgres = EmbeddedPostgres(var_dir / "postgres")
+    redis_server = EmbeddedRedis(var_dir / "redis", persistent=persistent)
+    started: list[EmbeddedPostgres | EmbeddedRedis] = []
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            os.environ["DATABASE_URL"] = postgres.start()
+            started.append(postgres)
+            _say(f"embedded PostgreSQL ready (data in {postgres.data_dir})")
+        if not os.environ.get("REDIS_URL"):
+            os.environ["REDIS_URL"] = redis_server.start()
+            started.append(redis_server)
+            _say(f"embedded Redis ready on port {redis_server.port}")
+        os.environ.setdefault("ARENA_VAR_DIR", str(var_dir))
+        yield
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def command_run() -> int:
+    var_dir = Path(os.environ.get("ARENA_VAR_DIR", BASE_DIR / ".var"))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SECRET_KEY", _secret_key(var_dir))
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("ALLOWED_HOSTS", f"{host},127.0.0.1,localhost")
+    with servers(var_dir, persistent=True):
+        _manage("migrate", "--no-input", "-v", "0")
+        _manage("collectstatic", "--no-input", "-v", "0")
+        _manage("seed_demo")
+        children = [
+            subprocess.Popen(
+                [PYTHON, "-m", "daphne", "-b", host, "-p", port, "arena.asgi:application"],
+                cwd=BASE_DIR,
+            ),
+            subprocess.Popen(
+                [PYTHON, "-m", "celery", "-A", "arena", "worker", "-l", "warning",
+                 "--concurrency", "2", "-n", f"arena-{os.getpid()}@%h"],
+                cwd=BASE_DIR,
+            ),
+            subprocess.Popen(
+                [PYTHON, "-m", "celery", "-A", "arena", "beat", "-l", "warning",
+                 "--schedule", str(var_dir / "celerybeat-schedule")],
+                cwd=BASE_DIR,
+            ),
+        ]
+        _say(f"serving on http://{host}:{port}  (Ctrl-C stops everything)")
+        interrupted = False
+
+        def _on_signal(signum: int, _frame: object) -> None:
+            nonlocal interrupted
+            interrupted = True
+
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+        try:
+            while not interrupted and all(child.poll() is None for child in children):
+                time.sleep(0.3)
+        finally:
+            _say("stopping…")
+            _stop_children(children)
+        failed = [child.args for child in children if child.returncode not in (0, -15, -2, None)]
+        if failed and not interrupted:
+            _say(f"a process exited unexpectedly: {failed[0]}")
+            return 1
+    _say("stopped")
+    return 0
+
+
+def command_test(pytest_args: list[str]) -> int:
+    with tempfile.TemporaryDirectory(prefix="arena-test-") as tmp:
+        var_dir = Path(tmp)
+        os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_urlsafe(32))
+        os.environ["ARENA_VAR_DIR"] = str(var_dir)
+        with servers(var_dir, persistent=False):
+            return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR).returncode
+
+
+def command_manage(args: list[str]) -> int:
+    var_dir = Path(os.environ.get("ARENA_VAR_DIR", BASE_DIR / ".var"))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SECRET_KEY", _secret_key(var_dir))
+    with servers(var_dir, persistent=True):
+        return subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], cwd=BASE_DIR).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "manage"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        return command_run()
+    if command == "test":
+        return command_test(rest)
+    return command_manage(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from arena.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("annotators.urls")),
+    path("", include("battles.urls")),
+]

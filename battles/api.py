@@ -1,0 +1,141 @@
+"""Arena, battle and vote endpoints. Thin: they call selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Router, Schema
+from ninja.security import APIKeyCookie
+
+from annotators.cookies import annotator_id_from_cookie
+from annotators.models import Annotator
+from battles.models import Arena, Battle
+from battles.selectors import arena_list_active, battle_public, battle_reveal, contenders_selectable
+from battles.services import vote_submit
+from battles.services.errors import Forbidden, NotFound
+
+
+class AnnotatorCookieAuth(APIKeyCookie):
+    """The annotator from the signed cookie; state-changing calls also need the CSRF token."""
+
+    param_name = "arena_annotator"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Annotator | None:
+        annotator_id = annotator_id_from_cookie(key)
+        if annotator_id is None:
+            return None
+        return Annotator.objects.filter(id=annotator_id).first()
+
+
+router = Router()
+annotator_auth = AnnotatorCookieAuth()
+
+
+class ArenaOut(Schema):
+    slug: str
+    name: str
+    modality: str
+    description: str
+    url: str
+    require_rationale: bool
+    max_prompt_chars: int
+
+
+class ContenderOut(Schema):
+    slug: str
+    name: str
+    is_demo: bool
+
+
+class VoteIn(Schema):
+    choice: str
+    rationale: str = ""
+    idempotency_key: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def _arena_out(request: HttpRequest, arena: Arena) -> dict[str, Any]:
+    return {
+        "slug": arena.slug,
+        "name": arena.name,
+        "modality": arena.modality,
+        "description": arena.description,
+        "url": request.build_absolute_uri(reverse("battles:arena", args=[arena.slug])),
+        "require_rationale": arena.require_rationale,
+        "max_prompt_chars": arena.max_prompt_chars,
+    }
+
+
+@router.get("/arenas", response=list[ArenaOut], tags=["arenas"])
+def arenas_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_arena_out(request, arena) for arena in arena_list_active()]
+
+
+@router.get("/arenas/{slug}", response={200: ArenaOut, 404: ErrorOut}, tags=["arenas"])
+def arena_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _arena_out(request, get_object_or_404(Arena, slug=slug, is_active=True))
+
+
+@router.get(
+    "/arenas/{slug}/contenders", response={200: list[ContenderOut], 404: ErrorOut},
+    tags=["arenas"],
+)
+def arena_contenders(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    """Models a person can pick by name in side-by-side mode (votes there never rank)."""
+    arena = get_object_or_404(Arena, slug=slug, is_active=True)
+    return [
+        {"slug": c.slug, "name": c.name, "is_demo": c.is_demo}
+        for c in contenders_selectable(arena=arena)
+    ]
+
+
+def _own_battle(request: HttpRequest, battle_id: str) -> Battle:
+    annotator: Annotator = request.auth  # type: ignore[attr-defined]
+    battle = (
+        Battle.objects.select_related("arena", "contender_a", "contender_b")
+        .filter(id=battle_id).first()
+    )
+    if battle is None:
+        raise NotFound("No such battle.")
+    if battle.annotator_id != annotator.id:
+        raise Forbidden("This battle belongs to someone else.")
+    return battle
+
+
+@router.get(
+    "/battles/{uuid:battle_id}", auth=annotator_auth,
+    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["battles"],
+)
+def battle_detail(request: HttpRequest, battle_id: str) -> dict[str, Any]:
+    return battle_public(_own_battle(request, battle_id))
+
+
+@router.post(
+    "/battles/{uuid:battle_id}/vote", auth=annotator_auth,
+    response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+              409: ErrorOut, 422: dict[str, Any]},
+    tags=["battles"],
+)
+def battle_vote(request: HttpRequest, battle_id: str, payload: VoteIn) -> dict[str, Any]:
+    """Store the vote (idempotent by key); only then are the two identities returned."""
+    vote = vote_submit(
+        battle_id=battle_id,
+        annotator=request.auth,  # type: ignore[attr-defined]
+        choice=payload.choice,
+        rationale=payload.rationale,
+        idempotency_key=payload.idempotency_key,
+    )
+    battle = _own_battle(request, battle_id)
+    return {
+        "battle_id": str(battle.id),
+        "vote": {"choice": vote.choice, "rationale": vote.rationale},
+        "reveal": battle_reveal(battle),
+    }

@@ -1,0 +1,135 @@
+"""The battle WebSocket: prompts in, two anonymous streams out.
+
+One handler per message type. The consumer authenticates the annotator from the signed cookie
+in `connect`, and every rule lives in the services it calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from annotators.cookies import annotator_id_from_cookie
+from annotators.models import Annotator
+from battles.models import Arena, BattleMode
+from battles.selectors import battle_reveal
+from battles.services import ArenaError, battle_start, turn_add
+from battles.services.battle_flow import TurnStarted
+from battles.streaming import turn_stream
+
+logger = logging.getLogger(__name__)
+
+
+@database_sync_to_async
+def _annotator_load(cookie: str | None) -> Annotator | None:
+    annotator_id = annotator_id_from_cookie(cookie)
+    return Annotator.objects.filter(id=annotator_id).first() if annotator_id else None
+
+
+@database_sync_to_async
+def _battle_start(annotator: Annotator | None, content: dict[str, Any]) -> TurnStarted:
+    slug = content.get("arena")
+    arena = Arena.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    if arena is None:
+        raise ArenaError("No such arena.", code="arena_unknown", status=404)
+    return battle_start(
+        arena=arena,
+        annotator=annotator,
+        prompt=content.get("prompt"),
+        mode=content.get("mode") or BattleMode.ANONYMOUS,
+        contender_a=content.get("contender_a"),
+        contender_b=content.get("contender_b"),
+    )
+
+
+@database_sync_to_async
+def _turn_add(annotator: Annotator | None, content: dict[str, Any]) -> TurnStarted:
+    return turn_add(
+        battle_id=str(content.get("battle_id", "")), annotator=annotator,
+        prompt=content.get("prompt"),
+    )
+
+
+@database_sync_to_async
+def _side_by_side_names(started: TurnStarted) -> dict[str, Any] | None:
+    return battle_reveal(started.battle)
+
+
+class BattleConsumer(AsyncJsonWebsocketConsumer):
+    annotator: Annotator | None
+    stream_task: asyncio.Task[None] | None
+
+    async def connect(self) -> None:
+        cookies = self.scope.get("cookies", {})
+        self.annotator = await _annotator_load(cookies.get(settings.ARENA_ANNOTATOR_COOKIE))
+        self.stream_task = None
+        await self.accept()
+        if self.annotator is None:
+            await self.error("consent_required", "Please accept the terms of use first.")
+
+    async def disconnect(self, code: int) -> None:
+        if self.stream_task is not None and not self.stream_task.done():
+            self.stream_task.cancel()
+            try:
+                await self.stream_task
+            except asyncio.CancelledError:
+                pass
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.error("malformed", "Send JSON text messages.")
+            return
+        if len(text_data.encode()) > settings.ARENA_MAX_WS_MESSAGE_BYTES:
+            await self.error("too_large", "That message is too large.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error("malformed", "That message is not valid JSON.")
+            return
+        if not isinstance(content, dict):
+            await self.error("malformed", "Messages must be JSON objects.")
+            return
+        handler = {"start": self.battle_start, "continue": self.turn_continue}.get(
+            content.get("type")  # type: ignore[arg-type]
+        )
+        if handler is None:
+            await self.error("unknown_type", "Unknown message type.")
+            return
+        if self.stream_task is not None and not self.stream_task.done():
+            await self.error("busy", "Wait until both answers have finished.")
+            return
+        try:
+            await handler(content)
+        except ArenaError as error:
+            await self.error(error.code, error.message)
+
+    async def battle_start(self, content: dict[str, Any]) -> None:
+        started = await _battle_start(self.annotator, content)
+        message: dict[str, Any] = {
+            "type": "battle_started",
+            "battle_id": str(started.battle.id),
+            "mode": started.battle.mode,
+            "turn": started.turn.index,
+        }
+        if started.battle.mode == BattleMode.SIDE_BY_SIDE:
+            message["names"] = await _side_by_side_names(started)
+        await self.send_json(message)
+        self.stream_task = asyncio.create_task(turn_stream(started, self.send_json))
+
+    async def turn_continue(self, content: dict[str, Any]) -> None:
+        started = await _turn_add(self.annotator, content)
+        await self.send_json(
+            {"type": "turn_started", "battle_id": str(started.battle.id),
+             "turn": started.turn.index}
+        )
+        self.stream_task = asyncio.create_task(turn_stream(started, self.send_json))
+
+    async def error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})

@@ -1,0 +1,75 @@
+"""Reads on battles, shaped for the browser.
+
+Identity rule: a contender's name, organisation, provider or endpoint appears here only when
+`identities_visible` is true — the battle is voted, or it is a side-by-side battle whose
+annotator picked the models by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from battles.models import Arena, Battle, BattleMode, BattleState, Contender, ContenderStatus
+from battles.rendering import markdown_to_safe_html
+
+
+class ContenderIdentity(TypedDict):
+    name: str
+    organisation: str
+    is_demo: bool
+
+
+def arena_list_active() -> list[Arena]:
+    return list(Arena.objects.filter(is_active=True).order_by("name"))
+
+
+def contender_identity(contender: Contender) -> ContenderIdentity:
+    return {
+        "name": contender.name + (" (offline demo)" if contender.is_demo else ""),
+        "organisation": contender.organisation,
+        "is_demo": contender.is_demo,
+    }
+
+
+def contenders_selectable(*, arena: Arena) -> list[Contender]:
+    """Contenders a person may pick by name in side-by-side mode."""
+    return list(
+        Contender.objects.filter(arena=arena)
+        .exclude(status=ContenderStatus.DEPRECATED)
+        .order_by("name")
+    )
+
+
+def identities_visible(battle: Battle) -> bool:
+    return battle.state == BattleState.VOTED or battle.mode == BattleMode.SIDE_BY_SIDE
+
+
+def battle_reveal(battle: Battle) -> dict[str, ContenderIdentity] | None:
+    if not identities_visible(battle):
+        return None
+    return {"a": contender_identity(battle.contender_a), "b": contender_identity(battle.contender_b)}
+
+
+def battle_public(battle: Battle) -> dict[str, Any]:
+    """Everything the battle page may show about a battle, safe before the vote."""
+    turns = []
+    for turn in battle.turns.prefetch_related("generations").order_by("index"):
+        sides: dict[str, Any] = {}
+        for generation in turn.generations.all():
+            sides[generation.side] = {
+                "status": generation.status,
+                "html": markdown_to_safe_html(generation.text),
+                "error": generation.error,
+            }
+        turns.append({"index": turn.index, "prompt": turn.prompt, **sides})
+    vote = getattr(battle, "vote", None)
+    return {
+        "id": str(battle.id),
+        "arena": battle.arena.slug,
+        "mode": battle.mode,
+        "state": battle.state,
+        "can_vote": battle.state == BattleState.READY,
+        "turns": turns,
+        "vote": {"choice": vote.choice, "rationale": vote.rationale} if vote else None,
+        "reveal": battle_reveal(battle),
+    }

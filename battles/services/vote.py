@@ -1,0 +1,100 @@
+"""Storing a vote: once per battle, idempotent per client key, only on a finished battle."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from annotators.models import Annotator
+from battles.models import BattleState, Vote, VoteChoice
+from battles.services.battle_flow import battle_lock_for_annotator, annotator_require_consent
+from battles.services.errors import ArenaError, Conflict
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _validate(choice: object, rationale: object, idempotency_key: object) -> tuple[str, str, str]:
+    if choice not in VoteChoice.values:
+        raise ArenaError(
+            "Unknown vote; use one of: a, b, tie, both_bad.", code="choice_invalid"
+        )
+    if rationale is None:
+        rationale = ""
+    if not isinstance(rationale, str):
+        raise ArenaError("The rationale must be text.", code="rationale_invalid")
+    rationale = rationale.strip()
+    if len(rationale) > settings.ARENA_MAX_RATIONALE_CHARS:
+        raise ArenaError(
+            f"The rationale is too long (limit {settings.ARENA_MAX_RATIONALE_CHARS} characters).",
+            code="rationale_too_long",
+        )
+    if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
+        raise ArenaError(
+            "The vote needs an idempotency key of 8-64 letters, digits, '-' or '_'.",
+            code="key_invalid",
+        )
+    return str(choice), rationale, idempotency_key
+
+
+def _replay(idempotency_key: str, battle_id: uuid.UUID | str, annotator: Annotator) -> Vote | None:
+    """The vote already stored under this key, if this is a retry of the same request."""
+    existing = Vote.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if str(existing.battle_id) != str(battle_id) or existing.annotator_id != annotator.id:
+        raise Conflict("This idempotency key was used for another vote.", code="key_reused")
+    return existing
+
+
+def vote_submit(
+    *,
+    battle_id: uuid.UUID | str,
+    annotator: Annotator | None,
+    choice: object,
+    rationale: object = "",
+    idempotency_key: object,
+) -> Vote:
+    """Store the vote and close the battle. A retry with the same key returns the stored vote."""
+    annotator = annotator_require_consent(annotator)
+    choice, rationale, idempotency_key = _validate(choice, rationale, idempotency_key)
+    replay = _replay(idempotency_key, battle_id, annotator)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            battle = battle_lock_for_annotator(battle_id, annotator)
+            # A concurrent retry may have committed while we waited for the lock.
+            replay = _replay(idempotency_key, battle_id, annotator)
+            if replay is not None:
+                return replay
+            if battle.state == BattleState.VOTED:
+                raise Conflict("This battle already has a vote.", code="already_voted")
+            if battle.state == BattleState.FAILED:
+                raise Conflict("A failed battle cannot be voted on.", code="battle_failed")
+            if battle.state != BattleState.READY:
+                raise Conflict(
+                    "Wait until both answers have finished before voting.", code="not_finished"
+                )
+            if battle.arena.require_rationale and not rationale:
+                raise ArenaError(
+                    "This arena asks for a short rationale with each vote.",
+                    code="rationale_required",
+                )
+            vote = Vote.objects.create(
+                battle=battle,
+                annotator=annotator,
+                choice=choice,
+                rationale=rationale,
+                idempotency_key=idempotency_key,
+            )
+            battle.state = BattleState.VOTED
+            battle.save(update_fields=["state", "updated_at"])
+            return vote
+    except IntegrityError:
+        replay = _replay(idempotency_key, battle_id, annotator)
+        if replay is not None:
+            return replay
+        raise Conflict("This battle already has a vote.", code="already_voted") from None

@@ -1,0 +1,310 @@
+// The battle page: one WebSocket for prompts and streams, HTTP for the vote.
+// Server HTML arrives already sanitized; raw deltas are only ever inserted as text.
+
+const root = document.getElementById("battle");
+const arenaSlug = root.dataset.arena;
+const mode = root.dataset.mode;
+const requireRationale = root.dataset.requireRationale === "true";
+
+const turnsEl = document.getElementById("turns");
+const statusEl = document.getElementById("status");
+const composer = document.getElementById("composer");
+const promptEl = document.getElementById("prompt");
+const sendButton = document.getElementById("send");
+const voteEl = document.getElementById("vote");
+const rationaleEl = document.getElementById("rationale");
+const afterEl = document.getElementById("after");
+const newBattleButton = document.getElementById("new-battle");
+const names = { a: document.getElementById("name-a"), b: document.getElementById("name-b") };
+
+const state = {
+  socket: null,
+  battleId: null,
+  streaming: false,
+  canVote: false,
+  voted: false,
+  failed: false,
+  voteKey: null,
+  pendingSend: null,
+};
+
+function say(message, isError = false) {
+  statusEl.textContent = message;
+  statusEl.classList.toggle("error", isError);
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+function answerEl(turn, side) {
+  return turnsEl.querySelector(`li[data-turn="${turn}"] .answer[data-side="${side}"]`);
+}
+
+function addTurn(turn, prompt) {
+  const item = document.createElement("li");
+  item.className = "turn";
+  item.dataset.turn = String(turn);
+  const promptBox = document.createElement("div");
+  promptBox.className = "prompt";
+  promptBox.textContent = prompt;
+  const answers = document.createElement("div");
+  answers.className = "answers";
+  for (const side of ["a", "b"]) {
+    const box = document.createElement("article");
+    box.className = "answer streaming";
+    box.dataset.side = side;
+    box.setAttribute("aria-label", `Answer from Model ${side.toUpperCase()}`);
+    const label = document.createElement("div");
+    label.className = "answer-label";
+    label.textContent = `Model ${side.toUpperCase()}`;
+    const body = document.createElement("div");
+    body.className = "answer-body markdown";
+    const pending = document.createElement("span");
+    pending.className = "pending";
+    box.append(label, body, pending);
+    answers.append(box);
+  }
+  item.append(promptBox, answers);
+  turnsEl.append(item);
+}
+
+function setVoting(enabled) {
+  state.canVote = enabled;
+  voteEl.disabled = !enabled;
+}
+
+function setComposing(enabled) {
+  promptEl.disabled = !enabled;
+  sendButton.disabled = !enabled;
+}
+
+const handlers = {
+  battle_started(msg) {
+    state.battleId = msg.battle_id;
+    if (msg.names) showNames(msg.names);
+  },
+  turn_started() {},
+  chunk(msg) {
+    const box = answerEl(msg.turn, msg.side);
+    if (!box) return;
+    const pending = box.querySelector(".pending");
+    if (msg.html !== undefined) {
+      box.querySelector(".answer-body").innerHTML = msg.html;
+      pending.textContent = "";
+    } else {
+      pending.append(document.createTextNode(msg.delta));
+    }
+  },
+  side_done(msg) {
+    const box = answerEl(msg.turn, msg.side);
+    if (!box) return;
+    box.querySelector(".answer-body").innerHTML = msg.html;
+    box.querySelector(".pending").textContent = "";
+    box.classList.remove("streaming");
+  },
+  side_failed(msg) {
+    const box = answerEl(msg.turn, msg.side);
+    if (!box) return;
+    box.classList.remove("streaming");
+    box.classList.add("failed");
+    const note = document.createElement("p");
+    note.className = "error";
+    note.setAttribute("role", "alert");
+    note.textContent = `This answer failed: ${msg.error}`;
+    box.append(note);
+  },
+  turn_done(msg) {
+    state.streaming = false;
+    if (msg.can_vote) {
+      setVoting(true);
+      setComposing(true);
+      say("Both answers are complete. Vote, or keep the conversation going.");
+    } else {
+      state.failed = true;
+      setVoting(false);
+      setComposing(false);
+      afterEl.hidden = false;
+      say("One side could not answer, so this battle cannot be voted on. Start a new battle.", true);
+      newBattleButton.focus();
+    }
+  },
+  error(msg) {
+    state.streaming = false;
+    if (!state.failed && !state.voted) setComposing(true);
+    if (msg.code === "consent_required") {
+      say("Please accept the terms of use first (reload the page).", true);
+      return;
+    }
+    say(msg.message, true);
+    // A prompt refused before a battle started leaves no half-made turn on the page.
+    const last = turnsEl.lastElementChild;
+    if (last && last.querySelector(".answer.streaming") && !last.dataset.accepted) last.remove();
+  },
+};
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/battle/`);
+  socket.addEventListener("open", () => {
+    if (state.pendingSend) {
+      socket.send(state.pendingSend);
+      state.pendingSend = null;
+    }
+  });
+  socket.addEventListener("message", (event) => {
+    const msg = JSON.parse(event.data);
+    const last = turnsEl.lastElementChild;
+    if (last && (msg.type === "battle_started" || msg.type === "turn_started")) last.dataset.accepted = "1";
+    const handler = handlers[msg.type];
+    if (handler) handler(msg);
+  });
+  socket.addEventListener("close", () => {
+    state.socket = null;
+    if (state.streaming) {
+      state.streaming = false;
+      say("The connection was lost while the answers were streaming. Start a new battle.", true);
+      afterEl.hidden = false;
+    }
+  });
+  state.socket = socket;
+}
+
+function send(message) {
+  const text = JSON.stringify(message);
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+    state.socket.send(text);
+  } else {
+    state.pendingSend = text;
+    if (!state.socket) connect();
+  }
+}
+
+function submitPrompt() {
+  const prompt = promptEl.value.trim();
+  if (!prompt) {
+    say("Please type a prompt first.", true);
+    return;
+  }
+  if (state.streaming || state.voted || state.failed) return;
+  const turn = turnsEl.children.length;
+  addTurn(turn, prompt);
+  state.streaming = true;
+  setVoting(false);
+  setComposing(false);
+  say("Both models are answering…");
+  if (state.battleId) {
+    send({ type: "continue", battle_id: state.battleId, prompt });
+  } else {
+    const message = { type: "start", arena: arenaSlug, mode, prompt };
+    if (mode === "side_by_side") {
+      message.contender_a = document.getElementById("pick-a").value;
+      message.contender_b = document.getElementById("pick-b").value;
+    }
+    send(message);
+  }
+  promptEl.value = "";
+}
+
+function showNames(reveal) {
+  for (const side of ["a", "b"]) {
+    const who = reveal[side];
+    names[side].textContent = `Model ${side.toUpperCase()}: ${who.name}`;
+    if (who.organisation) names[side].textContent += ` (${who.organisation})`;
+    names[side].classList.add("revealed");
+  }
+}
+
+async function vote(choice) {
+  if (!state.canVote || state.voted) return;
+  const rationale = rationaleEl.value.trim();
+  if (requireRationale && !rationale) {
+    say("Please write a short rationale before voting.", true);
+    rationaleEl.focus();
+    return;
+  }
+  state.voteKey = state.voteKey || crypto.randomUUID().replaceAll("-", "");
+  setVoting(false);
+  say("Saving your vote…");
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const response = await fetch(`/api/battles/${state.battleId}/vote`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        credentials: "same-origin",
+        body: JSON.stringify({ choice, rationale, idempotency_key: state.voteKey }),
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        say(body.message || "The vote was not accepted.", true);
+        if (response.status >= 500) continue;
+        setVoting(body.code !== "already_voted");
+        return;
+      }
+      state.voted = true;
+      showNames(body.reveal);
+      setComposing(false);
+      afterEl.hidden = false;
+      say("Thanks, your vote is saved. The models are revealed above.");
+      newBattleButton.focus();
+      return;
+    } catch (error) {
+      say("Network problem while saving the vote; retrying…", true);
+      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+    }
+  }
+  setVoting(true);
+  say("The vote could not be saved. Please try again.", true);
+}
+
+function newBattle() {
+  state.battleId = null;
+  state.voted = false;
+  state.failed = false;
+  state.streaming = false;
+  state.voteKey = null;
+  turnsEl.replaceChildren();
+  rationaleEl.value = "";
+  afterEl.hidden = true;
+  for (const side of ["a", "b"]) {
+    names[side].textContent = `Model ${side.toUpperCase()}`;
+    names[side].classList.remove("revealed");
+  }
+  setVoting(false);
+  setComposing(true);
+  say("New battle: type a prompt.");
+  promptEl.focus();
+}
+
+composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submitPrompt();
+});
+promptEl.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey) {
+    event.preventDefault();
+    submitPrompt();
+  }
+});
+for (const button of voteEl.querySelectorAll("button[data-choice]")) {
+  button.addEventListener("click", () => vote(button.dataset.choice));
+}
+newBattleButton.addEventListener("click", newBattle);
+document.addEventListener("keydown", (event) => {
+  const tag = event.target.tagName;
+  if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const choice = { 1: "a", 2: "b", 3: "tie", 4: "both_bad" }[event.key];
+  if (choice && state.canVote) {
+    event.preventDefault();
+    vote(choice);
+  } else if ((event.key === "n" || event.key === "N") && !afterEl.hidden) {
+    event.preventDefault();
+    newBattle();
+  }
+});
+
+setVoting(false);
+connect();
+promptEl.focus();

@@ -1,0 +1,170 @@
+"""Run both sides of a turn concurrently and stream their chunks to one browser.
+
+Messages name only the side (`a` / `b`), never the contender. Each side fails on its own:
+a provider error, a timeout or an unexpected exception ends that side with a clear message
+and leaves the other side streaming. The battle's state is settled in the database by
+`generation_finish` / `generation_fail`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from battles.models import Battle, BattleState, Contender, Turn
+from battles.provider_config import provider_settings_for
+from battles.providers import (
+    ChatMessage,
+    ProviderError,
+    ProviderSettings,
+    TextDelta,
+    Usage,
+    text_provider_for,
+)
+from battles.rendering import markdown_to_safe_html
+from battles.services import generation_fail, generation_finish
+from battles.services.battle_flow import TurnStarted
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# Re-rendering the whole answer as Markdown on every token would cost O(n^2); the browser
+# shows raw deltas in between and swaps in sanitized HTML at this interval and at the end.
+RENDER_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True)
+class SidePlan:
+    side: str
+    generation_id: int
+    settings: ProviderSettings
+    messages: list[ChatMessage]
+
+
+def _conversation(turns: list[Turn], side: str) -> list[ChatMessage]:
+    """The conversation as this side saw it: earlier prompts and its own earlier answers."""
+    messages: list[ChatMessage] = []
+    for turn in turns:
+        messages.append(ChatMessage(role="user", content=turn.prompt))
+        answer = next((g for g in turn.generations.all() if g.side == side), None)
+        if answer is not None and answer.text and turn is not turns[-1]:
+            messages.append(ChatMessage(role="assistant", content=answer.text))
+    return messages
+
+
+@database_sync_to_async
+def _plans_for(started: TurnStarted) -> list[SidePlan]:
+    battle = Battle.objects.select_related("contender_a", "contender_b").get(id=started.battle.id)
+    turns = list(
+        Turn.objects.filter(battle=battle, index__lte=started.turn.index)
+        .prefetch_related("generations")
+        .order_by("index")
+    )
+    contenders: dict[str, Contender] = {"a": battle.contender_a, "b": battle.contender_b}
+    generations = {"a": started.generation_a, "b": started.generation_b}
+    return [
+        SidePlan(side, generations[side].id, provider_settings_for(contenders[side]),
+                 _conversation(turns, side))
+        for side in ("a", "b")
+    ]
+
+
+async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
+    started = time.monotonic()
+    first_token_at: float | None = None
+    parts: list[str] = []
+    usage: Usage | None = None
+    last_render = 0.0
+
+    def elapsed_ms(since: float = started) -> int:
+        return int((time.monotonic() - since) * 1000)
+
+    async def fail(message: str) -> None:
+        await database_sync_to_async(generation_fail)(
+            generation_id=plan.generation_id, error=message, text="".join(parts),
+            duration_ms=elapsed_ms(),
+        )
+        await send({"type": "side_failed", "side": plan.side, "turn": turn_index,
+                    "error": message})
+
+    try:
+        provider = text_provider_for(plan.settings)
+        async with asyncio.timeout(plan.settings.total_timeout):
+            async with aclosing(provider.stream_chat(plan.messages)) as events:  # type: ignore[type-var]
+                async for event in events:
+                    if isinstance(event, Usage):
+                        usage = event
+                        continue
+                    if not isinstance(event, TextDelta) or not event.text:
+                        continue
+                    if first_token_at is None:
+                        first_token_at = time.monotonic()
+                    parts.append(event.text)
+                    message: dict[str, Any] = {"type": "chunk", "side": plan.side,
+                                               "turn": turn_index, "delta": event.text}
+                    now = time.monotonic()
+                    if now - last_render >= RENDER_INTERVAL_S:
+                        message["html"] = markdown_to_safe_html("".join(parts))
+                        last_render = now
+                    await send(message)
+        text = "".join(parts)
+        if not text.strip():
+            raise ProviderError("The model returned an empty answer.")
+    except ProviderError as error:
+        await fail(str(error))
+        return
+    except TimeoutError:
+        await fail(f"The answer took longer than {plan.settings.total_timeout:g} s.")
+        return
+    except asyncio.CancelledError:
+        await asyncio.shield(
+            database_sync_to_async(generation_fail)(
+                generation_id=plan.generation_id, error="Interrupted: the page was closed.",
+                text="".join(parts), duration_ms=elapsed_ms(),
+            )
+        )
+        raise
+    except Exception:
+        logger.exception("side %s of generation %s crashed", plan.side, plan.generation_id)
+        await fail("Something went wrong on our side while generating this answer.")
+        return
+    await database_sync_to_async(generation_finish)(
+        generation_id=plan.generation_id,
+        text=text,
+        time_to_first_token_ms=(
+            int((first_token_at - started) * 1000) if first_token_at is not None else None
+        ),
+        duration_ms=elapsed_ms(),
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+    )
+    await send({"type": "side_done", "side": plan.side, "turn": turn_index,
+                "html": markdown_to_safe_html(text)})
+
+
+@database_sync_to_async
+def _battle_state(battle_id: object) -> str:
+    return str(Battle.objects.values_list("state", flat=True).get(id=battle_id))
+
+
+async def turn_stream(started: TurnStarted, send: Send) -> None:
+    """Stream both sides of a freshly opened turn, then report whether voting is open."""
+    plans = await _plans_for(started)
+    await asyncio.gather(*(_side_stream(plan, started.turn.index, send) for plan in plans))
+    state = await _battle_state(started.battle.id)
+    await send({
+        "type": "turn_done",
+        "battle_id": str(started.battle.id),
+        "turn": started.turn.index,
+        "state": state,
+        "can_vote": state == BattleState.READY,
+    })
+

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from battles import views
+
+app_name = "battles"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("a/<slug:slug>/", views.arena, name="arena"),
+    path("a/<slug:slug>/side-by-side/", views.side_by_side, name="side_by_side"),
+]

@@ -1,0 +1,44 @@
+"""Battle pages: the arena list, an arena (anonymous battles) and side-by-side mode."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from annotators.services import annotator_needs_consent
+from battles.models import Arena, BattleMode
+from battles.selectors import arena_list_active, contenders_selectable
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "battles/home.html", {"arenas": arena_list_active()})
+
+
+def _consent_redirect(request: HttpRequest) -> HttpResponse | None:
+    if annotator_needs_consent(request.annotator):  # type: ignore[attr-defined]
+        return redirect(reverse("annotators:consent") + "?" + urlencode({"next": request.path}))
+    return None
+
+
+@ensure_csrf_cookie
+def arena(request: HttpRequest, slug: str) -> HttpResponse:
+    arena = get_object_or_404(Arena, slug=slug, is_active=True)
+    return _consent_redirect(request) or render(
+        request,
+        "battles/arena.html",
+        {"arena": arena, "mode": BattleMode.ANONYMOUS, "contenders": []},
+    )
+
+
+@ensure_csrf_cookie
+def side_by_side(request: HttpRequest, slug: str) -> HttpResponse:
+    arena = get_object_or_404(Arena, slug=slug, is_active=True)
+    return _consent_redirect(request) or render(
+        request,
+        "battles/arena.html",
+        {"arena": arena, "mode": BattleMode.SIDE_BY_SIDE,
+         "contenders": contenders_selectable(arena=arena)},
+    )
