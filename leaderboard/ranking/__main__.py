@@ -1,0 +1,91 @@
+"""``python -m leaderboard.ranking FILE``: rank a battle file without a database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from leaderboard.ranking.api import rank_battles
+from leaderboard.ranking.battles import BattleDataError
+from leaderboard.ranking.io import BattleFileError, read_battle_file
+
+
+def _anchor(text: str) -> tuple[str, float]:
+    name, sep, rating = text.rpartition("=")
+    try:
+        if not sep or not name:
+            raise ValueError
+        return name, float(rating)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MODEL=RATING, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m leaderboard.ranking",
+        description="Bradley-Terry leaderboard with 95%% intervals from a battle file "
+        "(clean-battle JSON, JSONL, Parquet or pair-count JSON).",
+    )
+    parser.add_argument("file")
+    parser.add_argument("--ci", choices=("sandwich", "bootstrap"), default="sandwich")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="replicates")
+    parser.add_argument("--both-bad", choices=("tie", "drop"), default="tie")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--anchor", type=_anchor, metavar="MODEL=RATING")
+    parser.add_argument("--reweight", action="store_true", help="weight battles by 1/P(pair)")
+    parser.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of rows")
+    return parser
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    """Aligned plain-text table, widest model name first column."""
+    headers = ("rank", "model", "rating", "lower", "upper", "votes")
+    cells = [
+        [
+            str(r["rank"]),
+            str(r["model"]),
+            f"{r['rating']:.1f}",
+            "" if r["lower"] is None else f"{r['lower']:.1f}",
+            "" if r["upper"] is None else f"{r['upper']:.1f}",
+            str(r["votes"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = []
+    for line in [list(headers), *cells]:
+        parts = [
+            cell.ljust(w) if i == 1 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        battles = read_battle_file(args.file)
+        result = rank_battles(
+            battles,
+            ci=args.ci,
+            num_bootstrap=args.bootstrap,
+            seed=args.seed,
+            both_bad=args.both_bad,
+            anchor=args.anchor,
+            reweight=args.reweight,
+            device=args.device,
+        )
+    except (BattleFileError, BattleDataError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = result.rows()
+    print(json.dumps(rows, indent=1) if args.json else format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The entry points: battles in, a :class:`RankingResult` out.
+
+This is the only module that knows about the Elo scale, anchors and presentation; the fitters
+below it work in natural log-odds with mean-zero ratings.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import torch
+
+from leaderboard.ranking.battles import BattleSet, BothBad
+from leaderboard.ranking.bradley_terry import (
+    DEFAULT_REG,
+    battle_scores,
+    fit_rows,
+    outcome_rows,
+)
+from leaderboard.ranking.device import resolve_device
+from leaderboard.ranking.elo import online_elo
+from leaderboard.ranking.intervals import (
+    Z_95,
+    bootstrap_bt,
+    percentile_interval,
+    rank_with_uncertainty,
+    sandwich_bt,
+)
+from leaderboard.ranking.result import RankingResult, StyleCoefficient
+from leaderboard.ranking.style import fit_contextual
+
+CIMethod = Literal["sandwich", "bootstrap", "none"]
+
+
+def _active(battles: BattleSet, both_bad: BothBad) -> tuple[BattleSet, list[int]]:
+    """Drop contenders with nothing to fit (no votes, or only dropped ones) and reindex.
+
+    A contender without comparisons has no rating at all; leaving it in would put it at the
+    field average with a zero-width interval, which is worse than leaving it off.
+    """
+    _, keep = battle_scores(battles.outcome, both_bad)
+    keep &= (battles.model_a != battles.model_b) & (battles.counts > 0)
+    used = torch.zeros(battles.num_models, dtype=torch.bool)
+    used[battles.model_a[keep].cpu()] = True
+    used[battles.model_b[keep].cpu()] = True
+    if bool(used.all()) and bool(keep.all()):
+        return battles, list(range(battles.num_models))
+    index = torch.full((battles.num_models,), -1, dtype=torch.int64)
+    kept = used.nonzero().flatten()
+    index[kept] = torch.arange(kept.shape[0])
+    sub = battles.subset(keep)
+    compact = BattleSet(
+        [battles.models[k] for k in kept.tolist()],
+        index[sub.model_a],
+        index[sub.model_b],
+        sub.outcome,
+        sub.counts,
+        sub.features,
+        sub.feature_names,
+    )
+    return compact, kept.tolist()
+
+
+def _offset(
+    theta_elo: torch.Tensor,
+    models: Sequence[str],
+    init_rating: float,
+    anchor: tuple[str, float] | None,
+) -> float:
+    """Constant added to mean-zero Elo-scale ratings: the initial rating, or the anchor's.
+
+    The anchor only relabels the scale; intervals keep describing uncertainty relative to the
+    field, so the anchored contender keeps its own interval.
+    """
+    if anchor is None:
+        return init_rating
+    name, rating = anchor
+    if name not in models:
+        raise ValueError(f"anchor contender {name!r} has no votes in this battle set")
+    return rating - float(theta_elo[list(models).index(name)])
+
+
+def rank_battles(
+    battles: BattleSet,
+    *,
+    ci: CIMethod = "sandwich",
+    num_bootstrap: int = 1000,
+    seed: int = 0,
+    both_bad: BothBad = "tie",
+    style: bool = False,
+    reweight: bool = False,
+    min_pair_count: float = 50.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init_rating: float = 1000.0,
+    anchor: tuple[str, float] | None = None,
+    sandwich_ridge: float = 0.0,
+    reg: float = DEFAULT_REG,
+    device: str | torch.device | None = None,
+) -> RankingResult:
+    """Bradley-Terry leaderboard with 95% intervals and ranks that respect them.
+
+    ``style=True`` fits contextual Bradley-Terry on ``battles.features`` (sandwich intervals
+    only) and reports the style coefficients. ``reweight`` weights battles by 1/P(pair).
+    """
+    started = time.perf_counter()
+    if ci not in ("sandwich", "bootstrap", "none"):
+        raise ValueError(f"ci must be 'sandwich', 'bootstrap' or 'none', not {ci!r}")
+    if style and ci == "bootstrap":
+        raise ValueError("style control reports sandwich intervals only")
+    where = resolve_device(device)
+    votes_all = battles.votes_per_model()
+    fitted, kept = _active(battles, both_bad)
+    factor = scale / math.log(base)
+    coefficients: list[StyleCoefficient] = []
+    if style:
+        if fitted.features is None:
+            raise ValueError("style control needs battles with per-battle features")
+        ctx = fit_contextual(
+            fitted.to(where),
+            both_bad=both_bad,
+            reweight=reweight,
+            min_pair_count=min_pair_count,
+            reg=reg,
+        )
+        theta = ctx.theta
+        n = theta.shape[0]
+        se = ctx.covariance.diagonal().clamp(min=0).sqrt()
+        for f, name in enumerate(fitted.feature_names):
+            coef, spread = float(ctx.coefficients[f]), Z_95 * float(se[n + f])
+            coefficients.append(StyleCoefficient(name, coef, coef - spread, coef + spread))
+        lower_nat, upper_nat = theta - Z_95 * se[:n], theta + Z_95 * se[:n]
+    else:
+        rows = outcome_rows(
+            _plain(fitted, where),
+            both_bad,
+            reweight,
+            min_pair_count,
+        )
+        theta = fit_rows(rows, reg=reg).theta[0]
+        if ci == "sandwich":
+            cov = sandwich_bt(rows, theta, reg=reg, ridge=sandwich_ridge)
+            se = cov.diagonal().clamp(min=0).sqrt()
+            lower_nat, upper_nat = theta - Z_95 * se, theta + Z_95 * se
+        elif ci == "bootstrap":
+            samples = bootstrap_bt(rows, theta, num_bootstrap, seed=seed, reg=reg)
+            lower_nat, upper_nat = percentile_interval(samples)
+        else:
+            lower_nat, upper_nat = theta, theta
+    offset = _offset(theta * factor, fitted.models, init_rating, anchor)
+    ratings = (theta * factor + offset).cpu()
+    lower = (lower_nat * factor + offset).cpu()
+    upper = (upper_nat * factor + offset).cpu()
+    params = {
+        "ci": ci,
+        "num_bootstrap": num_bootstrap if ci == "bootstrap" else None,
+        "seed": seed if ci == "bootstrap" else None,
+        "both_bad": both_bad,
+        "style": style,
+        "features": list(fitted.feature_names) if style else [],
+        "reweight": reweight,
+        "min_pair_count": min_pair_count if reweight else None,
+        "scale": scale,
+        "base": base,
+        "init_rating": init_rating,
+        "anchor": list(anchor) if anchor else None,
+        "sandwich_ridge": sandwich_ridge,
+        "reg": reg,
+    }
+    return RankingResult(
+        models=list(fitted.models),
+        ratings=ratings.tolist(),
+        lower=lower.tolist(),
+        upper=upper.tolist(),
+        rank=rank_with_uncertainty(lower, upper).tolist(),
+        votes=votes_all[kept].tolist(),
+        method="bradley_terry_style" if style else "bradley_terry",
+        params=params,
+        device=str(where),
+        duration_s=time.perf_counter() - started,
+        coefficients=coefficients,
+    )
+
+
+def _plain(battles: BattleSet, device: torch.device) -> BattleSet:
+    """The battles without their features, aggregated, for a fit that ignores style."""
+    bare = BattleSet(
+        battles.models, battles.model_a, battles.model_b, battles.outcome, battles.counts
+    )
+    return bare.aggregated().to(device)
+
+
+def rank_records(
+    records: Iterable[Sequence[object]],
+    *,
+    models: Sequence[str] | None = None,
+    feature_names: Sequence[str] | None = None,
+    **options: object,
+) -> RankingResult:
+    """Rank ``(model_a, model_b, winner[, features])`` tuples; options as :func:`rank_battles`."""
+    battles = BattleSet.from_records(records, models=models, feature_names=feature_names)
+    return rank_battles(battles, **options)  # type: ignore[arg-type]
+
+
+def rank_online_elo(
+    battles: BattleSet,
+    *,
+    k: float = 4.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init_rating: float = 1000.0,
+    both_bad: BothBad = "tie",
+) -> RankingResult:
+    """Online Elo as a result of the same shape; it has no intervals, so bounds equal ratings."""
+    started = time.perf_counter()
+    fitted, kept = _active(battles, both_bad)
+    ratings = online_elo(
+        fitted, k=k, scale=scale, base=base, init_rating=init_rating, both_bad=both_bad
+    )
+    return RankingResult(
+        models=list(fitted.models),
+        ratings=ratings.tolist(),
+        lower=ratings.tolist(),
+        upper=ratings.tolist(),
+        rank=rank_with_uncertainty(ratings, ratings).tolist(),
+        votes=battles.votes_per_model()[kept].tolist(),
+        method="online_elo",
+        params={
+            "k": k,
+            "scale": scale,
+            "base": base,
+            "init_rating": init_rating,
+            "both_bad": both_bad,
+        },
+        device="cpu",
+        duration_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,125 @@
+"""Readers for battle files, so a released dataset can be re-ranked without a database.
+
+Accepted: FastChat clean-battle JSON (a list of objects with model_a, model_b, winner), JSON
+Lines or Parquet with those columns, and the pair-count JSON of
+``chatbotarena_20240814_pair_counts.json`` (``{"models", "X", "Y"}``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from leaderboard.ranking.battles import BattleDataError, BattleSet
+
+COLUMNS = ("model_a", "model_b", "winner")
+
+
+class BattleFileError(ValueError):
+    """A file that cannot be read as battles; the message says what is wrong and where."""
+
+
+def read_battle_file(path: str | Path) -> BattleSet:
+    """Read any supported battle file, choosing the format from the suffix and content."""
+    path = Path(path)
+    if not path.is_file():
+        raise BattleFileError(f"{path}: no such file")
+    try:
+        if path.suffix == ".parquet":
+            return _read_parquet(path)
+        if path.suffix in (".jsonl", ".ndjson"):
+            return _read_jsonl(path)
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            if path.suffix == ".json":
+                raise
+            return _read_jsonl(path)
+        return _from_json(data, path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BattleFileError(f"{path}: not valid JSON ({exc})") from None
+    except BattleDataError as exc:
+        raise BattleFileError(f"{path}: {exc}") from None
+
+
+def _from_json(data: Any, path: Path) -> BattleSet:
+    if isinstance(data, dict) and {"models", "X", "Y"} <= data.keys():
+        return _from_pair_counts(data, path)
+    if isinstance(data, list):
+        return _from_objects(data, path)
+    raise BattleFileError(
+        f"{path}: expected a list of battles or a pair-count object with models, X and Y"
+    )
+
+
+def _from_objects(objects: list[Any], path: Path, first_line: int | None = None) -> BattleSet:
+    columns: dict[str, list[str]] = {c: [] for c in COLUMNS}
+    for k, item in enumerate(objects):
+        where = f"line {first_line + k}" if first_line is not None else f"battle {k}"
+        if not isinstance(item, dict):
+            raise BattleFileError(f"{path}: {where} is not an object")
+        for column in COLUMNS:
+            value = item.get(column)
+            if not isinstance(value, str):
+                raise BattleFileError(f"{path}: {where} has no string {column!r}")
+            columns[column].append(value)
+    if not columns["winner"]:
+        raise BattleFileError(f"{path}: no battles")
+    return BattleSet.from_columns(columns["model_a"], columns["model_b"], columns["winner"])
+
+
+def _read_jsonl(path: Path) -> BattleSet:
+    objects = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                objects.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise BattleFileError(f"{path}: line {number} is not valid JSON ({exc})") from None
+    return _from_objects(objects, path, first_line=1)
+
+
+def _read_parquet(path: Path) -> BattleSet:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise BattleFileError(
+            f"{path}: reading Parquet needs pyarrow, which is not installed"
+        ) from None
+    try:
+        table = pq.read_table(path, columns=list(COLUMNS))
+    except Exception as exc:  # pyarrow raises several unrelated types for bad files
+        raise BattleFileError(f"{path}: cannot read as Parquet with {COLUMNS} ({exc})") from None
+    return BattleSet.from_columns(*(table.column(c).to_pylist() for c in COLUMNS))
+
+
+def _from_pair_counts(data: dict[str, Any], path: Path) -> BattleSet:
+    models, pairs, outcomes = data["models"], data["X"], data["Y"]
+    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+        raise BattleFileError(f"{path}: models must be a list of names")
+    if not isinstance(pairs, list) or not isinstance(outcomes, list) or len(pairs) != len(outcomes):
+        raise BattleFileError(f"{path}: X and Y must be lists of the same length")
+    a, b, code, count = [], [], [], []
+    for k, (pair, counts) in enumerate(zip(pairs, outcomes, strict=True)):
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and isinstance(counts, list)
+            and len(counts) == 4
+        ):
+            raise BattleFileError(
+                f"{path}: entry {k} must be [i, j] with [wins_i, wins_j, ties, both_bad]"
+            )
+        for outcome, value in enumerate(counts):
+            a.append(pair[0])
+            b.append(pair[1])
+            code.append(outcome)
+            count.append(value)
+    try:
+        return BattleSet.from_indices(models, a, b, code, count)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise BattleFileError(f"{path}: bad pair counts ({exc})") from None
