@@ -151,4 +151,3 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "battles-fail-stale": {"task": "battles.fail_stale", "schedule": 300.0},
 }
-FORMS_URLFIELD_ASSUME_HTTPS = True

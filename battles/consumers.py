@@ -109,6 +109,9 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
             await handler(content)
         except ArenaError as error:
             await self.error(error.code, error.message)
+        except Exception:
+            logger.exception("battle message %r failed", content.get("type"))
+            await self.error("internal", "Something went wrong on our side. Please try again.")
 
     async def battle_start(self, content: dict[str, Any]) -> None:
         started = await _battle_start(self.annotator, content)

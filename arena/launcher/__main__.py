@@ -42,6 +42,9 @@ def _secret_key(var_dir: Path) -> str:
 def servers(var_dir: Path, *, persistent: bool) -> Iterator[None]:
     """Provide DATABASE_URL and REDIS_URL in os.environ for this process and its children."""
     var_dir.mkdir(parents=True, exist_ok=True)
+    runtime_dir = Path(tempfile.gettempdir()) / f"arena-runtime-{os.getuid()}"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     postgres = EmbeddedPostgres(var_dir / "postgres")
     redis_server = EmbeddedRedis(var_dir / "redis", persistent=persistent)
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
@@ -55,6 +58,7 @@ def servers(var_dir: Path, *, persistent: bool) -> Iterator[None]:
             started.append(redis_server)
             _say(f"embedded Redis ready on port {redis_server.port}")
         os.environ.setdefault("ARENA_VAR_DIR", str(var_dir))
+        (var_dir / "staticfiles").mkdir(exist_ok=True)
         yield
     finally:
         for server in reversed(started):

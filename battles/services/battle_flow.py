@@ -11,6 +11,7 @@ import random
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -102,7 +103,7 @@ def battle_lock_for_annotator(battle_id: uuid.UUID | str, annotator: Annotator) 
         battle = (
             Battle.objects.select_for_update().select_related("arena").get(id=battle_id)
         )
-    except (Battle.DoesNotExist, ValueError, TypeError):
+    except (Battle.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound("No such battle.") from None
     if battle.annotator_id != annotator.id:
         raise Forbidden("This battle belongs to someone else.")
