@@ -66,6 +66,11 @@ class Contender(models.Model):
         default=dict, blank=True, help_text="Generation parameters (temperature, max_tokens, …)."
     )
     system_prompt = models.TextField(blank=True)
+    capabilities = models.JSONField(
+        default=dict, blank=True,
+        help_text="What the contender can make, e.g. music: vocals, lyrics, min_duration_s, "
+                  "max_duration_s, sample_rate.",
+    )
     sampling_weight = models.FloatField(default=1.0)
     status = models.CharField(
         max_length=16, choices=ContenderStatus.choices, default=ContenderStatus.ACTIVE
@@ -132,6 +137,10 @@ class Turn(models.Model):
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="turns")
     index = models.PositiveIntegerField()
     prompt = models.TextField()
+    request = models.JSONField(
+        default=dict, blank=True,
+        help_text="What the modality's router read from the prompt (music: vocals, duration, …).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,6 +173,10 @@ class Generation(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    trace = models.JSONField(
+        default=dict, blank=True,
+        help_text="Search: queries issued, results retrieved, citation → source map, timings.",
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -200,3 +213,72 @@ class Vote(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["created_at"])]
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    AUDIO = "audio", "Audio"
+
+
+class MediaAsset(models.Model):
+    """An image or audio track one side produced, re-encoded without metadata.
+
+    The id and the stored file name are random: neither says which contender made it. The file is
+    served only through the ownership-checked media view, never from MEDIA_URL.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    generation = models.OneToOneField(Generation, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    file = models.FileField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    byte_size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["image", "audio"]), name="media_kind_valid"
+            ),
+        ]
+
+
+class ListenKind(models.TextChoices):
+    PLAY = "play", "Play"
+    PAUSE = "pause", "Pause"
+    SEEK = "seek", "Seek"
+    TICK = "tick", "Tick"
+    ENDED = "ended", "Ended"
+
+
+class ListenEvent(models.Model):
+    """What the annotator's player did, as the page reported it; the vote gate reads these."""
+
+    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="listen_events")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    kind = models.CharField(max_length=8, choices=ListenKind.choices)
+    position_ms = models.PositiveIntegerField(help_text="Playback position in the track.")
+    client_ms = models.FloatField(help_text="The page's clock (performance.now) at the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["battle", "received_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(side__in=["a", "b"]), name="listen_side_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["play", "pause", "seek", "tick", "ended"]),
+                name="listen_kind_valid",
+            ),
+        ]
+
+
+class VoteFeedback(models.Model):
+    """Optional words after the vote (Music Arena asks what the listener liked or missed)."""
+
+    vote = models.OneToOneField(Vote, on_delete=models.CASCADE, related_name="feedback")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
