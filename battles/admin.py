@@ -15,7 +15,10 @@ class ContenderForm(forms.ModelForm):
 
     class Meta:
         model = Contender
-        fields = "__all__"
+        fields = [
+            "arena", "slug", "name", "organisation", "status", "sampling_weight", "provider_kind",
+            "endpoint", "model_id", "api_key_env", "params", "system_prompt", "capabilities",
+        ]
 
 
 class ContenderInline(admin.TabularInline):
@@ -45,7 +48,7 @@ class ContenderAdmin(admin.ModelAdmin):
         ("Provider", {"fields": ["provider_kind", "endpoint", "model_id", "api_key_env"],
                       "description": "The API key is read at call time from the environment "
                                      "variable named here; it is never stored."}),
-        ("Generation", {"fields": ["params", "system_prompt"]}),
+        ("Generation", {"fields": ["params", "system_prompt", "capabilities"]}),
     ]
 
     @admin.display(boolean=True, description="Offline demo")

@@ -7,6 +7,7 @@ in `connect`, and every rule lives in the services it calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -76,10 +77,8 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.stream_task is not None and not self.stream_task.done():
             self.stream_task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self.stream_task
-            except asyncio.CancelledError:
-                pass
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:

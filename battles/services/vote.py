@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from annotators.models import Annotator
 from battles.models import BattleState, Vote, VoteChoice
-from battles.services.battle_flow import battle_lock_for_annotator, annotator_require_consent
+from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
 from battles.services.errors import ArenaError, Conflict
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
