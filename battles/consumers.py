@@ -18,6 +18,7 @@ from django.conf import settings
 
 from annotators.cookies import annotator_id_from_cookie
 from annotators.models import Annotator
+from arena import metrics
 from battles.models import Arena, BattleMode
 from battles.selectors import battle_reveal
 from battles.services import ArenaError, battle_start, turn_add
@@ -71,10 +72,12 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
         self.annotator = await _annotator_load(cookies.get(settings.ARENA_ANNOTATOR_COOKIE))
         self.stream_task = None
         await self.accept()
+        metrics.websocket_connections.inc()
         if self.annotator is None:
             await self.error("consent_required", "Please accept the terms of use first.")
 
     async def disconnect(self, code: int) -> None:
+        metrics.websocket_connections.dec()
         if self.stream_task is not None and not self.stream_task.done():
             self.stream_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

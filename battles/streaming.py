@@ -31,6 +31,7 @@ from battles.providers import (
 from battles.rendering import markdown_to_safe_html
 from battles.services import generation_fail, generation_finish
 from battles.services.battle_flow import TurnStarted
+from ops.provider_health import side_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class SidePlan:
     generation_id: int
     settings: ProviderSettings
     messages: list[ChatMessage]
+    contender_id: int = 0
+    labels: tuple[str, str] = ("", "")  # (arena slug, contender slug), for metrics only
 
 
 def _conversation(turns: list[Turn], side: str) -> list[ChatMessage]:
@@ -62,7 +65,7 @@ def _conversation(turns: list[Turn], side: str) -> list[ChatMessage]:
 
 @database_sync_to_async
 def _plans_for(started: TurnStarted) -> list[SidePlan]:
-    battle = Battle.objects.select_related("contender_a", "contender_b").get(id=started.battle.id)
+    battle = Battle.objects.select_related("arena", "contender_a", "contender_b").get(id=started.battle.id)
     turns = list(
         Turn.objects.filter(battle=battle, index__lte=started.turn.index)
         .prefetch_related("generations")
@@ -72,7 +75,8 @@ def _plans_for(started: TurnStarted) -> list[SidePlan]:
     generations = {"a": started.generation_a, "b": started.generation_b}
     return [
         SidePlan(side, generations[side].id, provider_settings_for(contenders[side]),
-                 _conversation(turns, side))
+                 _conversation(turns, side), contenders[side].id,
+                 (battle.arena.slug, contenders[side].slug))
         for side in ("a", "b")
     ]
 
@@ -87,7 +91,9 @@ async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
     def elapsed_ms(since: float = started) -> int:
         return int((time.monotonic() - since) * 1000)
 
-    async def fail(message: str) -> None:
+    async def fail(message: str, kind: str = "error") -> None:
+        await side_outcome(contender_id=plan.contender_id, arena=plan.labels[0],
+                           contender=plan.labels[1], ok=False, kind=kind)
         await database_sync_to_async(generation_fail)(
             generation_id=plan.generation_id, error=message, text="".join(parts),
             duration_ms=elapsed_ms(),
@@ -122,7 +128,7 @@ async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
         await fail(str(error))
         return
     except TimeoutError:
-        await fail(f"The answer took longer than {plan.settings.total_timeout:g} s.")
+        await fail(f"The answer took longer than {plan.settings.total_timeout:g} s.", "timeout")
         return
     except asyncio.CancelledError:
         await asyncio.shield(
@@ -134,8 +140,13 @@ async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
         raise
     except Exception:
         logger.exception("side %s of generation %s crashed", plan.side, plan.generation_id)
-        await fail("Something went wrong on our side while generating this answer.")
+        await fail("Something went wrong on our side while generating this answer.", "internal")
         return
+    await side_outcome(
+        contender_id=plan.contender_id, arena=plan.labels[0], contender=plan.labels[1], ok=True,
+        seconds=time.monotonic() - started,
+        first_token_seconds=first_token_at - started if first_token_at is not None else None,
+    )
     await database_sync_to_async(generation_finish)(
         generation_id=plan.generation_id,
         text=text,

@@ -1,0 +1,103 @@
+"""Liveness (/healthz), readiness (/readyz) and Prometheus metrics (/metrics).
+
+A middleware at the top of the stack answers these three paths before host validation and the
+HTTPS redirect: probes from a load balancer or an orchestrator reach the container by its IP
+over plain HTTP, and must not need a Host that ALLOWED_HOSTS lists. /metrics may carry contender
+names, so a deployment that exposes it sets METRICS_TOKEN and scrapes with a bearer token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from arena.redis_client import TIMEOUT_S, redis_client
+
+logger = logging.getLogger(__name__)
+
+
+def _database() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _redis() -> None:
+    redis_client().ping()
+
+
+def _broker() -> None:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        redis.Redis.from_url(
+            url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
+        ).ping()
+        return
+    from arena.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=TIMEOUT_S)
+
+
+CHECKS: dict[str, Callable[[], None]] = {"database": _database, "redis": _redis, "broker": _broker}
+
+
+def _json(payload: dict[str, object], status: int) -> HttpResponse:
+    response = HttpResponse(json.dumps(payload), content_type="application/json", status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up and serving; says nothing about its dependencies."""
+    return _json({"status": "ok"}, 200)
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to take traffic: every dependency answered. 503 names the ones that did not."""
+    results: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as error:  # any failure of a dependency means "not ready"
+            logger.warning("readiness check %s failed: %s", name, error)
+            results[name] = f"unavailable ({type(error).__name__})"
+    failed = [name for name, result in results.items() if result != "ok"]
+    if failed:
+        return _json({"status": "unavailable", "failed": failed, "checks": results}, 503)
+    return _json({"status": "ok", "checks": results}, 200)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    token = getattr(settings, "METRICS_TOKEN", "")
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return _json({"code": "unauthorized", "message": "A metrics token is required."}, 401)
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+ENDPOINTS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/healthz": healthz,
+    "/readyz": readyz,
+    "/metrics": metrics,
+}
+
+
+class OpsEndpointsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = ENDPOINTS.get(request.path_info.rstrip("/") or "/")
+        if view is not None and request.method in {"GET", "HEAD"}:
+            return view(request)
+        return self.get_response(request)

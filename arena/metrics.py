@@ -1,0 +1,126 @@
+"""Prometheus metrics, served at /metrics (see arena.health).
+
+Each web process exposes its own counters; Prometheus sums the replicas. Recompute durations are
+observed in Celery workers, which serve no HTTP, so `recompute_observe` also writes them to
+Redis and every web process reports them from there.
+
+Other apps call the small functions here rather than touching prometheus_client directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import redis
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from arena.redis_client import redis_client
+
+logger = logging.getLogger(__name__)
+
+_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120)
+
+battles_started = Counter(
+    "arena_battles_started", "Battles started, by arena and mode.", ["arena", "mode"]
+)
+votes_stored = Counter("arena_votes_stored", "Votes stored, by arena.", ["arena"])
+provider_seconds = Histogram(
+    "arena_provider_answer_seconds",
+    "Time from request to the last token of a successful answer.",
+    ["arena", "contender"],
+    buckets=_LATENCY_BUCKETS,
+)
+provider_ttft_seconds = Histogram(
+    "arena_provider_first_token_seconds",
+    "Time from request to the first token.",
+    ["arena", "contender"],
+    buckets=_LATENCY_BUCKETS,
+)
+provider_errors = Counter(
+    "arena_provider_errors",
+    "Failed answers, by kind (error, timeout, internal).",
+    ["arena", "contender", "kind"],
+)
+contender_pauses = Counter(
+    "arena_contender_pauses",
+    "Contenders paused automatically because their provider kept failing.",
+    ["arena", "contender"],
+)
+contender_resumes = Counter(
+    "arena_contender_resumes", "Automatically paused contenders put back after the cooldown.",
+    ["arena", "contender"],
+)
+websocket_connections = Gauge(
+    "arena_websocket_connections", "Open battle WebSocket connections in this process."
+)
+
+RECOMPUTE_KEY = "arena:metrics:recompute"
+
+
+def battle_started(*, arena: str, mode: str) -> None:
+    battles_started.labels(arena=arena, mode=mode).inc()
+
+
+def vote_stored(*, arena: str) -> None:
+    votes_stored.labels(arena=arena).inc()
+
+
+def provider_answered(
+    *, arena: str, contender: str, seconds: float, first_token_seconds: float | None
+) -> None:
+    provider_seconds.labels(arena=arena, contender=contender).observe(seconds)
+    if first_token_seconds is not None:
+        provider_ttft_seconds.labels(arena=arena, contender=contender).observe(first_token_seconds)
+
+
+def provider_failed(*, arena: str, contender: str, kind: str) -> None:
+    provider_errors.labels(arena=arena, contender=contender, kind=kind).inc()
+
+
+def recompute_observe(arena_slug: str, seconds: float) -> None:
+    """Record one leaderboard recompute; callable from any process, never raises."""
+    try:
+        pipe = redis_client().pipeline()
+        pipe.hincrbyfloat(f"{RECOMPUTE_KEY}:sum", arena_slug, seconds)
+        pipe.hincrby(f"{RECOMPUTE_KEY}:count", arena_slug, 1)
+        pipe.hset(f"{RECOMPUTE_KEY}:last", arena_slug, seconds)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("recompute metric for %s not recorded: Redis unavailable", arena_slug)
+
+
+class RecomputeCollector(Collector):
+    """Recompute durations as recorded in Redis by whichever worker ran them."""
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        try:
+            pipe = redis_client().pipeline()
+            pipe.hgetall(f"{RECOMPUTE_KEY}:sum")
+            pipe.hgetall(f"{RECOMPUTE_KEY}:count")
+            pipe.hgetall(f"{RECOMPUTE_KEY}:last")
+            sums, counts, lasts = pipe.execute()
+        except redis.RedisError:
+            return
+        total = CounterMetricFamily(
+            "arena_recompute_seconds", "Total seconds spent recomputing rankings.",
+            labels=["arena"],
+        )
+        runs = CounterMetricFamily(
+            "arena_recomputes", "Ranking recomputes finished.", labels=["arena"]
+        )
+        last = GaugeMetricFamily(
+            "arena_recompute_last_seconds", "Duration of the latest recompute.", labels=["arena"]
+        )
+        for slug, value in sums.items():
+            total.add_metric([slug.decode()], float(value))
+        for slug, value in counts.items():
+            runs.add_metric([slug.decode()], float(value))
+        for slug, value in lasts.items():
+            last.add_metric([slug.decode()], float(value))
+        yield from (total, runs, last)
+
+
+REGISTRY.register(RecomputeCollector())
