@@ -6,6 +6,9 @@ Each app contributes a router; errors from services come back as
 
 from __future__ import annotations
 
+import logging
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -13,6 +16,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from battles.api import router as battles_router
 from battles.services.errors import ArenaError
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Arena API",
@@ -47,6 +52,27 @@ def _auth_error(request: HttpRequest, error: AuthenticationError) -> HttpRespons
         {"code": "consent_required", "message": "Please accept the terms of use first."},
         status=401,
     )
+
+
+def _database_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+    """A lost or refused database connection: a clear 503 that tells the client to retry.
+
+    Votes carry an idempotency key, so a retry after a 503 is counted once even if the first
+    attempt did commit before the connection dropped.
+    """
+    logger.warning("database unavailable during %s %s: %s", request.method, request.path, error)
+    response = api.create_response(
+        request,
+        {"code": "unavailable", "message": "The service is briefly unavailable; please retry.",
+         "retryable": True},
+        status=503,
+    )
+    response["Retry-After"] = "1"
+    return response
+
+
+api.add_exception_handler(OperationalError, _database_unavailable)
+api.add_exception_handler(InterfaceError, _database_unavailable)
 
 
 @api.exception_handler(HttpError)
