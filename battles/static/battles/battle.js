@@ -16,6 +16,8 @@ const rationaleEl = document.getElementById("rationale");
 const afterEl = document.getElementById("after");
 const newBattleButton = document.getElementById("new-battle");
 const names = { a: document.getElementById("name-a"), b: document.getElementById("name-b") };
+// Modality modules (image.js, search.js, music.js) load first and may register hooks here.
+const hooks = window.arenaHooks || {};
 
 const state = {
   socket: null,
@@ -72,7 +74,7 @@ function addTurn(turn, prompt) {
 
 function setVoting(enabled) {
   state.canVote = enabled;
-  voteEl.disabled = !enabled;
+  voteEl.disabled = !enabled || Boolean(hooks.voteBlocked && hooks.voteBlocked());
 }
 
 function setComposing(enabled) {
@@ -103,6 +105,7 @@ const handlers = {
     box.querySelector(".answer-body").innerHTML = msg.html;
     box.querySelector(".pending").textContent = "";
     box.classList.remove("streaming");
+    if (hooks.sideDone) hooks.sideDone(box, msg);
   },
   side_failed(msg) {
     const box = answerEl(msg.turn, msg.side);
@@ -159,6 +162,7 @@ function connect() {
     if (last && (msg.type === "battle_started" || msg.type === "turn_started")) last.dataset.accepted = "1";
     const handler = handlers[msg.type];
     if (handler) handler(msg);
+    else if (hooks.message) hooks.message(msg, answerEl(msg.turn, msg.side));
   });
   socket.addEventListener("close", () => {
     state.socket = null;
@@ -244,6 +248,7 @@ async function vote(choice) {
       }
       state.voted = true;
       showNames(body.reveal);
+      if (hooks.voted) hooks.voted(body);
       setComposing(false);
       afterEl.hidden = false;
       say("Thanks, your vote is saved. The models are revealed above.");
@@ -271,6 +276,7 @@ function newBattle() {
     names[side].textContent = `Model ${side.toUpperCase()}`;
     names[side].classList.remove("revealed");
   }
+  if (hooks.reset) hooks.reset();
   setVoting(false);
   setComposing(true);
   say("New battle: type a prompt.");
@@ -305,6 +311,11 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+hooks.page = {
+  battleId: () => state.battleId,
+  refreshVoting: () => setVoting(state.canVote),
+  say,
+};
 setVoting(false);
 connect();
 promptEl.focus();
