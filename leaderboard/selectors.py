@@ -1,0 +1,64 @@
+"""Reads of stored leaderboards, shaped for pages and the API.
+
+Everything here is aggregate over voted battles: a contender's name appears next to a rating,
+never next to a particular battle, so nothing links an unvoted battle to a contender.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from battles.models import Arena, Contender, ContenderStatus
+from leaderboard.models import OVERALL, LeaderboardSnapshot
+
+DEFAULT_PROVISIONAL_VOTES = 30
+
+
+def leaderboard_latest(
+    *, arena: Arena, category: str = OVERALL, style_control: bool = False
+) -> LeaderboardSnapshot | None:
+    return (
+        LeaderboardSnapshot.objects.filter(
+            arena=arena, category=category, style_control=style_control
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def leaderboard_categories(*, arena: Arena) -> list[str]:
+    """Categories that have a snapshot, "overall" first."""
+    found = set(
+        LeaderboardSnapshot.objects.filter(arena=arena)
+        .values_list("category", flat=True)
+        .distinct()
+    )
+    return sorted(found, key=lambda c: (c != OVERALL, c))
+
+
+def leaderboard_rows(
+    *, arena: Arena, snapshot: LeaderboardSnapshot, include_deprecated: bool = False
+) -> list[dict[str, Any]]:
+    """The snapshot's rows with each contender's current organisation and status."""
+    threshold = int((arena.settings or {}).get("provisional_votes", DEFAULT_PROVISIONAL_VOTES))
+    ids = [row["contender_id"] for row in snapshot.result["rows"]]
+    contenders = {
+        c["id"]: c
+        for c in Contender.objects.filter(arena=arena, id__in=ids).values(
+            "id", "name", "organisation", "status"
+        )
+    }
+    rows = []
+    for row in snapshot.result["rows"]:
+        contender = contenders.get(row["contender_id"])
+        status = contender["status"] if contender else ContenderStatus.DEPRECATED
+        if status == ContenderStatus.DEPRECATED and not include_deprecated:
+            continue
+        rows.append({
+            **row,
+            "name": contender["name"] if contender else row["name"],
+            "organisation": contender["organisation"] if contender else "",
+            "status": status,
+            "provisional": row["votes"] < threshold,
+        })
+    return rows

@@ -1,0 +1,223 @@
+"""Recomputing an arena's leaderboards: read valid votes once, fit every category, store.
+
+Rankings are a pure function of the valid-vote set: the same votes give the same snapshots
+(bootstrap intervals use a fixed seed). Side-by-side votes never rank, since the annotator
+knew the names; invalidated votes never rank; both are counted in the snapshot's `excluded`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from battles.models import Arena, Contender
+from leaderboard.categories import TagRule, battle_categories, tag_rule
+from leaderboard.models import OVERALL, CategoryTag, LeaderboardSnapshot
+from leaderboard.ranking import (
+    STYLE_FEATURES,
+    BattleSet,
+    RankingResult,
+    battle_count_matrix,
+    rank_battles,
+    win_rate_matrix,
+)
+from leaderboard.ranking.battles import BOTH_BAD
+from leaderboard.services.vote_table import VoteTable, vote_table_load
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RecomputeReport:
+    """What a run did and where its time went, for logs and the benchmark."""
+
+    arena_id: int
+    num_votes: int = 0
+    snapshots: int = 0
+    categories: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"query": 0.0, "features": 0.0, "fit": 0.0, "store": 0.0}
+    )
+
+
+@dataclass(frozen=True)
+class RankingOptions:
+    """Per-arena choices from `Arena.settings`, validated so a typo fails loudly."""
+
+    both_bad: str
+    ci: str
+    num_bootstrap: int
+
+    @classmethod
+    def for_arena(cls, arena: Arena) -> RankingOptions:
+        options = arena.settings or {}
+        both_bad = options.get("both_bad", "tie")
+        ci = options.get("ci", "sandwich")
+        if both_bad not in ("tie", "drop"):
+            raise ValueError(f"arena {arena.slug}: settings.both_bad must be 'tie' or 'drop'")
+        if ci not in ("sandwich", "bootstrap"):
+            raise ValueError(f"arena {arena.slug}: settings.ci must be 'sandwich' or 'bootstrap'")
+        return cls(both_bad, ci, int(options.get("num_bootstrap", 1000)))
+
+
+def _category_masks(table: VoteTable, tags: list[TagRule]) -> dict[str, np.ndarray]:
+    n = len(table)
+    masks: dict[str, np.ndarray] = {OVERALL: np.ones(n, dtype=bool)}
+    names = ["english", "non_english", "multi_turn", "long_prompts", *(t.slug for t in tags)]
+    for name in names:
+        masks[name] = np.zeros(n, dtype=bool)
+    memo: dict[tuple[str, bool, bool], list[str]] = {}
+    for k in range(n):
+        key = (table.prompt_head[k], bool(table.turns[k] > 1), bool(table.prompt_chars[k] > 500))
+        found = memo.get(key)
+        if found is None:
+            found = battle_categories(
+                first_prompt=key[0],
+                prompt_chars=int(table.prompt_chars[k]),
+                turns=int(table.turns[k]),
+                tags=tags,
+            )
+            memo[key] = found
+        for name in found:
+            masks[name][k] = True
+    return masks
+
+
+def _battle_set(table: VoteTable, mask: np.ndarray, features: np.ndarray) -> BattleSet:
+    a, b = table.contender_a[mask], table.contender_b[mask]
+    ids, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    return BattleSet.from_indices(
+        [str(i) for i in ids],
+        inverse[: a.shape[0]],
+        inverse[a.shape[0] :],
+        table.outcome[mask],
+        features=features[mask],
+        feature_names=STYLE_FEATURES,
+    )
+
+
+def _clean(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 4)
+
+
+def _matrices(battles: BattleSet, result: RankingResult, both_bad: str) -> dict[str, Any]:
+    order = [battles.models.index(m) for m in result.models]
+    wins = win_rate_matrix(battles, both_bad)[order][:, order]  # type: ignore[arg-type]
+    count = battle_count_matrix(battles, both_bad)[order][:, order]  # type: ignore[arg-type]
+    return {
+        "contender_ids": [int(m) for m in result.models],
+        "win_rate": [[_clean(x) for x in row] for row in wins.tolist()],
+        "battle_count": [[int(x) for x in row] for row in count.tolist()],
+    }
+
+
+def _result_json(result: RankingResult, names: dict[int, str]) -> dict[str, Any]:
+    data = result.to_dict()
+    rows = []
+    for row in data["rows"]:
+        contender_id = int(row.pop("model"))
+        rows.append({"contender_id": contender_id, "name": names.get(contender_id, "?"), **row})
+    data["rows"] = rows
+    return data
+
+
+def _fit(
+    battles: BattleSet, *, style: bool, options: RankingOptions
+) -> RankingResult:
+    return rank_battles(
+        battles,
+        ci="sandwich" if style else options.ci,  # type: ignore[arg-type]
+        num_bootstrap=options.num_bootstrap,
+        both_bad=options.both_bad,  # type: ignore[arg-type]
+        style=style,
+        device=settings.ARENA_RANKING_DEVICE or None,
+    )
+
+
+def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
+    """Fit overall, built-in and tag categories, each plain and style-controlled; store all
+    snapshots in one transaction. Categories with fewer than two contenders are skipped."""
+    arena = Arena.objects.get(id=arena_id)
+    options = RankingOptions.for_arena(arena)
+    tags = [
+        tag_rule(t.slug, t.pattern, is_regex=t.is_regex)
+        for t in CategoryTag.objects.filter(arena=arena)
+    ]
+    report = RecomputeReport(arena_id=arena_id)
+    clock = time.perf_counter()
+    table = vote_table_load(arena_id=arena_id, full_prompt=bool(tags))
+    report.seconds["query"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    excluded = dict(table.excluded)
+    keep = np.ones(len(table), dtype=bool)
+    if options.both_bad == "drop":
+        keep = table.outcome != BOTH_BAD
+        excluded["both_bad"] = int((~keep).sum())
+    masks = {name: mask & keep for name, mask in _category_masks(table, tags).items()}
+    features = table.style_features()
+    names = dict(Contender.objects.filter(arena=arena).values_list("id", "name"))
+    report.seconds["features"] = time.perf_counter() - clock
+
+    snapshots: list[LeaderboardSnapshot] = []
+    for category, mask in masks.items():
+        clock = time.perf_counter()
+        battles = _battle_set(table, mask, features)
+        if battles.num_models < 2:
+            continue
+        for style in (False, True):
+            result = _fit(battles, style=style, options=options)
+            snapshots.append(
+                LeaderboardSnapshot(
+                    arena=arena,
+                    category=category,
+                    style_control=style,
+                    method=result.method,
+                    params=result.params,
+                    num_votes=int(mask.sum()),
+                    device=result.device,
+                    duration_ms=round(result.duration_s * 1000),
+                    result=_result_json(result, names),
+                    matrices=_matrices(battles, result, options.both_bad),
+                    excluded=excluded,
+                )
+            )
+        report.categories.append(category)
+        report.seconds["fit"] += time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    with transaction.atomic():
+        LeaderboardSnapshot.objects.bulk_create(snapshots)
+        _prune(arena_id)
+    report.seconds["store"] = time.perf_counter() - clock
+    report.num_votes = int(keep.sum())
+    report.snapshots = len(snapshots)
+    logger.info(
+        "leaderboard recompute arena=%s votes=%s snapshots=%s seconds=%s",
+        arena_id, report.num_votes, report.snapshots,
+        {k: round(v, 3) for k, v in report.seconds.items()},
+    )
+    return report
+
+
+def _prune(arena_id: int) -> None:
+    """Keep the newest ARENA_SNAPSHOTS_KEPT snapshots per (category, style control)."""
+    kept = settings.ARENA_SNAPSHOTS_KEPT
+    keys = (
+        LeaderboardSnapshot.objects.filter(arena_id=arena_id)
+        .values_list("category", "style_control")
+        .distinct()
+    )
+    for category, style in keys:
+        newest = LeaderboardSnapshot.objects.filter(
+            arena_id=arena_id, category=category, style_control=style
+        ).order_by("-created_at", "-id")
+        stale = list(newest.values_list("id", flat=True)[kept:])
+        if stale:
+            LeaderboardSnapshot.objects.filter(id__in=stale).delete()

@@ -1,0 +1,61 @@
+"""When recomputes happen: every N new valid votes, on a schedule, one at a time per arena.
+
+A run that finds another one in progress does not wait; it leaves a "pending" mark, and the run
+in progress queues one more when it finishes, so no vote is left out for long and at most one
+fit per arena occupies a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from leaderboard.redis import key, redis_client
+from leaderboard.services.recompute import RecomputeReport, leaderboard_recompute
+
+logger = logging.getLogger(__name__)
+
+
+def recompute_queue(*, arena_id: int) -> None:
+    """Queue a recompute once the current transaction (if any) has committed."""
+    from leaderboard.tasks import leaderboard_recompute_task
+
+    transaction.on_commit(lambda: leaderboard_recompute_task.delay(arena_id))
+
+
+def vote_counted(*, arena_id: int) -> bool:
+    """Count one new rankable vote; queue a recompute on every ARENA_RECOMPUTE_EVERY-th."""
+    every = settings.ARENA_RECOMPUTE_EVERY
+    if every <= 0:
+        return False
+    count = redis_client().incr(key("new_votes", arena_id))
+    if int(count) % every != 0:
+        return False
+    recompute_queue(arena_id=arena_id)
+    return True
+
+
+def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
+    """Recompute unless another run holds the arena's lock; None when skipped."""
+    client = redis_client()
+    lock = client.lock(
+        key("recompute_lock", arena_id),
+        timeout=settings.ARENA_RECOMPUTE_LOCK_SECONDS,
+        blocking=False,
+    )
+    if not lock.acquire():
+        client.set(key("recompute_pending", arena_id), 1, ex=settings.ARENA_RECOMPUTE_LOCK_SECONDS)
+        logger.info("leaderboard recompute arena=%s already running; marked pending", arena_id)
+        return None
+    try:
+        client.delete(key("recompute_pending", arena_id))
+        return leaderboard_recompute(arena_id=arena_id)
+    finally:
+        try:
+            lock.release()
+        except Exception:  # the lock expired mid-run; another run may own it now
+            logger.warning("leaderboard recompute arena=%s outlived its lock", arena_id)
+        if client.delete(key("recompute_pending", arena_id)):
+            recompute_queue(arena_id=arena_id)

@@ -1,0 +1,152 @@
+"""Reading an arena's rankable votes as columns, in one query, without per-row objects.
+
+At two million votes the cost is the transfer, so the database does the per-battle work: it
+counts turns, measures the first prompt and sums the style counts of every turn per side
+(the same regular expressions as :func:`leaderboard.ranking.style.style_counts`, checked
+against it in the tests). Python only sees small numbers and a short head of the first prompt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection
+from django.db.models import Count
+
+from battles.models import Battle, BattleMode, Generation, Turn, Vote
+from leaderboard.ranking import STYLE_FEATURES
+
+# PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns.
+SQL_STYLE_PATTERNS: dict[str, tuple[str, str]] = {
+    "length": (r"\S+", ""),
+    "headers": (r"^#{1,6}\s+\S", "n"),
+    "lists": (r"^\s*(?:[-*+]|\d+[.)])\s+\S", "n"),
+    "bold": (r"\*\*[^*\n]+\*\*|__[^_\n]+__", ""),
+}
+OUTCOME_SQL = "CASE v.choice WHEN 'a' THEN 0 WHEN 'b' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END"
+PROMPT_HEAD_CHARS = 300
+CHUNK_ROWS = 50_000
+
+
+@dataclass
+class VoteTable:
+    """One row per valid anonymous vote; `style_a`/`style_b` hold raw counts per feature."""
+
+    contender_a: np.ndarray
+    contender_b: np.ndarray
+    outcome: np.ndarray
+    turns: np.ndarray
+    prompt_chars: np.ndarray
+    prompt_head: list[str]
+    style_a: np.ndarray
+    style_b: np.ndarray
+    excluded: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.outcome.shape[0])
+
+    def style_features(self) -> np.ndarray:
+        """Normalized differences (a - b) / (a + b), zero where neither side has any."""
+        total = self.style_a + self.style_b
+        diff = self.style_a - self.style_b
+        return np.divide(diff, total, out=np.zeros_like(diff), where=total > 0)
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+
+
+def _query(full_prompt: bool) -> tuple[str, list[str]]:
+    head = "t.prompt" if full_prompt else f"left(t.prompt, {PROMPT_HEAD_CHARS})"
+    sums: list[str] = []
+    params: list[str] = []
+    for side in ("a", "b"):
+        for name in STYLE_FEATURES:
+            pattern, flags = SQL_STYLE_PATTERNS[name]
+            sums.append(
+                f"sum(regexp_count(g.text, %s, 1, %s)) FILTER (WHERE g.side = '{side}')"
+                f" AS s{len(sums)}"
+            )
+            params.extend([pattern, flags])
+    sql = f"""
+        WITH v AS (
+            SELECT v.battle_id, b.contender_a_id, b.contender_b_id, {OUTCOME_SQL} AS outcome
+            FROM {_table(Vote)} v JOIN {_table(Battle)} b ON b.id = v.battle_id
+            WHERE b.arena_id = %s AND v.is_valid AND b.mode = %s
+        ),
+        t AS (
+            SELECT t.battle_id, count(*) AS turns,
+                   max(CASE WHEN t.index = 0 THEN {head} END) AS head,
+                   max(CASE WHEN t.index = 0 THEN length(t.prompt) END) AS chars
+            FROM {_table(Turn)} t JOIN v ON v.battle_id = t.battle_id
+            GROUP BY t.battle_id
+        ),
+        g AS (
+            SELECT t.battle_id, {", ".join(sums)}
+            FROM {_table(Generation)} g
+            JOIN {_table(Turn)} t ON t.id = g.turn_id
+            JOIN v ON v.battle_id = t.battle_id
+            GROUP BY t.battle_id
+        )
+        SELECT v.contender_a_id, v.contender_b_id, v.outcome,
+               coalesce(t.turns, 0), coalesce(t.head, ''), coalesce(t.chars, 0),
+               {", ".join(f"g.s{k}" for k in range(len(sums)))}
+        FROM v LEFT JOIN t ON t.battle_id = v.battle_id LEFT JOIN g ON g.battle_id = v.battle_id
+    """
+    return sql, params
+
+
+def _excluded(arena_id: int) -> dict[str, int]:
+    """Votes that exist but never rank, by reason (invalidated wins over side-by-side)."""
+    counts = (
+        Vote.objects.filter(battle__arena_id=arena_id)
+        .values_list("is_valid", "battle__mode")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    excluded = {"invalidated": 0, "side_by_side": 0}
+    for is_valid, mode, n in counts:
+        if not is_valid:
+            excluded["invalidated"] += n
+        elif mode != BattleMode.ANONYMOUS:
+            excluded["side_by_side"] += n
+    return excluded
+
+
+def vote_table_load(*, arena_id: int, full_prompt: bool = False) -> VoteTable:
+    """Every valid vote of an anonymous battle in the arena, as numpy columns.
+
+    ``full_prompt`` reads whole first prompts (needed for admin tag rules); otherwise only a
+    short head, enough for the language test.
+    """
+    sql, style_params = _query(full_prompt)
+    nf = len(STYLE_FEATURES)
+    ints: list[np.ndarray] = []
+    styles: list[np.ndarray] = []
+    heads: list[str] = []
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [arena_id, str(BattleMode.ANONYMOUS), *style_params])
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            columns = list(zip(*rows, strict=True))
+            ints.append(np.array([columns[k] for k in (0, 1, 2, 3, 5)], dtype=np.int64))
+            heads.extend(columns[4])
+            # A battle without generations (an imported one) has NULL sums: no style at all.
+            styles.append(np.array(columns[6:], dtype=np.float64))
+    if ints:
+        block = np.concatenate(ints, axis=1)
+        style = np.nan_to_num(np.concatenate(styles, axis=1)).T
+    else:
+        block = np.zeros((5, 0), dtype=np.int64)
+        style = np.zeros((0, 2 * nf))
+    return VoteTable(
+        contender_a=block[0],
+        contender_b=block[1],
+        outcome=block[2],
+        turns=block[3],
+        prompt_chars=block[4],
+        prompt_head=heads,
+        style_a=style[:, :nf],
+        style_b=style[:, nf:],
+        excluded=_excluded(arena_id),
+    )

@@ -1,0 +1,32 @@
+"""Hooks on battles.Vote, so the battles app needs no knowledge of leaderboards.
+
+A new valid vote in an anonymous battle bumps the arena's counter after commit; a vote saved
+again (e.g. invalidated by a moderator) queues a recompute so the change reaches the board.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from battles.models import Battle, BattleMode, Vote
+from leaderboard.services.triggers import recompute_queue, vote_counted
+
+
+@receiver(post_save, sender=Vote, dispatch_uid="leaderboard_vote_saved")
+def vote_saved(sender: type[Vote], instance: Vote, created: bool, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    arena_id, mode = Battle.objects.filter(id=instance.battle_id).values_list(
+        "arena_id", "mode"
+    ).get()
+    if mode != BattleMode.ANONYMOUS:
+        return
+    if created:
+        if instance.is_valid:
+            transaction.on_commit(lambda: vote_counted(arena_id=arena_id))
+    else:
+        recompute_queue(arena_id=arena_id)

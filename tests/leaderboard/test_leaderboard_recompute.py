@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from battles.models import Arena
+from leaderboard.models import CategoryTag, LeaderboardSnapshot
+from leaderboard.ranking import style_counts
+from leaderboard.selectors import leaderboard_latest
+from leaderboard.services import leaderboard_recompute
+from leaderboard.services.vote_table import SQL_STYLE_PATTERNS
+from tests.factories import arena_create, contender_create
+from tests.leaderboard.conftest import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(arena: Arena, category: str = "overall", style: bool = False) -> list[dict]:
+    snapshot = leaderboard_latest(arena=arena, category=category, style_control=style)
+    assert snapshot is not None
+    return snapshot.result["rows"]
+
+
+def _three(cast: Cast, **fields: object) -> tuple:
+    arena = arena_create(**fields)
+    strong, middle, weak = (contender_create(arena=arena, name=n) for n in ("Strong", "Mid", "Weak"))
+    cast(arena=arena, a=strong, b=middle, choice="a", n=30)
+    cast(arena=arena, a=middle, b=strong, choice="b", n=25)
+    cast(arena=arena, a=strong, b=middle, choice="b", n=5)
+    cast(arena=arena, a=middle, b=weak, choice="a", n=30)
+    cast(arena=arena, a=weak, b=middle, choice="a", n=8)
+    cast(arena=arena, a=strong, b=weak, choice="tie", n=4)
+    cast(arena=arena, a=strong, b=weak, choice="a", n=20)
+    return arena, strong, middle, weak
+
+
+def test_it_ranks_a_clearly_better_contender_first(cast: Cast) -> None:
+    arena, strong, middle, weak = _three(cast)
+    report = leaderboard_recompute(arena_id=arena.id)
+    rows = _rows(arena)
+    assert [r["name"] for r in rows] == ["Strong", "Mid", "Weak"]
+    assert [r["contender_id"] for r in rows] == [strong.id, middle.id, weak.id]
+    assert rows[0]["rank"] == 1 and rows[0]["lower"] < rows[0]["rating"] < rows[0]["upper"]
+    assert sum(r["votes"] for r in rows) == 2 * report.num_votes == 2 * 122
+    snapshot = leaderboard_latest(arena=arena, category="overall", style_control=False)
+    assert snapshot is not None and snapshot.num_votes == 122 and snapshot.method == "bradley_terry"
+    counts = snapshot.matrices["battle_count"]
+    assert snapshot.matrices["contender_ids"] == [strong.id, middle.id, weak.id]
+    assert counts[0][1] == 60 and counts[1][0] == 60 and counts[0][0] == 0
+    assert snapshot.matrices["win_rate"][0][1] == pytest.approx(55 / 60, abs=1e-3)
+    assert snapshot.matrices["win_rate"][0][0] is None
+
+
+def test_it_gives_the_same_ratings_for_the_same_votes(cast: Cast) -> None:
+    arena, *_ = _three(cast)
+    leaderboard_recompute(arena_id=arena.id)
+    first = _rows(arena)
+    leaderboard_recompute(arena_id=arena.id)
+    assert _rows(arena) == first
+
+
+def test_it_leaves_out_side_by_side_and_invalid_votes_and_counts_them(cast: Cast) -> None:
+    arena, strong, middle, weak = _three(cast)
+    cast(arena=arena, a=weak, b=strong, choice="a", n=40, mode="side_by_side")
+    cast(arena=arena, a=weak, b=strong, choice="a", n=15, is_valid=False)
+    leaderboard_recompute(arena_id=arena.id)
+    snapshot = leaderboard_latest(arena=arena, category="overall", style_control=False)
+    assert snapshot is not None and snapshot.num_votes == 122
+    assert snapshot.excluded == {"invalidated": 15, "side_by_side": 0 + 40}
+    assert _rows(arena)[0]["name"] == "Strong"
+
+
+def test_it_counts_both_bad_as_a_tie_unless_the_arena_drops_it(cast: Cast) -> None:
+    for setting, expected_votes, excluded in (("tie", 20, None), ("drop", 10, 10)):
+        arena = arena_create(settings={"both_bad": setting})
+        x, y = contender_create(arena=arena), contender_create(arena=arena)
+        cast(arena=arena, a=x, b=y, choice="a", n=6)
+        cast(arena=arena, a=x, b=y, choice="b", n=4)
+        cast(arena=arena, a=x, b=y, choice="both_bad", n=10)
+        leaderboard_recompute(arena_id=arena.id)
+        snapshot = leaderboard_latest(arena=arena, category="overall", style_control=False)
+        assert snapshot is not None and snapshot.num_votes == expected_votes
+        assert snapshot.params["both_bad"] == setting
+        assert snapshot.excluded.get("both_bad") == excluded
+
+
+def test_it_splits_votes_into_categories(cast: Cast) -> None:
+    arena = arena_create()
+    x, y, z = (contender_create(arena=arena, name=n) for n in ("X", "Y", "Z"))
+    CategoryTag.objects.create(arena=arena, slug="coding", name="Coding", pattern="python, sql")
+    cast(arena=arena, a=x, b=y, choice="a", n=6, prompts=("How do I sort a list in Python?",))
+    cast(arena=arena, a=y, b=z, choice="a", n=5, prompts=("Wie spät ist es? Ich möchte "
+                                                          "gerne wissen, wo der Bahnhof ist.",))
+    cast(arena=arena, a=x, b=z, choice="b", n=4, prompts=("Explain the plan " * 40, "And then?"))
+    report = leaderboard_recompute(arena_id=arena.id)
+    assert set(report.categories) == {"overall", "english", "non_english", "multi_turn",
+                                      "long_prompts", "coding"}
+    votes = {
+        s.category: s.num_votes
+        for s in LeaderboardSnapshot.objects.filter(arena=arena, style_control=False)
+    }
+    assert votes == {"overall": 15, "english": 10, "non_english": 5, "multi_turn": 4,
+                     "long_prompts": 4, "coding": 6}
+    assert {r["name"] for r in _rows(arena, "coding")} == {"X", "Y"}
+    assert report.snapshots == 12
+
+
+def test_it_fits_style_control_on_the_answers(cast: Cast) -> None:
+    arena = arena_create()
+    x, y = contender_create(arena=arena), contender_create(arena=arena)
+    long_answer = "# Plan\n\n- **one** step\n- two steps\n\n" + "word " * 200
+    cast(arena=arena, a=x, b=y, choice="a", n=30, answers=(long_answer, "Short."))
+    cast(arena=arena, a=x, b=y, choice="b", n=10, answers=("Short.", long_answer))
+    cast(arena=arena, a=x, b=y, choice="a", n=10, answers=("Short.", "Short too."))
+    leaderboard_recompute(arena_id=arena.id)
+    snapshot = leaderboard_latest(arena=arena, category="overall", style_control=True)
+    assert snapshot is not None and snapshot.method == "bradley_terry_style"
+    coefficients = {c["name"]: c["coefficient"] for c in snapshot.result["coefficients"]}
+    assert set(coefficients) == {"length", "headers", "lists", "bold"}
+
+
+def test_it_stores_nothing_for_an_arena_without_votes() -> None:
+    arena = arena_create()
+    report = leaderboard_recompute(arena_id=arena.id)
+    assert report.snapshots == 0
+    assert leaderboard_latest(arena=arena, category="overall", style_control=False) is None
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "plain words here",
+    "# Title\n## Sub\nnot # a header\n#nospace",
+    "- one\n* two\n+ three\n1. four\n2) five\n  - nested\n-no",
+    "**bold** and __also__ but **not\nacross** lines ***x***",
+    "Mixed\t tabs  and\nnewlines\n\n\n- item **b**",
+])
+def test_its_sql_style_counts_match_the_engines(text: str) -> None:
+    expected = style_counts(text)
+    with connection.cursor() as cursor:
+        for name, (pattern, flags) in SQL_STYLE_PATTERNS.items():
+            cursor.execute("SELECT regexp_count(%s, %s, 1, %s)", [text, pattern, flags])
+            assert cursor.fetchone()[0] == expected[name], name
