@@ -48,10 +48,13 @@ INSTALLED_APPS = [
     "annotators",
     "battles",
     "leaderboard",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "arena.health.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "arena.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +84,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# A dead database must fail a request (and /readyz) in seconds, not hang it.
+DATABASES["default"]["OPTIONS"] = {"connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 5)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -125,12 +130,32 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
+# Security. HTTPS=true is the switch for a deployment behind TLS (usually a reverse proxy that
+# sets X-Forwarded-Proto): secure cookies, HSTS and the HTTP→HTTPS redirect. Probes and
+# Prometheus reach /healthz, /readyz and /metrics over plain HTTP (see arena.health).
+HTTPS = envbool("HTTPS", False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("TRUST_X_FORWARDED_PROTO", HTTPS) else None
+)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG and envbool("HTTPS", False))
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Empty means arena.csp.DEFAULT_POLICY (scripts and styles from this origin only).
+CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
+# Request bodies: JSON/forms above this are refused with 400 before any view parses them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# /metrics answers only with `Authorization: Bearer <token>` when this is set.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+
 
 # Arena rules that a deployment may tune.
 ARENA_ANNOTATOR_COOKIE = "arena_annotator"
@@ -149,13 +174,28 @@ ARENA_RANKING_DEVICE = envstr("ARENA_RANKING_DEVICE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "arena.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if envstr("LOG_FORMAT", "plain") == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
 
+# Provider health: a contender with this many failures among its latest answers is paused,
+# and put back after the cooldown by the ops.contenders_resume beat task.
+ARENA_PROVIDER_WINDOW = envint("ARENA_PROVIDER_WINDOW", 10)
+ARENA_PROVIDER_MAX_FAILURES = envint("ARENA_PROVIDER_MAX_FAILURES", 5)
+ARENA_PROVIDER_COOLDOWN_S = envint("ARENA_PROVIDER_COOLDOWN_S", 300)
+
 CELERY_BEAT_SCHEDULE = {
     "battles-fail-stale": {"task": "battles.fail_stale", "schedule": 300.0},
     "leaderboard-recompute-active": {"task": "leaderboard.recompute_active", "schedule": 600.0},
+    "ops-contenders-resume": {"task": "ops.contenders_resume", "schedule": 60.0},
 }
