@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -54,13 +55,13 @@ def _auth_error(request: HttpRequest, error: AuthenticationError) -> HttpRespons
     )
 
 
-def _database_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
-    """A lost or refused database connection: a clear 503 that tells the client to retry.
+def _dependency_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+    """A lost database or Redis connection: a clear 503 that tells the client to retry.
 
     Votes carry an idempotency key, so a retry after a 503 is counted once even if the first
     attempt did commit before the connection dropped.
     """
-    logger.warning("database unavailable during %s %s: %s", request.method, request.path, error)
+    logger.warning("dependency unavailable during %s %s: %s", request.method, request.path, error)
     response = api.create_response(
         request,
         {"code": "unavailable", "message": "The service is briefly unavailable; please retry.",
@@ -71,8 +72,10 @@ def _database_unavailable(request: HttpRequest, error: Exception) -> HttpRespons
     return response
 
 
-api.add_exception_handler(OperationalError, _database_unavailable)
-api.add_exception_handler(InterfaceError, _database_unavailable)
+api.add_exception_handler(OperationalError, _dependency_unavailable)
+api.add_exception_handler(InterfaceError, _dependency_unavailable)
+# Redis holds rate-limit counters; while it restarts, the same retryable answer.
+api.add_exception_handler(redis.RedisError, _dependency_unavailable)
 
 
 @api.exception_handler(HttpError)
