@@ -69,13 +69,8 @@ def load_battles(path: Path) -> tuple[list[str], pd.DataFrame]:
     return models, frame
 
 
-def fastchat_bt(
-    frame: pd.DataFrame, tol: float = 1e-6, max_iter: int = 100, ftol: float | None = None
-) -> pd.Series:
-    """FastChat's current Bradley-Terry fit (rating_systems.compute_bt), without the anchor."""
-    from scipy.optimize import minimize
-    from scipy.special import expit
-
+def fastchat_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """FastChat's preprocess_for_bt: unique (a, b, outcome) rows with their counts as weights."""
     n_rows = len(frame)
     codes, models = pd.factorize(pd.concat([frame["model_a"], frame["model_b"]]))
     schedule = np.ones((n_rows, 3), dtype=np.int32)
@@ -84,30 +79,55 @@ def fastchat_bt(
     schedule[(frame["winner"] == "model_a").to_numpy(), 2] = 2
     schedule[(frame["winner"] == "model_b").to_numpy(), 2] = 0
     unique, weights = np.unique(schedule, return_counts=True, axis=0)
-    matchups = unique[:, :2]
-    outcomes = unique[:, 2].astype(np.float64) / 2.0
-    weights = weights.astype(np.float64)
+    return (
+        unique[:, :2],
+        unique[:, 2].astype(np.float64) / 2.0,
+        weights.astype(np.float64),
+        list(models),
+    )
+
+
+def fastchat_fit(
+    matchups: np.ndarray,
+    outcomes: np.ndarray,
+    weights: np.ndarray,
+    n_models: int,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    ftol: float | None = None,
+) -> np.ndarray:
+    """FastChat's fit_bt: SciPy L-BFGS-B on the weighted rows, ratings in units of 400 Elo."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
     alpha = math.log(10.0)
+    sign = np.array([1.0, -1.0])
 
     def loss_and_grad(ratings: np.ndarray) -> tuple[float, np.ndarray]:
-        logits = alpha * (ratings[matchups[:, 0]] - ratings[matchups[:, 1]])
-        probs = expit(logits)
+        probs = expit(alpha * (ratings[matchups[:, 0]] - ratings[matchups[:, 1]]))
         loss = -(
             (np.log(probs) * outcomes + np.log(1.0 - probs) * (1.0 - outcomes)) * weights
         ).sum()
-        row_grad = -alpha * (outcomes - probs) * weights
         grad = np.zeros_like(ratings)
-        np.add.at(grad, matchups, row_grad[:, None] * np.array([1.0, -1.0]))
+        np.add.at(grad, matchups, (-alpha * (outcomes - probs) * weights)[:, None] * sign)
         return loss, grad
 
+    options: dict[str, float] = {"maxiter": max_iter, "gtol": tol}
+    if ftol is not None:
+        options["ftol"] = ftol
     result = minimize(
-        loss_and_grad,
-        np.zeros(len(models)),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "gtol": tol} | ({} if ftol is None else {"ftol": ftol}),
+        loss_and_grad, np.zeros(n_models), jac=True, method="L-BFGS-B", options=options
     )
-    return pd.Series(result.x * 400.0 + 1000.0, index=list(models))
+    return np.asarray(result.x)
+
+
+def fastchat_bt(
+    frame: pd.DataFrame, tol: float = 1e-6, max_iter: int = 100, ftol: float | None = None
+) -> pd.Series:
+    """FastChat's current Bradley-Terry fit (rating_systems.compute_bt), without the anchor."""
+    matchups, outcomes, weights, models = fastchat_rows(frame)
+    ratings = fastchat_fit(matchups, outcomes, weights, len(models), tol, max_iter, ftol)
+    return pd.Series(ratings * 400.0 + 1000.0, index=models)
 
 
 def fastchat_mle(frame: pd.DataFrame) -> pd.Series | None:

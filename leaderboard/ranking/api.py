@@ -187,9 +187,7 @@ def rank_battles(
 
 def _plain(battles: BattleSet, device: torch.device) -> BattleSet:
     """The battles without their features, aggregated, for a fit that ignores style."""
-    bare = BattleSet(
-        battles.models, battles.model_a, battles.model_b, battles.outcome, battles.counts
-    )
+    bare = BattleSet(battles.models, battles.model_a, battles.model_b, battles.outcome, battles.counts)
     return bare.aggregated().to(device)
 
 
@@ -217,9 +215,7 @@ def rank_online_elo(
     """Online Elo as a result of the same shape; it has no intervals, so bounds equal ratings."""
     started = time.perf_counter()
     fitted, kept = _active(battles, both_bad)
-    ratings = online_elo(
-        fitted, k=k, scale=scale, base=base, init_rating=init_rating, both_bad=both_bad
-    )
+    ratings = online_elo(fitted, k=k, scale=scale, base=base, init_rating=init_rating, both_bad=both_bad)
     return RankingResult(
         models=list(fitted.models),
         ratings=ratings.tolist(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -32,6 +33,26 @@ WINNER_CODES: dict[str, int] = {
     "tie (bothbad)": BOTH_BAD,
     "both_bad": BOTH_BAD,
 }
+
+
+def weighted_unique(
+    key: torch.Tensor, weight: torch.Tensor, key_space: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distinct keys with positive summed weight, ascending.
+
+    A dense ``bincount`` is linear time and, for the key spaces of arenas with up to a few
+    thousand contenders, far faster than the sort behind ``torch.unique``; beyond that the sort
+    is used so memory stays bounded.
+    """
+    if key_space <= 1 << 24:
+        sums = torch.bincount(key, weights=weight, minlength=key_space)
+        unique = (sums > 0).nonzero().flatten()
+        return unique, sums[unique]
+    unique, inverse = torch.unique(key, return_inverse=True)
+    sums = torch.zeros(unique.shape[0], dtype=weight.dtype, device=key.device)
+    sums.index_add_(0, inverse, weight)
+    keep = sums > 0
+    return unique[keep], sums[keep]
 
 
 class BattleDataError(ValueError):
@@ -177,19 +198,19 @@ class BattleSet:
     ) -> BattleSet:
         """Build from parallel string columns (a file's columns, a query's ``values_list``).
 
-        Names are factorized in first-seen order with one dictionary pass per column, which keeps
+        Names are factorized in first-seen order with C-level dictionary lookups, which keeps
         ten million rows to a couple of seconds without pandas.
         """
-        index: dict[str, int] = {}
-        a = np.fromiter((index.setdefault(m, len(index)) for m in model_a), np.int64)
-        b = np.fromiter((index.setdefault(m, len(index)) for m in model_b), np.int64)
-        if len(a) != len(b) or len(a) != len(winner):
+        if len(model_a) != len(model_b) or len(model_a) != len(winner):
             raise BattleDataError("model_a, model_b and winner must have the same length")
+        index = {name: k for k, name in enumerate(dict.fromkeys(chain(model_a, model_b)))}
+        a = np.fromiter(map(index.__getitem__, model_a), np.int64, count=len(model_a))
+        b = np.fromiter(map(index.__getitem__, model_b), np.int64, count=len(model_b))
         try:
-            o = np.fromiter((WINNER_CODES[w] for w in winner), np.int64)
+            o = np.fromiter(map(WINNER_CODES.__getitem__, winner), np.int64, count=len(winner))
         except KeyError:
-            bad = next(w for w in winner if w not in WINNER_CODES)
-            winner_code(bad)
+            for label in winner:
+                winner_code(label)
             raise
         return cls.from_indices(list(index), a, b, o, counts, features, feature_names)
 
@@ -223,11 +244,7 @@ class BattleSet:
             raise BattleDataError("battles with per-battle features cannot be aggregated")
         n = self.num_models
         key = (self.model_a * n + self.model_b) * 4 + self.outcome
-        unique, inverse = torch.unique(key, return_inverse=True)
-        counts = torch.zeros(unique.shape[0], dtype=DTYPE, device=key.device)
-        counts.index_add_(0, inverse, self.counts.to(DTYPE))
-        keep = counts > 0
-        unique, counts = unique[keep], counts[keep]
+        unique, counts = weighted_unique(key, self.counts.to(DTYPE), 4 * n * n)
         return BattleSet(
             self.models,
             torch.div(unique // 4, n, rounding_mode="floor"),

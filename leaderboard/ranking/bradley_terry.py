@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 import torch
 
-from leaderboard.ranking.battles import A_WINS, B_WINS, BOTH_BAD, TIE, BattleSet, BothBad
+from leaderboard.ranking.battles import (
+    A_WINS,
+    B_WINS,
+    BOTH_BAD,
+    TIE,
+    BattleSet,
+    BothBad,
+    weighted_unique,
+)
 from leaderboard.ranking.device import DTYPE
 
 DEFAULT_REG = 1e-8
@@ -99,11 +107,8 @@ def outcome_rows(
     j = torch.where(swap, a, b)
     score = torch.where(swap, 1.0 - score, score)
     key = (i * n + j) * 3 + (score * 2).round().to(torch.int64)
-    unique, inverse = torch.unique(key, return_inverse=True)
-    row_count = torch.zeros(unique.shape[0], dtype=DTYPE, device=key.device)
-    row_count.index_add_(0, inverse, count.to(DTYPE))
-    pair_key = unique // 3
-    pairs, pair = torch.unique(pair_key, return_inverse=True)
+    unique, row_count = weighted_unique(key, count.to(DTYPE), 3 * n * n)
+    pairs, pair = torch.unique(unique // 3, return_inverse=True)
     pair_count = torch.zeros(pairs.shape[0], dtype=DTYPE, device=key.device)
     pair_count.index_add_(0, pair, row_count)
     if reweight:
@@ -132,25 +137,19 @@ def pair_sums(rows: OutcomeRows, counts: torch.Tensor) -> tuple[torch.Tensor, to
     return total, score
 
 
-def pairwise_matrix(
-    pair_i: torch.Tensor, pair_j: torch.Tensor, values: torch.Tensor, n: int
-) -> torch.Tensor:
+def pairwise_matrix(pair_i: torch.Tensor, pair_j: torch.Tensor, values: torch.Tensor, n: int) -> torch.Tensor:
     """Sum ``v (e_i - e_j)(e_i - e_j)^T`` over pairs, for a batch of values (B, P) -> (B, n, n).
 
     Hessians and gradient covariances of Bradley-Terry all have this graph-Laplacian shape.
     """
     batch = values.shape[0]
     flat = torch.zeros(batch, n * n, dtype=DTYPE, device=values.device)
-    index = torch.cat(
-        [pair_i * n + pair_j, pair_j * n + pair_i, pair_i * (n + 1), pair_j * (n + 1)]
-    )
+    index = torch.cat([pair_i * n + pair_j, pair_j * n + pair_i, pair_i * (n + 1), pair_j * (n + 1)])
     flat.index_add_(1, index, torch.cat([-values, -values, values, values], dim=1))
     return flat.view(batch, n, n)
 
 
-def scatter_pairs(
-    pair_i: torch.Tensor, pair_j: torch.Tensor, values: torch.Tensor, n: int
-) -> torch.Tensor:
+def scatter_pairs(pair_i: torch.Tensor, pair_j: torch.Tensor, values: torch.Tensor, n: int) -> torch.Tensor:
     """Add ``v`` to model i and subtract it from model j, per pair, for a batch (B, P) -> (B, n)."""
     out = torch.zeros(values.shape[0], n, dtype=DTYPE, device=values.device)
     out.index_add_(1, pair_i, values)
@@ -201,9 +200,7 @@ def newton_bt(
     weight_sum = total.sum(dim=1).clamp(min=1e-300)
     lam = reg * weight_sum
     theta = (
-        torch.zeros(batch, n, dtype=DTYPE, device=total.device)
-        if init is None
-        else init.to(DTYPE).clone()
+        torch.zeros(batch, n, dtype=DTYPE, device=total.device) if init is None else init.to(DTYPE).clone()
     )
     eye = torch.eye(n, dtype=DTYPE, device=total.device)
     loss = _loss(theta, pair_i, pair_j, total, score, lam)

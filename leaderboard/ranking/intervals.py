@@ -22,9 +22,7 @@ from leaderboard.ranking.device import DTYPE
 Z_95 = 1.959963984540054
 
 
-def gauge_fixed_sandwich(
-    hess: torch.Tensor, meat: torch.Tensor, gauge: torch.Tensor
-) -> torch.Tensor:
+def gauge_fixed_sandwich(hess: torch.Tensor, meat: torch.Tensor, gauge: torch.Tensor) -> torch.Tensor:
     """``P H^-1 J H^-1 P`` where ``gauge`` spans the direction the likelihood cannot see.
 
     Adding ``c g g^T`` makes the Hessian invertible without shrinking any identified direction,
@@ -126,9 +124,7 @@ def bootstrap_bt(
     return torch.cat(samples)
 
 
-def percentile_interval(
-    samples: torch.Tensor, level: float = 0.95
-) -> tuple[torch.Tensor, torch.Tensor]:
+def percentile_interval(samples: torch.Tensor, level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
     """Percentile bootstrap bounds per column (linear interpolation, as numpy's default)."""
     tail = (1.0 - level) / 2.0
     q = torch.tensor([tail, 1.0 - tail], dtype=DTYPE, device=samples.device)

@@ -49,9 +49,7 @@ def _from_json(data: Any, path: Path) -> BattleSet:
         return _from_pair_counts(data, path)
     if isinstance(data, list):
         return _from_objects(data, path)
-    raise BattleFileError(
-        f"{path}: expected a list of battles or a pair-count object with models, X and Y"
-    )
+    raise BattleFileError(f"{path}: expected a list of battles or a pair-count object with models, X and Y")
 
 
 def _from_objects(objects: list[Any], path: Path, first_line: int | None = None) -> BattleSet:
@@ -87,9 +85,7 @@ def _read_parquet(path: Path) -> BattleSet:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise BattleFileError(
-            f"{path}: reading Parquet needs pyarrow, which is not installed"
-        ) from None
+        raise BattleFileError(f"{path}: reading Parquet needs pyarrow, which is not installed") from None
     try:
         table = pq.read_table(path, columns=list(COLUMNS))
     except Exception as exc:  # pyarrow raises several unrelated types for bad files
@@ -105,15 +101,8 @@ def _from_pair_counts(data: dict[str, Any], path: Path) -> BattleSet:
         raise BattleFileError(f"{path}: X and Y must be lists of the same length")
     a, b, code, count = [], [], [], []
     for k, (pair, counts) in enumerate(zip(pairs, outcomes, strict=True)):
-        if not (
-            isinstance(pair, list)
-            and len(pair) == 2
-            and isinstance(counts, list)
-            and len(counts) == 4
-        ):
-            raise BattleFileError(
-                f"{path}: entry {k} must be [i, j] with [wins_i, wins_j, ties, both_bad]"
-            )
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(counts, list) and len(counts) == 4):
+            raise BattleFileError(f"{path}: entry {k} must be [i, j] with [wins_i, wins_j, ties, both_bad]")
         for outcome, value in enumerate(counts):
             a.append(pair[0])
             b.append(pair[1])

@@ -77,9 +77,7 @@ class _Design:
     :meth:`z_dot` and :meth:`moments`, which only ever allocate one column at a time.
     """
 
-    def __init__(
-        self, battles: BattleSet, both_bad: BothBad, reweight: bool, min_pair_count: float
-    ):
+    def __init__(self, battles: BattleSet, both_bad: BothBad, reweight: bool, min_pair_count: float):
         if battles.features is None:
             raise ValueError("style control needs battles with features")
         n = battles.num_models
@@ -116,9 +114,7 @@ class _Design:
         return self.features @ scaled - (self.mean * scaled).sum()
 
     def pair_matrix(self, values: torch.Tensor) -> torch.Tensor:
-        return torch.bincount(self.pair, weights=values, minlength=self.n * self.n).view(
-            self.n, self.n
-        )
+        return torch.bincount(self.pair, weights=values, minlength=self.n * self.n).view(self.n, self.n)
 
     def moments(
         self, first: torch.Tensor, second: torch.Tensor
@@ -236,8 +232,6 @@ def fit_contextual(
     meat[:n, n:] = cross
     meat[n:, :n] = cross.T
     meat[n:, n:] = block
-    gauge = torch.cat(
-        [torch.ones(n, dtype=DTYPE, device=device), torch.zeros(k, dtype=DTYPE, device=device)]
-    )
+    gauge = torch.cat([torch.ones(n, dtype=DTYPE, device=device), torch.zeros(k, dtype=DTYPE, device=device)])
     covariance = gauge_fixed_sandwich(hess, meat, gauge)
     return ContextualFit(theta, beta, covariance, iterations, grad_norm)

@@ -1,0 +1,416 @@
+"""Ranking engine speed and memory against arena-rank and FastChat, measured in the same run.
+
+    .venv/bin/python bench/ranking.py [--quick] [--bench-python /tmp/venv-bench/bin/python]
+
+Our engine runs in this process (the app's virtualenv). The anchors run in the benchmark
+virtualenv described in bench/make_ranking_reference.py, as subprocesses of this script
+(``--worker``), on the same battles written to a temporary .npz file:
+
+* arena-rank 0.1.1 (JAX): BradleyTerry / ContextualBradleyTerry with sandwich intervals, timed on
+  a second call so JIT compilation is not counted against it;
+* FastChat's current method (rating_systems.compute_bt: unique rows + SciPy L-BFGS-B), both end
+  to end and the optimizer alone on the aggregated rows; its bootstrap refits per replicate in a
+  process pool, as compute_bootstrap_bt does;
+* fschat 0.2.36's compute_elo_mle_with_tie (scikit-learn), on the real votes only: it builds a
+  dense battles-by-models matrix.
+
+Everything is from string columns (model names, winner labels) unless a line says "codes".
+Ratios are anchor time / our time; prints figures only, never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT / ".." / "shared" / "data" / "chatbotarena_20240814_pair_counts.json"
+WINNERS = np.array(["model_a", "model_b", "tie", "tie (bothbad)"], dtype=object)
+FEATURES = ["length", "headers", "lists", "bold"]
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 2) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def real_battles() -> dict[str, np.ndarray]:
+    raw = json.loads(REAL.read_text())
+    pairs = np.asarray(raw["X"])
+    counts = np.asarray(raw["Y"])
+    reps = counts.reshape(-1)
+    a = np.repeat(np.repeat(pairs[:, 0], 4), reps)
+    b = np.repeat(np.repeat(pairs[:, 1], 4), reps)
+    outcome = np.repeat(np.tile(np.arange(4), len(pairs)), reps)
+    return {
+        "a": a.astype(np.int32),
+        "b": b.astype(np.int32),
+        "outcome": outcome.astype(np.int8),
+        "n": np.array(len(raw["models"])),
+    }
+
+
+def synthetic_battles(num: int, n: int, seed: int, features: bool) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0, 0.7, n)
+    a = rng.integers(0, n, num)
+    b = (a + rng.integers(1, n, num)) % n
+    logit = theta[a] - theta[b]
+    data: dict[str, np.ndarray] = {"n": np.array(n)}
+    if features:
+        raw_a = rng.lognormal(0, 1, (num, 4))
+        raw_b = rng.lognormal(0, 1, (num, 4))
+        diff = (raw_a - raw_b) / (raw_a + raw_b)
+        logit = logit + diff @ np.array([0.5, 0.1, 0.1, 0.05])
+        data["features"] = diff
+    a_wins = rng.random(num) < 1 / (1 + np.exp(-logit))
+    outcome = np.where(a_wins, 0, 1)
+    u = rng.random(num)
+    outcome = np.where(u < 0.15, 2, np.where(u < 0.2, 3, outcome))
+    data.update(a=a.astype(np.int32), b=b.astype(np.int32), outcome=outcome.astype(np.int8))
+    return data
+
+
+def names(n: int) -> np.ndarray:
+    return np.array([f"model-{k:03d}" for k in range(n)], dtype=object)
+
+
+# --- anchors (run under the benchmark virtualenv) ----------------------------------------------
+
+
+def worker(task: str, path: str, reps: int) -> dict[str, float]:
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import make_ranking_reference as ref
+
+    data = np.load(path)
+    n = int(data["n"])
+    frame = pd.DataFrame(
+        {
+            "model_a": names(n)[data["a"]],
+            "model_b": names(n)[data["b"]],
+            "winner": WINNERS[data["outcome"]],
+        }
+    )
+    out: dict[str, float] = {}
+    if task == "bt":
+        from arena_rank.models.bradley_terry import BradleyTerry
+        from arena_rank.utils.data_utils import PairDataset
+
+        ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
+
+        def arena() -> object:
+            dataset = PairDataset.from_pandas(ar_frame)
+            model = BradleyTerry(n_competitors=len(dataset.competitors))
+            return model.compute_ratings_and_cis(dataset, significance_level=0.05)
+
+        out["arena_rank_cold"], _ = best_of(arena, 1)
+        out["arena_rank"], _ = best_of(arena, 1)
+        out["fastchat"], _ = best_of(lambda: ref.fastchat_bt(frame), 1)
+        rows = ref.fastchat_rows(frame)
+        out["fastchat_fit_only"], _ = best_of(lambda: ref.fastchat_fit(*rows[:3], len(rows[3])), 1)
+    elif task == "mle":
+        out["fschat_mle"], _ = best_of(lambda: ref.fastchat_mle(frame), 1)
+    elif task == "boot":
+        out.update(anchor_bootstrap(frame, reps))
+    elif task == "style":
+        from arena_rank.models.contextual_bradley_terry import ContextualBradleyTerry
+        from arena_rank.utils.data_utils import ContextualPairDataset
+
+        for k, name in enumerate(FEATURES):
+            frame[name] = data["features"][:, k]
+        ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
+
+        def contextual() -> object:
+            dataset = ContextualPairDataset.from_pandas(ar_frame, FEATURES, reweighted=False)
+            model = ContextualBradleyTerry(len(dataset.competitors), len(FEATURES))
+            return model.compute_ratings_and_cis(dataset, significance_level=0.05)
+
+        out["arena_rank_style_cold"], _ = best_of(contextual, 1)
+        out["arena_rank_style"], _ = best_of(contextual, 1)
+    return out
+
+
+def _fastchat_boot_fit(args: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> np.ndarray:
+    sys.path.insert(0, str(Path(__file__).parent))
+    import make_ranking_reference as ref
+
+    return ref.fastchat_fit(*args)
+
+
+def anchor_bootstrap(frame: Any, reps: int) -> dict[str, float]:
+    """FastChat's compute_bootstrap_bt and arena-rank's bootstrap, ``reps`` replicates each."""
+    import multiprocessing as mp
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import make_ranking_reference as ref
+
+    out: dict[str, float] = {}
+    start = time.perf_counter()
+    matchups, outcomes, weights, models = ref.fastchat_rows(frame)
+    rng = np.random.default_rng(0)
+    draws = rng.multinomial(len(frame), weights / weights.sum(), size=reps) / len(frame)
+    with mp.get_context("fork").Pool(os.cpu_count()) as pool:
+        pool.map(_fastchat_boot_fit, [(matchups, outcomes, w, len(models)) for w in draws])
+    out["fastchat_boot"] = time.perf_counter() - start
+    print(json.dumps(out), flush=True)  # kept if arena-rank's pool below never returns
+
+    # Imported only now: forking a process pool after JAX has started its threads can hang.
+    from arena_rank.models.bradley_terry import BradleyTerry
+    from arena_rank.utils.data_utils import PairDataset
+
+    ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
+    start = time.perf_counter()
+    dataset = PairDataset.from_pandas(ar_frame)
+    model = BradleyTerry(n_competitors=len(dataset.competitors))
+    model.compute_ratings_and_cis(dataset, ci_method="bootstrap", num_bootstrap=reps, n_jobs=-1)
+    out["arena_rank_boot"] = time.perf_counter() - start
+    return out
+
+
+def run_anchor(
+    python: str, task: str, data: dict[str, np.ndarray], reps: int = 0, timeout: int = 1800
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "battles.npz"
+        np.savez(path, **data)
+        done = subprocess.run(
+            [python, __file__, "--worker", task, str(path), str(reps)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    if done.returncode != 0:
+        print(f"  anchor {task} failed: {done.stderr.strip().splitlines()[-1:]}")
+        return {}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- ours --------------------------------------------------------------------------------------
+
+
+def ours_bt(data: dict[str, np.ndarray], **options: Any) -> dict[str, float]:
+    from leaderboard.ranking import BattleSet, rank_battles
+
+    n = int(data["n"])
+    col_a = names(n)[data["a"]].tolist()
+    col_b = names(n)[data["b"]].tolist()
+    col_w = WINNERS[data["outcome"]].tolist()
+    out: dict[str, float] = {}
+    out["ours"], _ = best_of(
+        lambda: rank_battles(BattleSet.from_columns(col_a, col_b, col_w), device="cpu", **options)
+    )
+    models = names(n).tolist()
+    out["ours_codes"], _ = best_of(
+        lambda: rank_battles(
+            BattleSet.from_indices(models, data["a"], data["b"], data["outcome"]),
+            device="cpu",
+            **options,
+        )
+    )
+    aggregated = BattleSet.from_indices(models, data["a"], data["b"], data["outcome"]).aggregated()
+    out["ours_fit_only"], _ = best_of(lambda: rank_battles(aggregated, device="cpu", **options))
+    return out
+
+
+def ours_style(data: dict[str, np.ndarray]) -> float:
+    from leaderboard.ranking import BattleSet, rank_battles
+
+    n = int(data["n"])
+    col_a = names(n)[data["a"]].tolist()
+    col_b = names(n)[data["b"]].tolist()
+    col_w = WINNERS[data["outcome"]].tolist()
+    seconds, _ = best_of(
+        lambda: rank_battles(
+            BattleSet.from_columns(col_a, col_b, col_w, features=data["features"], feature_names=FEATURES),
+            style=True,
+            device="cpu",
+        )
+    )
+    return seconds
+
+
+def memory_worker(num: int, n: int) -> None:
+    """Peak RSS of a style-controlled fit on ``num`` battles (run in a fresh process)."""
+    import torch
+
+    from leaderboard.ranking import BattleSet, rank_battles
+
+    torch.zeros(1)
+    after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    data = synthetic_battles(num, n, seed=5, features=True)
+    battles = BattleSet.from_indices(
+        names(n).tolist(),
+        data["a"],
+        data["b"],
+        data["outcome"],
+        features=data.pop("features"),
+        feature_names=FEATURES,
+    )
+    del data
+    before_fit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    rank_battles(battles, style=True, device="cpu")
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "after_import_mib": after_import / 1024,
+                "before_fit_mib": before_fit / 1024,
+                "peak_mib": peak / 1024,
+                "fit_s": seconds,
+            }
+        )
+    )
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def ratio(anchor: float | None, ours: float) -> str:
+    return "n/a" if anchor is None else f"{anchor / ours:6.1f}x"
+
+
+def line(label: str, seconds: float | None, ours: float | None = None) -> None:
+    shown = "   n/a" if seconds is None else f"{seconds:8.3f}s"
+    extra = "" if ours is None or seconds is None else f"   ours is {ratio(seconds, ours)} faster"
+    print(f"  {label:<52}{shown}{extra}")
+
+
+def bench_bt(python: str, title: str, data: dict[str, np.ndarray], with_mle: bool) -> None:
+    print(f"\n== BT + sandwich 95% CI: {title} ({len(data['a']):,} votes, {int(data['n'])} models)")
+    ours = ours_bt(data)
+    theirs = run_anchor(python, "bt", data)
+    if with_mle:
+        theirs.update(run_anchor(python, "mle", data))
+    line("ours (strings -> result)", ours["ours"])
+    line("ours (integer codes -> result)", ours["ours_codes"])
+    line("ours (aggregated rows -> result)", ours["ours_fit_only"])
+    line("arena-rank 0.1.1 (second call, JIT warm)", theirs.get("arena_rank"), ours["ours"])
+    line("arena-rank 0.1.1 (first call, incl. JIT)", theirs.get("arena_rank_cold"), ours["ours"])
+    line("FastChat compute_bt (no intervals)", theirs.get("fastchat"), ours["ours"])
+    line(
+        "FastChat L-BFGS on aggregated rows vs ours from rows",
+        theirs.get("fastchat_fit_only"),
+        ours["ours_fit_only"],
+    )
+    if with_mle:
+        line(
+            "fschat 0.2.36 compute_elo_mle_with_tie (no intervals)",
+            theirs.get("fschat_mle"),
+            ours["ours"],
+        )
+    anchors = [v for k, v in theirs.items() if k in ("arena_rank", "fastchat")]
+    if anchors:
+        print(f"  => vs the faster anchor: {ratio(min(anchors), ours['ours'])}")
+
+
+def bench_bootstrap(python: str, title: str, data: dict[str, np.ndarray], reps: int) -> None:
+    from leaderboard.ranking import BattleSet, rank_battles
+
+    print(f"\n== bootstrap: ours 1,000 replicates vs anchors' 100: {title}")
+    n = int(data["n"])
+    battles = BattleSet.from_columns(
+        names(n)[data["a"]].tolist(),
+        names(n)[data["b"]].tolist(),
+        WINNERS[data["outcome"]].tolist(),
+    )
+    ours, _ = best_of(lambda: rank_battles(battles, ci="bootstrap", num_bootstrap=1000, device="cpu"), 1)
+    theirs = run_anchor(python, "boot", data, reps, timeout=300)
+    scale = 100 / reps
+    note = "" if reps == 100 else f" (measured {reps}, x{scale:g})"
+    line("ours, 1,000 replicates", ours)
+    fast = theirs.get("fastchat_boot")
+    arena = theirs.get("arena_rank_boot")
+    line(f"FastChat compute_bootstrap_bt, 100{note}", fast and fast * scale, ours)
+    line(f"arena-rank bootstrap, 100{note}", arena and arena * scale, ours)
+
+
+def bench_style(python: str, num: int, n: int) -> None:
+    print(f"\n== style control + sandwich CI ({num:,} battles, {n} models, 4 features)")
+    data = synthetic_battles(num, n, seed=3, features=True)
+    ours = ours_style(data)
+    theirs = run_anchor(python, "style", data)
+    line("ours (strings + features -> result)", ours)
+    line("arena-rank ContextualBradleyTerry (JIT warm)", theirs.get("arena_rank_style"), ours)
+    line("arena-rank ContextualBradleyTerry (incl. JIT)", theirs.get("arena_rank_style_cold"), ours)
+
+
+def bench_memory(num: int, n: int) -> None:
+    print(f"\n== peak memory: style control on {num:,} battles, {n} models, 4 features")
+    done = subprocess.run(
+        [sys.executable, __file__, "--memory", str(num), str(n)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        print("  failed:", done.stderr.strip().splitlines()[-1:])
+        return
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  RSS after importing torch        {m['after_import_mib']:8.0f} MiB")
+    print(f"  RSS with the battles loaded      {m['before_fit_mib']:8.0f} MiB")
+    print(f"  peak RSS during the fit          {m['peak_mib']:8.0f} MiB   (fit {m['fit_s']:.1f}s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="ranking engine benchmark")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a couple of minutes")
+    parser.add_argument(
+        "--bench-python", default=os.environ.get("ARENA_BENCH_PYTHON", "/tmp/venv-bench/bin/python")
+    )
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        task, path, reps = args.worker
+        print(json.dumps(worker(task, path, int(reps))))
+        return
+    sys.path.insert(0, str(ROOT))
+    if args.memory:
+        memory_worker(*args.memory)
+        return
+    import torch
+
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs, CUDA: {torch.cuda.is_available()}"
+    )
+    python = args.bench_python
+    if REAL.is_file():
+        real = real_battles()
+        bench_bt(python, "Chatbot Arena 2024-08-14", real, with_mle=True)
+        bench_bootstrap(python, "Chatbot Arena 2024-08-14", real, reps=20 if args.quick else 100)
+    sizes = [(1_000_000, 100)] if args.quick else [(1_000_000, 100), (10_000_000, 300)]
+    for num, n in sizes:
+        bench_bt(python, "synthetic", synthetic_battles(num, n, seed=1, features=False), False)
+    if not args.quick:
+        big = synthetic_battles(10_000_000, 300, seed=1, features=False)
+        bench_bootstrap(python, "synthetic 10M votes, 300 models", big, reps=10)
+    bench_style(python, 200_000 if args.quick else 2_000_000, 100)
+    bench_memory(2_000_000 if args.quick else 10_000_000, 300)
+
+
+if __name__ == "__main__":
+    main()
