@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "battles",
     "leaderboard",
     "ops",
+    "releases",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,10 @@ ARENA_RECOMPUTE_EVERY = envint("ARENA_RECOMPUTE_EVERY", 50)
 ARENA_RECOMPUTE_LOCK_SECONDS = envint("ARENA_RECOMPUTE_LOCK_SECONDS", 30 * 60)
 ARENA_SNAPSHOTS_KEPT = envint("ARENA_SNAPSHOTS_KEPT", 20)
 ARENA_RANKING_DEVICE = envstr("ARENA_RANKING_DEVICE", "")
+# Data releases: one directory per release under RELEASES_ROOT. Annotator pseudonyms are
+# HMAC-SHA256 keyed with RELEASE_PSEUDONYM_SECRET (or _FILE); building refuses to run without it.
+RELEASES_ROOT = Path(envstr("RELEASES_ROOT", str(VAR_DIR / "releases")))
+RELEASE_PSEUDONYM_SECRET = envstr("RELEASE_PSEUDONYM_SECRET")
 
 LOGGING = {
     "version": 1,
@@ -198,4 +203,5 @@ CELERY_BEAT_SCHEDULE = {
     "battles-fail-stale": {"task": "battles.fail_stale", "schedule": 300.0},
     "leaderboard-recompute-active": {"task": "leaderboard.recompute_active", "schedule": 600.0},
     "ops-contenders-resume": {"task": "ops.contenders_resume", "schedule": 60.0},
+    "releases-build-due": {"task": "releases.build_due", "schedule": 3600.0},
 }

@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("annotators.urls")),
     path("", include("battles.urls")),
+    path("", include("releases.urls")),
 ]

@@ -1,0 +1,85 @@
+"""The columns of a release, one schema per modality, shared by the builder and the verifier.
+
+Every modality starts from the text columns, so code written for the text release reads the
+others. Nested values whose shape is the engine's or the provider's (search traces, listening
+events) are stored as JSON strings: one schema in Parquet and JSONL alike, and a trace that gains
+a key does not break a release's schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+FORMAT_VERSION = 1
+DATA_BASENAME = "battles"
+FASTCHAT_PATH = "fastchat/clean_battle.json"
+MANIFEST = "manifest.json"
+CARD = "README.md"
+LEADERBOARD = "leaderboard.json"
+
+# FastChat's spellings; leaderboard.ranking reads them as is.
+WINNERS = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
+
+MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
+
+TEXT_FIELDS: list[pa.Field] = [
+    pa.field("question_id", pa.string(), nullable=False),
+    pa.field("arena", pa.string(), nullable=False),
+    pa.field("model_a", pa.string(), nullable=False),
+    pa.field("model_b", pa.string(), nullable=False),
+    pa.field("winner", pa.string(), nullable=False),
+    pa.field("judge", pa.string(), nullable=False),
+    pa.field("turn", pa.int64(), nullable=False),
+    pa.field("anony", pa.bool_(), nullable=False),
+    pa.field("language", pa.string()),
+    pa.field("tstamp", pa.int64(), nullable=False),
+    pa.field("conversation_a", pa.list_(MESSAGE), nullable=False),
+    pa.field("conversation_b", pa.list_(MESSAGE), nullable=False),
+    pa.field("rationale", pa.string()),
+    pa.field("judge_age_band", pa.string()),
+    pa.field("judge_country", pa.string()),
+    pa.field("judge_languages", pa.list_(pa.string())),
+]
+
+SEARCH_FIELDS = [
+    pa.field("citations_a", pa.list_(pa.string()), nullable=False),
+    pa.field("citations_b", pa.list_(pa.string()), nullable=False),
+    pa.field("trace_a", pa.list_(pa.string()), nullable=False),
+    pa.field("trace_b", pa.list_(pa.string()), nullable=False),
+]
+
+MEDIA_FIELDS = [
+    pa.field("media_a", pa.list_(pa.string()), nullable=False),
+    pa.field("media_b", pa.list_(pa.string()), nullable=False),
+    pa.field("feedback", pa.string()),
+]
+
+MUSIC_FIELDS = [pa.field("listening", pa.string())]
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "text": pa.schema(TEXT_FIELDS),
+    "search": pa.schema(TEXT_FIELDS + SEARCH_FIELDS),
+    "image": pa.schema(TEXT_FIELDS + MEDIA_FIELDS),
+    "music": pa.schema(TEXT_FIELDS + MEDIA_FIELDS + MUSIC_FIELDS),
+}
+
+FASTCHAT_FIELDS = (
+    "question_id", "model_a", "model_b", "winner", "judge", "conversation_a", "conversation_b",
+    "turn", "anony", "language", "tstamp",
+)
+
+
+def schema_for(modality: str) -> pa.Schema:
+    try:
+        return SCHEMAS[modality]
+    except KeyError:
+        raise ValueError(f"no release schema for modality {modality!r}") from None
+
+
+def fastchat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """FastChat's clean-battle record for one release row (language "unknown" when not known)."""
+    out = {name: row[name] for name in FASTCHAT_FIELDS}
+    out["language"] = row["language"] or "unknown"
+    return out

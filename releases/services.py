@@ -1,0 +1,226 @@
+"""Building, publishing and discarding releases. Views, admin actions, the command and the
+beat task are thin adapters over these functions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from releases.card import card_text
+from releases.files import data_write, leaderboard_write, manifest_write, sha256_file
+from releases.models import PseudonymScope, Release, ReleasePolicy, ReleaseState
+from releases.rows import Naming, release_content
+from releases.schema import CARD, MANIFEST
+from releases.sources import battles_releasable
+
+
+class ReleaseError(Exception):
+    """A release operation that cannot go ahead; the message says why."""
+
+
+def releases_root() -> Path:
+    return Path(settings.RELEASES_ROOT)
+
+
+def _secret() -> str:
+    secret = settings.RELEASE_PSEUDONYM_SECRET
+    if not secret:
+        raise ImproperlyConfigured(
+            "RELEASE_PSEUDONYM_SECRET (or RELEASE_PSEUDONYM_SECRET_FILE) must be set to build "
+            "releases: annotator pseudonyms are keyed with it."
+        )
+    return secret
+
+
+def _aliases(policy: ReleasePolicy) -> dict[int, str]:
+    """Placeholder names for private contenders; a number, once given, is kept for good."""
+    numbers: dict[str, int] = {str(k): int(v) for k, v in (policy.private_aliases or {}).items()}
+    for contender_id in sorted(policy.private_contenders.values_list("id", flat=True)):
+        if str(contender_id) not in numbers:
+            numbers[str(contender_id)] = max(numbers.values(), default=0) + 1
+    if numbers != policy.private_aliases:
+        policy.private_aliases = numbers
+        policy.save(update_fields=["private_aliases"])
+    private = set(policy.private_contenders.values_list("id", flat=True))
+    return {int(k): f"private-model-{n}" for k, n in numbers.items() if int(k) in private}
+
+
+def _naming(release: Release) -> Naming:
+    policy = release.policy
+    arena_scope = f"arena:{policy.arena_id}"
+    release_scope = f"{arena_scope}:release:{release.number}"
+    stable = policy.pseudonym_scope == PseudonymScope.STABLE
+    return Naming(
+        secret=_secret(),
+        id_scope=release_scope,
+        pseudonym_scope=arena_scope if stable else release_scope,
+        aliases=_aliases(policy),
+    )
+
+
+def _writable(path: Path) -> None:
+    for root, _dirs, files in os.walk(path):
+        os.chmod(root, 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+
+
+def _read_only(path: Path) -> None:
+    for root, _dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            os.chmod(os.path.join(root, name), stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.chmod(root, 0o555)
+
+
+def _meta(release: Release, content: Any, board: dict[str, Any]) -> dict[str, Any]:
+    policy = release.policy
+    return {
+        "arena": policy.arena.slug,
+        "modality": policy.arena.modality,
+        "release": release.number,
+        "cutoff": release.cutoff.isoformat(),
+        "delay_days": policy.delay_days,
+        "date_range": {
+            "start": content.date_start.isoformat() if content.date_start else None,
+            "end": content.date_end.isoformat() if content.date_end else None,
+        },
+        "counts": {
+            "battles": len(content.rows),
+            "annotators": content.annotators,
+            "down_sampled": content.down_sampled,
+            "per_model": content.per_model,
+        },
+        "pseudonyms": policy.pseudonym_scope,
+        "pseudonyms_note": (
+            "stable across this arena's releases."
+            if policy.pseudonym_scope == PseudonymScope.STABLE
+            else "new in every release, so releases cannot be joined on them."
+        ),
+        "k_anonymity": policy.k_anonymity,
+        "max_per_prompt": policy.max_per_prompt,
+        "license": policy.license,
+        "leaderboard_method": board["method"],
+    }
+
+
+def _write(release: Release, directory: Path) -> dict[str, Any]:
+    policy = release.policy
+    modality = policy.arena.modality
+    battles = battles_releasable(arena=policy.arena, cutoff=release.cutoff)
+    content = release_content(
+        battles=battles, modality=modality, naming=_naming(release),
+        max_per_prompt=policy.max_per_prompt, k_anonymity=policy.k_anonymity,
+    )
+    fastchat = policy.fastchat_export and modality in ("text", "search")
+    data_write(directory, modality=modality, rows=content.rows, fastchat=fastchat)
+    for target, source in sorted(content.media.items()):
+        (directory / target).parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(source, "rb") as src, (directory / target).open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    board = leaderboard_write(directory)
+    meta = _meta(release, content, board)
+    (directory / CARD).write_text(card_text(meta, fastchat=fastchat), encoding="utf-8")
+    meta.pop("pseudonyms_note")
+    manifest_write(directory, meta)
+    release.date_start, release.date_end = content.date_start, content.date_end
+    release.counts = meta["counts"]
+    return meta
+
+
+def _cutoff(policy: ReleasePolicy, now: datetime) -> datetime:
+    """Midnight UTC `delay_days` ago: a whole-day boundary, so reruns on one day agree."""
+    day = (now - timedelta(days=policy.delay_days)).astimezone(UTC)
+    return day.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def release_build(*, policy: ReleasePolicy, release: Release | None = None,
+                  now: datetime | None = None) -> Release:
+    """Build a new draft (or rebuild `release`, a draft, from scratch with its cutoff)."""
+    _secret()
+    if release is None:
+        with transaction.atomic():
+            ReleasePolicy.objects.select_for_update().filter(pk=policy.pk).first()
+            number = (policy.releases.aggregate(n=Max("number"))["n"] or 0) + 1
+            cutoff = _cutoff(policy, now or timezone.now())
+            release = Release.objects.create(
+                policy=policy, number=number, cutoff=cutoff,
+                directory=f"{policy.arena.slug}/release-{number:04d}",
+            )
+    elif release.state != ReleaseState.DRAFT:
+        raise ReleaseError(f"Only a draft can be rebuilt; release {release.number} is {release.state}.")
+    target = releases_root() / release.directory
+    staging = target.with_name(target.name + ".building")
+    if staging.exists():
+        _writable(staging)
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        _write(release, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if target.exists():
+        _writable(target)
+        shutil.rmtree(target)
+    staging.rename(target)
+    release.manifest_sha256 = sha256_file(target / MANIFEST)
+    release.built_at = timezone.now()
+    release.save()
+    return release
+
+
+def release_publish(*, release: Release) -> Release:
+    """Publish a draft: its files become read-only and the row immutable."""
+    if release.state != ReleaseState.DRAFT:
+        raise ReleaseError(f"Only a draft can be published; release {release.number} is {release.state}.")
+    directory = releases_root() / release.directory
+    if not (directory / MANIFEST).is_file() or sha256_file(directory / MANIFEST) != release.manifest_sha256:
+        raise ReleaseError("The release files are missing or changed since the build; rebuild it.")
+    _read_only(directory)
+    release.state = ReleaseState.PUBLISHED
+    release.published_at = timezone.now()
+    release.save()
+    return release
+
+
+def release_discard(*, release: Release) -> Release:
+    """Discard a draft and delete its files; the row stays, so its number is never reused."""
+    if release.state != ReleaseState.DRAFT:
+        raise ReleaseError(f"Only a draft can be discarded; release {release.number} is {release.state}.")
+    directory = releases_root() / release.directory
+    if directory.exists():
+        _writable(directory)
+        shutil.rmtree(directory)
+    release.state = ReleaseState.DISCARDED
+    release.discarded_at = timezone.now()
+    release.save()
+    return release
+
+
+def policy_is_due(*, policy: ReleasePolicy, now: datetime) -> bool:
+    """Due when no draft or published release was built within the cadence."""
+    latest = (
+        policy.releases.exclude(state=ReleaseState.DISCARDED)
+        .aggregate(at=Max("built_at"))["at"]
+    )
+    return latest is None or latest <= now - timedelta(days=policy.cadence_days)
+
+
+def releases_build_due(*, now: datetime | None = None) -> list[Release]:
+    now = now or timezone.now()
+    built = []
+    for policy in ReleasePolicy.objects.filter(is_active=True).select_related("arena"):
+        if policy_is_due(policy=policy, now=now):
+            built.append(release_build(policy=policy, now=now))
+    return built

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from releases import views
+
+app_name = "releases"
+
+urlpatterns = [
+    path("releases/", views.release_list, name="list"),
+    path("releases/<int:release_id>/files/<path:name>", views.release_download, name="download"),
+]

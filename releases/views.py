@@ -1,0 +1,26 @@
+"""The public release pages: the list and file downloads (published releases only)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from releases.selectors import release_file_path, release_files_listed, releases_published
+
+
+@require_GET
+def release_list(request: HttpRequest) -> HttpResponse:
+    releases = [
+        {"release": release, "files": release_files_listed(release)}
+        for release in releases_published()
+    ]
+    return render(request, "releases/list.html", {"releases": releases})
+
+
+@require_GET
+def release_download(request: HttpRequest, release_id: int, name: str) -> FileResponse:
+    path = release_file_path(release_id=release_id, name=name)
+    if path is None or not path.is_file():
+        raise Http404("No such file in a published release.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
