@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.core import signing
+from django.http import HttpResponse
 
 _SALT = "arena.annotator"
 
@@ -30,3 +31,14 @@ def annotator_id_from_cookie(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(raw)
     except (signing.BadSignature, ValueError):
         return None
+
+
+def annotator_cookie_set(response: HttpResponse, annotator_id: uuid.UUID) -> None:
+    response.set_cookie(
+        settings.ARENA_ANNOTATOR_COOKIE,
+        annotator_cookie_value(annotator_id),
+        max_age=settings.ARENA_ANNOTATOR_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

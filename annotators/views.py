@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from annotators.cookies import annotator_cookie_value
+from annotators.cookies import annotator_cookie_set
 from annotators.services import annotator_consent, terms_current
 from battles.rendering import markdown_to_safe_html
 
@@ -44,14 +43,7 @@ def consent(request: HttpRequest) -> HttpResponse:
                 status=400,
             )
         response = redirect(_safe_next(request))
-        response.set_cookie(
-            settings.ARENA_ANNOTATOR_COOKIE,
-            annotator_cookie_value(annotator.id),
-            max_age=settings.ARENA_ANNOTATOR_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
+        annotator_cookie_set(response, annotator.id)
         return response
     return render(
         request,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "arena",
     "annotators",
     "battles",
+    "moderation",
     "leaderboard",
     "ops",
     "releases",
@@ -165,6 +166,30 @@ ARENA_MAX_PROMPT_CHARS = envint("ARENA_MAX_PROMPT_CHARS", 8000)
 ARENA_MAX_RATIONALE_CHARS = envint("ARENA_MAX_RATIONALE_CHARS", 4000)
 ARENA_MAX_WS_MESSAGE_BYTES = envint("ARENA_MAX_WS_MESSAGE_BYTES", 64 * 1024)
 ARENA_STALE_BATTLE_MINUTES = envint("ARENA_STALE_BATTLE_MINUTES", 30)
+
+# Sliding-window limits per action: {rule: (limit, window_seconds)}; "annotator*" rules count
+# per annotator, "ip*" per client address; 0 turns a rule off (see annotators/limits.py).
+ARENA_RATE_LIMITS = {
+    "prompt": {
+        "annotator": (envint("ARENA_LIMIT_PROMPTS_PER_MINUTE", 20), 60),
+        "ip": (envint("ARENA_LIMIT_PROMPTS_PER_IP_PER_MINUTE", 60), 60),
+    },
+    "vote": {
+        "annotator": (envint("ARENA_LIMIT_VOTES_PER_MINUTE", 20), 60),
+        "ip": (envint("ARENA_LIMIT_VOTES_PER_IP_PER_MINUTE", 60), 60),
+        "annotator_day": (envint("ARENA_LIMIT_VOTES_PER_DAY", 500), 86400),
+    },
+}
+
+# Moderation (see docs/moderation.md). Filters here run in every arena before its own.
+MODERATION_DEFAULT_FILTERS: list[dict[str, object]] = []
+MODERATION_MIN_SECONDS_TO_VOTE = envint("MODERATION_MIN_SECONDS_TO_VOTE", 1)
+MODERATION_ANOMALY_MIN_VOTES = envint("MODERATION_ANOMALY_MIN_VOTES", 20)
+MODERATION_ANOMALY_ALPHA = 0.001
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/me/"
+
 # Leaderboards: recompute after every N new valid votes (0 = only on the schedule), one run per
 # arena at a time, on ARENA_RANKING_DEVICE (empty = CUDA when present, else CPU).
 ARENA_RECOMPUTE_EVERY = envint("ARENA_RECOMPUTE_EVERY", 50)
@@ -201,6 +226,7 @@ ARENA_PROVIDER_COOLDOWN_S = envint("ARENA_PROVIDER_COOLDOWN_S", 300)
 
 CELERY_BEAT_SCHEDULE = {
     "battles-fail-stale": {"task": "battles.fail_stale", "schedule": 300.0},
+    "moderation-scan-annotators": {"task": "moderation.scan_annotators", "schedule": 3600.0},
     "leaderboard-recompute-active": {"task": "leaderboard.recompute_active", "schedule": 600.0},
     "ops-contenders-resume": {"task": "ops.contenders_resume", "schedule": 60.0},
     "releases-build-due": {"task": "releases.build_due", "schedule": 3600.0},

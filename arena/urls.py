@@ -6,6 +6,7 @@ from arena.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("moderation/", include("moderation.urls")),
     path("", include("annotators.urls")),
     path("", include("battles.urls")),
     path("", include("releases.urls")),

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.security import APIKeyCookie
 
 from annotators.cookies import annotator_id_from_cookie
+from annotators.limits import vote_rate_limit
 from annotators.models import Annotator
 from battles.models import Arena, Battle
 from battles.selectors import arena_list_active, battle_public, battle_reveal, contenders_selectable
@@ -121,11 +122,12 @@ def battle_detail(request: HttpRequest, battle_id: str) -> dict[str, Any]:
 @router.post(
     "/battles/{uuid:battle_id}/vote", auth=annotator_auth,
     response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              409: ErrorOut, 422: dict[str, Any]},
+              409: ErrorOut, 422: dict[str, Any], 429: ErrorOut},
     tags=["battles"],
 )
 def battle_vote(request: HttpRequest, battle_id: str, payload: VoteIn) -> dict[str, Any]:
     """Store the vote (idempotent by key); only then are the two identities returned."""
+    vote_rate_limit(request=request, idempotency_key=payload.idempotency_key)
     vote = vote_submit(
         battle_id=battle_id,
         annotator=request.auth,  # type: ignore[attr-defined]

@@ -17,7 +17,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from annotators.cookies import annotator_id_from_cookie
+from annotators.limits import prompt_rate_limit
 from annotators.models import Annotator
+from annotators.services.standing import annotator_blocked_reason
 from arena import metrics
 from battles.models import Arena, BattleMode
 from battles.selectors import battle_reveal
@@ -32,6 +34,10 @@ logger = logging.getLogger(__name__)
 def _annotator_load(cookie: str | None) -> Annotator | None:
     annotator_id = annotator_id_from_cookie(cookie)
     return Annotator.objects.filter(id=annotator_id).first() if annotator_id else None
+
+
+_prompt_rate_limit = database_sync_to_async(prompt_rate_limit)
+_annotator_blocked = database_sync_to_async(annotator_blocked_reason)
 
 
 @database_sync_to_async
@@ -75,6 +81,9 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
         metrics.websocket_connections.inc()
         if self.annotator is None:
             await self.error("consent_required", "Please accept the terms of use first.")
+        elif blocked := await _annotator_blocked(self.annotator):
+            await self.error(*blocked)
+            await self.close(code=4403)
 
     async def disconnect(self, code: int) -> None:
         metrics.websocket_connections.dec()
@@ -116,6 +125,7 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
             await self.error("internal", "Something went wrong on our side. Please try again.")
 
     async def battle_start(self, content: dict[str, Any]) -> None:
+        await _prompt_rate_limit(annotator=self.annotator, scope=self.scope)
         started = await _battle_start(self.annotator, content)
         message: dict[str, Any] = {
             "type": "battle_started",
@@ -129,6 +139,7 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
         self.stream_task = asyncio.create_task(turn_stream(started, self.send_json))
 
     async def turn_continue(self, content: dict[str, Any]) -> None:
+        await _prompt_rate_limit(annotator=self.annotator, scope=self.scope)
         started = await _turn_add(self.annotator, content)
         await self.send_json(
             {"type": "turn_started", "battle_id": str(started.battle.id),

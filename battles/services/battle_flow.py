@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from annotators.models import Annotator
 from annotators.services import annotator_needs_consent
+from annotators.services.standing import annotator_blocked_reason
 from battles.models import (
     Arena,
     Battle,
@@ -31,6 +32,7 @@ from battles.models import (
 from battles.services.errors import ArenaError, Conflict, Forbidden, NotFound
 from battles.services.matchmaking import pair_pick
 from battles.services.prompts import prompt_clean
+from moderation.services import screening
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class TurnStarted:
 def annotator_require_consent(annotator: Annotator | None) -> Annotator:
     if annotator is None or annotator_needs_consent(annotator):
         raise Forbidden("Please accept the terms of use first.", code="consent_required")
+    blocked = annotator_blocked_reason(annotator)
+    if blocked is not None:
+        raise Forbidden(blocked[1], code=blocked[0])
     return annotator
 
 
@@ -85,6 +90,7 @@ def battle_start(
     if not arena.is_active:
         raise ArenaError("This arena is closed.", code="arena_closed")
     cleaned = prompt_clean(arena=arena, prompt=prompt)
+    screening.prompt_screen(arena=arena, annotator=annotator, prompt=cleaned)
     if mode == BattleMode.ANONYMOUS:
         first, second = pair_pick(arena=arena, rng=rng)
     elif mode == BattleMode.SIDE_BY_SIDE:
@@ -113,6 +119,7 @@ def battle_lock_for_annotator(battle_id: uuid.UUID | str, annotator: Annotator) 
 def turn_add(*, battle_id: uuid.UUID | str, annotator: Annotator | None, prompt: object) -> TurnStarted:
     """Continue a finished turn with a new prompt to the same pair."""
     annotator = annotator_require_consent(annotator)
+    screening.prompt_screen_for_battle(battle_id=battle_id, annotator=annotator, prompt=prompt)
     with transaction.atomic():
         battle = battle_lock_for_annotator(battle_id, annotator)
         if battle.state == BattleState.VOTED:
@@ -144,6 +151,7 @@ def _settle_battle(turn_id: int) -> None:
         battle.state = BattleState.FAILED
     elif statuses == {GenerationStatus.DONE}:
         battle.state = BattleState.READY
+        screening.turn_settled_on_commit(turn.id)
     else:
         return
     battle.save(update_fields=["state", "updated_at"])

@@ -12,6 +12,7 @@ from annotators.models import Annotator
 from battles.models import BattleState, Vote, VoteChoice
 from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
 from battles.services.errors import ArenaError, Conflict
+from moderation.services import screening
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -90,6 +91,7 @@ def vote_submit(
                 rationale=rationale,
                 idempotency_key=idempotency_key,
             )
+            screening.vote_screen(vote=vote)
             battle.state = BattleState.VOTED
             battle.save(update_fields=["state", "updated_at"])
             return vote

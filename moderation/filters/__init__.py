@@ -1,0 +1,12 @@
+"""Pluggable content filters. Importing the package registers every built-in kind."""
+
+from moderation.filters import openai_moderation, pii, wordlists  # noqa: F401
+from moderation.filters.base import (
+    ConfiguredFilter,
+    ContentFilter,
+    FilterConfigError,
+    Finding,
+    filters_build,
+)
+
+__all__ = ["ConfiguredFilter", "ContentFilter", "FilterConfigError", "Finding", "filters_build"]

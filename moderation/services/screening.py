@@ -1,0 +1,170 @@
+"""Automatic checks wired into the battle flow.
+
+- `prompt_screen`: before any generation; a finding refuses the prompt with its reason
+  (code `prompt_blocked`) and leaves a flag for moderators. No battle or turn is created.
+- `turn_settled`: after both answers of a turn are done; output filters raise flags, and
+  identity leaks exclude the battle's vote.
+- `vote_screen`: as a vote is stored, inside its transaction: shadow-bans and earlier
+  exclusions make it invalid; a vote cast faster than anyone can read is flagged.
+
+battles/ imports this module as `from moderation.services import screening` (never names
+from it) so the two packages can import each other in either order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from annotators.models import Annotator
+from annotators.services.standing import annotator_votes_count
+from battles.models import Arena, Battle, BattleMode, Contender, Generation, Turn, Vote
+from battles.services.errors import ArenaError
+from moderation.filters import ConfiguredFilter, filters_build
+from moderation.filters.identity import names_mentioned, prompt_asks_identity
+from moderation.models import Exclusion, ExclusionReason, Flag, FlagKind
+from moderation.services.exclusions import exclusions_add
+
+logger = logging.getLogger(__name__)
+
+_EXCERPT = 2000
+_REDACT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|\+?\d[\d\s().-]{5,}\d")
+
+
+def _excerpt(text: str, *, redact: bool) -> str:
+    text = text[:_EXCERPT]
+    return _REDACT.sub("[redacted]", text) if redact else text
+
+
+def arena_filters(arena: Arena) -> list[ConfiguredFilter]:
+    return filters_build(list(settings.MODERATION_DEFAULT_FILTERS)) + filters_build(
+        (arena.settings or {}).get("filters")
+    )
+
+
+def prompt_screen(*, arena: Arena, annotator: Annotator, prompt: str) -> None:
+    """Raise ArenaError(code="prompt_blocked") if a prompt filter objects; nothing else changes
+    except the flag that records the attempt."""
+    for configured in arena_filters(arena):
+        if "prompt" not in configured.applies_to:
+            continue
+        findings = configured.filter.check(prompt)
+        if not findings:
+            continue
+        finding = findings[0]
+        Flag.objects.create(
+            kind=FlagKind.PROMPT, blocked=True, reason=finding.reason, detail=finding.detail,
+            source=configured.filter.name, arena=arena, annotator=annotator,
+            excerpt=_excerpt(prompt, redact=finding.reason == "pii"),
+        )
+        raise ArenaError(f"This prompt can't be used: {finding.detail}.", code="prompt_blocked")
+
+
+def prompt_screen_for_battle(
+    *, battle_id: uuid.UUID | str, annotator: Annotator, prompt: object
+) -> None:
+    """The same for a follow-up turn; an unknown battle or a malformed prompt is left to the
+    battle flow, which reports it."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        return
+    try:
+        arena = Arena.objects.filter(battles__id=battle_id).first()
+    except (ValueError, ValidationError):
+        return
+    if arena is not None:
+        prompt_screen(arena=arena, annotator=annotator, prompt=prompt.strip())
+
+
+def _identity_names(arena: Arena) -> list[str]:
+    names: list[str] = []
+    for contender in Contender.objects.filter(arena=arena):
+        names += [contender.name, contender.slug, contender.model_id, contender.organisation]
+    return names
+
+
+def turn_screen(*, turn_id: int, remote: bool = False) -> list[Flag]:
+    """Run the output filters (local ones, or the remote ones) and, locally, the identity checks."""
+    turn = Turn.objects.select_related("battle__arena").get(id=turn_id)
+    battle = turn.battle
+    generations = list(Generation.objects.filter(turn=turn).exclude(text=""))
+    flags = []
+    for configured in arena_filters(battle.arena):
+        if "output" not in configured.applies_to or configured.filter.remote != remote:
+            continue
+        for generation in generations:
+            for finding in configured.filter.check(generation.text):
+                flags.append(Flag.objects.create(
+                    kind=FlagKind.OUTPUT, reason=finding.reason, detail=finding.detail,
+                    source=configured.filter.name, arena=battle.arena,
+                    annotator_id=battle.annotator_id, battle=battle, turn=turn,
+                    generation=generation, excerpt=_excerpt(generation.text, redact=False),
+                ))
+    if remote or battle.mode != BattleMode.ANONYMOUS:
+        return flags
+    leaks: list[tuple[str, Generation | None, str]] = []
+    if prompt_asks_identity(turn.prompt):
+        leaks.append(("the prompt asks the model who it is", None, turn.prompt))
+    names = _identity_names(battle.arena)
+    for generation in generations:
+        mentioned = names_mentioned(generation.text, names)
+        if mentioned:
+            leaks.append((f"answer {generation.side.upper()} names {', '.join(mentioned)}",
+                          generation, generation.text))
+    for detail, leaked, text in leaks:
+        flags.append(Flag.objects.create(
+            kind=FlagKind.OUTPUT if leaked else FlagKind.PROMPT, reason="identity_leak",
+            detail=detail, source="identity", arena=battle.arena,
+            annotator_id=battle.annotator_id, battle=battle, turn=turn, generation=leaked,
+            excerpt=_excerpt(text, redact=False),
+        ))
+    if leaks:
+        exclusions_add(battle_ids=[battle.id], reason=ExclusionReason.IDENTITY_LEAK,
+                       detail="; ".join(detail for detail, _, _ in leaks))
+    return flags
+
+
+def turn_settled(turn_id: int) -> None:
+    """Called once a turn's answers are both done (after commit). Never breaks a battle."""
+    try:
+        turn_screen(turn_id=turn_id)
+        arena = Arena.objects.get(battles__turns__id=turn_id)
+        if any(f.filter.remote and "output" in f.applies_to for f in arena_filters(arena)):
+            from moderation.tasks import turn_screen_remote_task
+
+            turn_screen_remote_task.delay(turn_id)
+    except Exception:
+        logger.exception("moderation of turn %s failed", turn_id)
+
+
+def turn_settled_on_commit(turn_id: int) -> None:
+    transaction.on_commit(lambda: turn_settled(turn_id))
+
+
+def vote_screen(*, vote: Vote) -> None:
+    """Inside the vote's transaction, with its battle locked."""
+    annotator = Annotator(id=vote.annotator_id)
+    if not annotator_votes_count(annotator):
+        Exclusion.objects.get_or_create(battle_id=vote.battle_id,
+                                        reason=ExclusionReason.SHADOW_BANNED)
+    if vote.is_valid and Exclusion.objects.filter(battle_id=vote.battle_id).exists():
+        Vote.objects.filter(id=vote.id).update(is_valid=False)
+        vote.is_valid = False
+    last_token = Generation.objects.filter(
+        turn__battle_id=vote.battle_id
+    ).aggregate(at=Max("finished_at"))["at"]
+    minimum = timedelta(seconds=settings.MODERATION_MIN_SECONDS_TO_VOTE)
+    if last_token is not None and vote.created_at - last_token < minimum:
+        battle = Battle.objects.only("arena_id").get(id=vote.battle_id)
+        Flag.objects.create(
+            kind=FlagKind.VOTE, reason="too_fast", source="timing", arena_id=battle.arena_id,
+            annotator_id=vote.annotator_id, battle_id=vote.battle_id, vote=vote,
+            detail=f"voted {(vote.created_at - last_token).total_seconds():.1f} s after the "
+                   "last token",
+        )
