@@ -7,11 +7,11 @@ from django import forms
 from django.contrib import admin
 
 from battles.models import Arena, Battle, Contender, Generation, Turn, Vote
-from battles.providers import PROVIDER_KIND_CHOICES
+from battles.providers.registry import ALL_PROVIDER_KIND_CHOICES
 
 
 class ContenderForm(forms.ModelForm):
-    provider_kind = forms.ChoiceField(choices=PROVIDER_KIND_CHOICES)
+    provider_kind = forms.ChoiceField(choices=ALL_PROVIDER_KIND_CHOICES)
 
     class Meta:
         model = Contender

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -31,6 +31,7 @@ from battles.providers import (
 from battles.rendering import markdown_to_safe_html
 from battles.services import generation_fail, generation_finish
 from battles.services.battle_flow import TurnStarted
+from battles.side_runners import RUNNERS
 from ops.provider_health import side_outcome
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ class SidePlan:
     messages: list[ChatMessage]
     contender_id: int = 0
     labels: tuple[str, str] = ("", "")  # (arena slug, contender slug), for metrics only
+    modality: str = "text"
+    prompt: str = ""
+    request: dict[str, Any] = field(default_factory=dict)  # the router's reading (music)
+    arena_settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _conversation(turns: list[Turn], side: str) -> list[ChatMessage]:
@@ -76,7 +81,9 @@ def _plans_for(started: TurnStarted) -> list[SidePlan]:
     return [
         SidePlan(side, generations[side].id, provider_settings_for(contenders[side]),
                  _conversation(turns, side), contenders[side].id,
-                 (battle.arena.slug, contenders[side].slug))
+                 (battle.arena.slug, contenders[side].slug), modality=battle.arena.modality,
+                 prompt=started.turn.prompt, request=dict(started.turn.request or {}),
+                 arena_settings=dict(battle.arena.settings or {}))
         for side in ("a", "b")
     ]
 
@@ -162,14 +169,17 @@ async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
 
 
 @database_sync_to_async
-def _battle_state(battle_id: object) -> str:
+def _battle_state(battle_id: Any) -> str:
     return str(Battle.objects.values_list("state", flat=True).get(id=battle_id))
 
 
 async def turn_stream(started: TurnStarted, send: Send) -> None:
     """Stream both sides of a freshly opened turn, then report whether voting is open."""
     plans = await _plans_for(started)
-    await asyncio.gather(*(_side_stream(plan, started.turn.index, send) for plan in plans))
+    await asyncio.gather(
+        *(RUNNERS.get(plan.modality, _side_stream)(plan, started.turn.index, send)
+          for plan in plans)
+    )
     state = await _battle_state(started.battle.id)
     await send({
         "type": "turn_done",

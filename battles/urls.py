@@ -1,6 +1,6 @@
 from django.urls import path
 
-from battles import views
+from battles import media_views, views
 
 app_name = "battles"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("a/<slug:slug>/", views.arena, name="arena"),
     path("a/<slug:slug>/side-by-side/", views.side_by_side, name="side_by_side"),
+    path("m/<uuid:asset_id>", media_views.media_serve, name="media"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils import timezone
 from annotators.models import Annotator
 from annotators.services import annotator_needs_consent
 from annotators.services.standing import annotator_blocked_reason
+from battles.modalities import contender_fits, turn_request
 from battles.models import (
     Arena,
     Battle,
@@ -68,8 +70,10 @@ def _named_pair(*, arena: Arena, slug_a: object, slug_b: object) -> tuple[Conten
     return found[slug_a], found[slug_b]
 
 
-def _open_turn(battle: Battle, index: int, prompt: str) -> TurnStarted:
-    turn = Turn.objects.create(battle=battle, index=index, prompt=prompt)
+def _open_turn(
+    battle: Battle, index: int, prompt: str, request: dict[str, Any] | None = None
+) -> TurnStarted:
+    turn = Turn.objects.create(battle=battle, index=index, prompt=prompt, request=request or {})
     generation_a = Generation.objects.create(turn=turn, side="a")
     generation_b = Generation.objects.create(turn=turn, side="b")
     return TurnStarted(battle, turn, generation_a, generation_b)
@@ -91,17 +95,30 @@ def battle_start(
         raise ArenaError("This arena is closed.", code="arena_closed")
     cleaned = prompt_clean(arena=arena, prompt=prompt)
     screening.prompt_screen(arena=arena, annotator=annotator, prompt=cleaned)
+    request = turn_request(arena=arena, prompt=cleaned)
     if mode == BattleMode.ANONYMOUS:
-        first, second = pair_pick(arena=arena, rng=rng)
+        first, second = pair_pick(
+            arena=arena, rng=rng,
+            fits=lambda c: contender_fits(arena=arena, contender=c, request=request),
+        )
     elif mode == BattleMode.SIDE_BY_SIDE:
         first, second = _named_pair(arena=arena, slug_a=contender_a, slug_b=contender_b)
+        _require_fit(arena, request, first, second)
     else:
         raise ArenaError("Unknown battle mode.", code="mode_invalid")
     with transaction.atomic():
         battle = Battle.objects.create(
             arena=arena, annotator=annotator, mode=mode, contender_a=first, contender_b=second
         )
-        return _open_turn(battle, 0, cleaned)
+        return _open_turn(battle, 0, cleaned, request)
+
+
+def _require_fit(arena: Arena, request: dict[str, Any], *contenders: Contender) -> None:
+    if not all(contender_fits(arena=arena, contender=c, request=request) for c in contenders):
+        raise ArenaError(
+            "One of these models cannot make that request; try another length or style.",
+            code="request_unsupported",
+        )
 
 
 def battle_lock_for_annotator(battle_id: uuid.UUID | str, annotator: Annotator) -> Battle:
@@ -129,6 +146,8 @@ def turn_add(*, battle_id: uuid.UUID | str, annotator: Annotator | None, prompt:
         if battle.state != BattleState.READY:
             raise Conflict("Wait until both answers have finished.", code="battle_streaming")
         cleaned = prompt_clean(arena=battle.arena, prompt=prompt)
+        request = turn_request(arena=battle.arena, prompt=cleaned)
+        _require_fit(battle.arena, request, battle.contender_a, battle.contender_b)
         turns = battle.turns.count()
         if turns >= battle.arena.max_turns:
             raise ArenaError(
@@ -137,7 +156,7 @@ def turn_add(*, battle_id: uuid.UUID | str, annotator: Annotator | None, prompt:
             )
         battle.state = BattleState.STREAMING
         battle.save(update_fields=["state", "updated_at"])
-        return _open_turn(battle, turns, cleaned)
+        return _open_turn(battle, turns, cleaned, request)
 
 
 def _settle_battle(turn_id: int) -> None:

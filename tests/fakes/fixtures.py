@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.media_server import FakeMediaServer
 from tests.fakes.openai_server import FakeOpenAIServer
 
 
@@ -29,3 +30,9 @@ def fake_openai_fixture() -> Iterator[FakeOpenAIServer]:
 
 
 fake_openai = fake_openai_fixture
+
+
+@pytest.fixture(scope="session", name="fake_media")
+def fake_media_fixture() -> Iterator[FakeMediaServer]:
+    with FakeMediaServer() as server:
+        yield server

@@ -1,0 +1,37 @@
+"""Provider kinds per modality, and the factories that build them from settings."""
+
+from __future__ import annotations
+
+from . import PROVIDER_KIND_CHOICES
+from .base import ProviderSettings
+from .images_demo import DemoImageProvider
+from .images_openai import OpenAIImagesProvider
+from .media_base import ImageProvider, MusicProvider
+
+IMAGE_KINDS: list[tuple[str, str]] = [
+    ("openai_images", "OpenAI-compatible images API"),
+    ("demo_image", "Offline demo (image)"),
+]
+
+MUSIC_KINDS: list[tuple[str, str]] = []
+SEARCH_KINDS: list[tuple[str, str]] = []
+
+
+def all_kinds() -> list[tuple[str, str]]:
+    return [*PROVIDER_KIND_CHOICES, *SEARCH_KINDS, *IMAGE_KINDS, *MUSIC_KINDS]
+
+
+ALL_PROVIDER_KIND_CHOICES = all_kinds()
+
+
+def image_provider_for(settings: ProviderSettings) -> ImageProvider:
+    """Raises ValueError for an unknown kind (or an unknown demo style)."""
+    if settings.kind == "openai_images":
+        return OpenAIImagesProvider(settings)
+    if settings.kind == "demo_image":
+        return DemoImageProvider(settings)
+    raise ValueError(f"Unknown image provider kind {settings.kind!r}.")
+
+
+def music_provider_for(settings: ProviderSettings) -> MusicProvider:
+    raise ValueError(f"Unknown music provider kind {settings.kind!r}.")

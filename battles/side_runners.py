@@ -1,0 +1,164 @@
+"""How one side of an image, music or search turn runs; text keeps its runner in `streaming`.
+
+Same rules as text: messages name only the side; each side fails on its own with a clear
+message (provider error, timeout, corrupt file, crash) and nothing half-made is stored; the
+battle settles through `generation_finish` / `generation_fail`.
+
+Media generations run in the web process, inside the consumer's task, with progress sent over
+the same WebSocket (not as Celery tasks: a closed page cancels them like a text stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from django.urls import reverse
+
+from battles.media import CleanMedia, audio_clean, image_clean
+from battles.models import MediaAsset
+from battles.providers import ProviderError
+from battles.providers.media_base import MediaEvent, MediaResult, MusicRequest, Progress
+from battles.providers.registry import image_provider_for, music_provider_for
+from battles.services import generation_fail
+from battles.services.outputs import generation_finish_with_media
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from battles.streaming import Send, SidePlan
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_IMAGE_SIZE = 512
+MAX_IMAGE_SIZE = 1536
+
+Work = Callable[[], Awaitable[dict[str, Any]]]
+
+
+async def side_guarded(plan: SidePlan, turn_index: int, send: Send, work: Work) -> None:
+    """Run `work` (which finishes the generation and returns the extra `side_done` fields);
+    turn any failure into a failed side with a message that names nothing."""
+    started = time.monotonic()
+
+    def elapsed_ms() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    async def fail(message: str) -> None:
+        await database_sync_to_async(generation_fail)(
+            generation_id=plan.generation_id, error=message, duration_ms=elapsed_ms()
+        )
+        await send({"type": "side_failed", "side": plan.side, "turn": turn_index,
+                    "error": message})
+
+    try:
+        async with asyncio.timeout(plan.settings.total_timeout):
+            done = await work()
+    except ProviderError as error:
+        await fail(str(error))
+        return
+    except TimeoutError:
+        await fail(f"The model took longer than {plan.settings.total_timeout:g} s.")
+        return
+    except asyncio.CancelledError:
+        await asyncio.shield(database_sync_to_async(generation_fail)(
+            generation_id=plan.generation_id, error="Interrupted: the page was closed.",
+            duration_ms=elapsed_ms(),
+        ))
+        raise
+    except Exception:
+        logger.exception("side %s of generation %s crashed", plan.side, plan.generation_id)
+        await fail("Something went wrong on our side while generating this answer.")
+        return
+    await send({"type": "side_done", "side": plan.side, "turn": turn_index, "html": "", **done})
+
+
+def media_public(asset: MediaAsset) -> dict[str, Any]:
+    """What the page learns about a file: an opaque URL and its shape."""
+    return {
+        "kind": asset.kind,
+        "url": reverse("battles:media", args=[asset.id]),
+        "content_type": asset.content_type,
+        "width": asset.width,
+        "height": asset.height,
+        "duration_ms": asset.duration_ms,
+    }
+
+
+async def _media_result(
+    events: AsyncIterator[MediaEvent], plan: SidePlan, turn_index: int, send: Send
+) -> MediaResult:
+    result: MediaResult | None = None
+    async for event in events:
+        if isinstance(event, Progress):
+            await send({"type": "progress", "side": plan.side, "turn": turn_index,
+                        "fraction": round(min(max(event.fraction, 0.0), 1.0), 3),
+                        "stage": event.stage[:40]})
+        elif isinstance(event, MediaResult):
+            result = event
+    if result is None or not result.data:
+        raise ProviderError("The model returned no file.")
+    return result
+
+
+async def _finish(plan: SidePlan, media: CleanMedia, started: float) -> dict[str, Any]:
+    asset = await database_sync_to_async(generation_finish_with_media)(
+        generation_id=plan.generation_id, media=media,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+    return {"media": media_public(asset)}
+
+
+def image_size(arena_settings: dict[str, Any]) -> tuple[int, int]:
+    def dimension(name: str) -> int:
+        value = int(arena_settings.get(name, DEFAULT_IMAGE_SIZE))
+        return min(max(value, 64), MAX_IMAGE_SIZE)
+
+    return dimension("image_width"), dimension("image_height")
+
+
+async def side_image(plan: SidePlan, turn_index: int, send: Send) -> None:
+    async def work() -> dict[str, Any]:
+        started = time.monotonic()
+        width, height = image_size(plan.arena_settings)
+        provider = image_provider_for(plan.settings)
+        events = provider.generate_image(plan.prompt, width=width, height=height)
+        result = await _media_result(events, plan, turn_index, send)
+        media = await asyncio.to_thread(image_clean, result.data, width=width, height=height)
+        return await _finish(plan, media, started)
+
+    await side_guarded(plan, turn_index, send, work)
+
+
+def music_request(plan: SidePlan) -> MusicRequest:
+    request = plan.request
+    return MusicRequest(
+        prompt=plan.prompt,
+        instrumental=bool(request.get("instrumental", True)),
+        lyrics=str(request.get("lyrics", "")),
+        write_lyrics=bool(request.get("write_lyrics", False)),
+        duration_s=float(request.get("duration_s", 10)),
+    )
+
+
+async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
+    async def work() -> dict[str, Any]:
+        started = time.monotonic()
+        request = music_request(plan)
+        provider = music_provider_for(plan.settings)
+        result = await _media_result(provider.generate_music(request), plan, turn_index, send)
+        media = await asyncio.to_thread(audio_clean, result.data,
+                                        max_duration_s=request.duration_s)
+        return await _finish(plan, media, started)
+
+    await side_guarded(plan, turn_index, send, work)
+
+
+RUNNERS: dict[str, Callable[[SidePlan, int, Send], Awaitable[None]]] = {
+    "image": side_image,
+    "music": side_music,
+}
