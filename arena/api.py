@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from battles.api import router as battles_router
 from battles.services.errors import ArenaError
+from leaderboard.api import router as leaderboard_router
 from releases.api import router as releases_router
 
 logger = logging.getLogger(__name__)
@@ -88,4 +89,5 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 
 api.add_router("/", battles_router)
+api.add_router("/", leaderboard_router)
 api.add_router("/releases", releases_router)

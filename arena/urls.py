@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("moderation/", include("moderation.urls")),
     path("", include("annotators.urls")),
+    path("", include("leaderboard.urls")),
     path("", include("battles.urls")),
     path("", include("releases.urls")),
 ]

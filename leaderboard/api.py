@@ -1,0 +1,70 @@
+"""Leaderboard endpoints: the newest snapshot as JSON or CSV. Aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from battles.models import Arena
+from battles.services.errors import NotFound
+from leaderboard.models import OVERALL, LeaderboardSnapshot
+from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
+
+router = Router()
+CSV_COLUMNS = ("rank", "contender_id", "name", "organisation", "status", "rating", "lower",
+               "upper", "votes", "provisional")
+
+
+def _snapshot(slug: str, category: str, style_control: bool) -> tuple[Arena, LeaderboardSnapshot]:
+    arena = get_object_or_404(Arena, slug=slug, is_active=True)
+    snapshot = leaderboard_latest(arena=arena, category=category, style_control=style_control)
+    if snapshot is None:
+        raise NotFound("No leaderboard has been computed for this arena and category yet.")
+    return arena, snapshot
+
+
+@router.get("/arenas/{slug}/leaderboard", response={200: dict[str, Any], 404: dict[str, Any]},
+            tags=["leaderboard"], url_name="leaderboard")
+def leaderboard_json(request: HttpRequest, slug: str, category: str = OVERALL,
+                     style_control: bool = False, deprecated: bool = False) -> dict[str, Any]:
+    arena, snapshot = _snapshot(slug, category, style_control)
+    rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)
+    return {
+        "arena": arena.slug,
+        "category": snapshot.category,
+        "style_control": snapshot.style_control,
+        "categories": leaderboard_categories(arena=arena),
+        "computed_at": snapshot.created_at.isoformat(),
+        "num_votes": snapshot.num_votes,
+        "method": snapshot.method,
+        "params": snapshot.params,
+        "device": snapshot.device,
+        "duration_ms": snapshot.duration_ms,
+        "excluded": snapshot.excluded,
+        "coefficients": snapshot.result.get("coefficients", []),
+        "rows": rows,
+        "matrices": snapshot.matrices,
+    }
+
+
+@router.get("/arenas/{slug}/leaderboard.csv", response={200: None, 404: dict[str, Any]},
+            tags=["leaderboard"], url_name="leaderboard_csv")
+def leaderboard_csv(request: HttpRequest, slug: str, category: str = OVERALL,
+                    style_control: bool = False, deprecated: bool = False) -> HttpResponse:
+    arena, snapshot = _snapshot(slug, category, style_control)
+    rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    suffix = "-style" if style_control else ""
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{arena.slug}-{snapshot.category}{suffix}-leaderboard.csv"'
+    )
+    return response

@@ -1,0 +1,71 @@
+"""Turning a snapshot into what a page draws: interval plot geometry and heatmap colours.
+
+Server-side so the page needs no charting library (and no CDN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLOT_WIDTH = 640
+ROW_HEIGHT = 22
+LABEL_WIDTH = 200
+MATRIX_LIMIT = 20
+
+
+def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Coordinates for an SVG: one horizontal 95% interval with a dot per contender."""
+    values = [v for r in rows for v in (r["lower"], r["upper"], r["rating"]) if v is not None]
+    if not values:
+        return {"rows": [], "width": PLOT_WIDTH, "height": 0}
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    inner = PLOT_WIDTH - LABEL_WIDTH - 20
+
+    def x(value: float | None) -> float:
+        value = low if value is None else value
+        return round(LABEL_WIDTH + (value - low) / span * inner, 1)
+
+    drawn = []
+    for k, row in enumerate(rows):
+        y = 10 + k * ROW_HEIGHT
+        drawn.append({"name": row["name"], "y": y, "text_y": y + 4, "x1": x(row["lower"]),
+                      "x2": x(row["upper"]), "cx": x(row["rating"])})
+    return {"rows": drawn, "width": PLOT_WIDTH, "height": 20 + len(rows) * ROW_HEIGHT,
+            "low": round(low), "high": round(high), "label_x": LABEL_WIDTH - 8,
+            "axis_y": 20 + len(rows) * ROW_HEIGHT - 4}
+
+
+def _heat(rate: float) -> str:
+    """Red (row loses) through white to green (row wins)."""
+    hue = round(rate * 120)
+    return f"hsl({hue} 70% {round(92 - abs(rate - 0.5) * 50)}%)"
+
+
+def matrices_view(snapshot_matrices: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Win-rate and battle-count tables for the first MATRIX_LIMIT shown contenders."""
+    ids = snapshot_matrices.get("contender_ids", [])
+    position = {cid: k for k, cid in enumerate(ids)}
+    shown = [r for r in rows if r["contender_id"] in position][:MATRIX_LIMIT]
+    names = [r["name"] for r in shown]
+    win_rows, count_rows = [], []
+    top = max(
+        (snapshot_matrices["battle_count"][position[r["contender_id"]]][position[c["contender_id"]]]
+         for r in shown for c in shown), default=0,
+    ) or 1
+    for r in shown:
+        i = position[r["contender_id"]]
+        wins, counts = [], []
+        for c in shown:
+            j = position[c["contender_id"]]
+            rate = snapshot_matrices["win_rate"][i][j]
+            count = snapshot_matrices["battle_count"][i][j]
+            wins.append({"text": "" if rate is None else f"{rate:.0%}",
+                         "style": "" if rate is None else f"background:{_heat(rate)}"})
+            shade = round(96 - 40 * count / top)
+            counts.append({"text": str(count) if count else "",
+                           "style": f"background:hsl(220 60% {shade}%)" if count else ""})
+        win_rows.append({"name": r["name"], "cells": wins})
+        count_rows.append({"name": r["name"], "cells": counts})
+    return {"names": names, "win_rate": win_rows, "battle_count": count_rows,
+            "truncated": len(rows) > len(shown)}

@@ -1,0 +1,31 @@
+"""The leaderboard page: the newest snapshot for the chosen category and style control."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from battles.models import Arena
+from leaderboard.models import OVERALL
+from leaderboard.presenters import interval_plot, matrices_view
+from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
+
+
+def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
+    arena = get_object_or_404(Arena, slug=slug, is_active=True)
+    categories = leaderboard_categories(arena=arena)
+    category = request.GET.get("category", OVERALL)
+    if category not in categories:
+        category = OVERALL
+    style = request.GET.get("style") == "1"
+    deprecated = request.GET.get("deprecated") == "1"
+    snapshot = leaderboard_latest(arena=arena, category=category, style_control=style)
+    context: dict[str, object] = {
+        "arena": arena, "snapshot": snapshot, "categories": categories, "category": category,
+        "style": style, "deprecated": deprecated,
+    }
+    if snapshot is not None:
+        rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)
+        context.update(rows=rows, plot=interval_plot(rows),
+                       matrices=matrices_view(snapshot.matrices, rows))
+    return render(request, "leaderboard/leaderboard.html", context)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from battles.models import ContenderStatus
+from leaderboard.services import leaderboard_recompute
+from tests.factories import arena_create, contender_create
+from tests.leaderboard.conftest import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def _board(cast: Cast) -> tuple:
+    arena = arena_create(slug="text", settings={"provisional_votes": 20})
+    best = contender_create(arena=arena, name="Best Model", organisation="Good Lab")
+    okay = contender_create(arena=arena, name="Okay Model")
+    rare = contender_create(arena=arena, name="Rare Model")
+    cast(arena=arena, a=best, b=okay, choice="a", n=25)
+    cast(arena=arena, a=okay, b=best, choice="a", n=8)
+    cast(arena=arena, a=okay, b=rare, choice="b", n=3, prompts=("Erkläre mir bitte die Uhr",))
+    leaderboard_recompute(arena_id=arena.id)
+    return arena, best, okay, rare
+
+
+def test_it_shows_an_empty_state_before_any_snapshot() -> None:
+    arena_create(slug="fresh")
+    response = Client().get("/a/fresh/leaderboard/")
+    assert response.status_code == 200
+    assert "No leaderboard yet" in response.content.decode()
+
+
+def test_it_shows_ratings_intervals_and_matrices(cast: Cast) -> None:
+    _board(cast)
+    page = Client().get("/a/text/leaderboard/").content.decode()
+    assert page.index("Best Model") < page.index("Okay Model")
+    assert "Good Lab" in page and "from 36 votes" in page
+    assert page.count('class="badge provisional"') == 1  # Rare Model: 3 votes < 20
+    assert "<svg" in page and page.count("<circle") == 3
+    assert "Win rate" in page and "Battles per pair" in page and "background:hsl(" in page
+    assert "<script" not in page and "cdn" not in page.lower()
+
+
+def test_it_hides_deprecated_contenders_unless_asked(cast: Cast) -> None:
+    _arena, _best, okay, _rare = _board(cast)
+    okay.status = ContenderStatus.DEPRECATED
+    okay.save()
+    assert "Okay Model" not in Client().get("/a/text/leaderboard/").content.decode()
+    assert "Okay Model" in Client().get("/a/text/leaderboard/?deprecated=1").content.decode()
+
+
+def test_it_switches_style_control_and_category(cast: Cast) -> None:
+    _board(cast)
+    styled = Client().get("/a/text/leaderboard/?style=1").content.decode()
+    assert "style-controlled" in styled
+    german = Client().get("/a/text/leaderboard/?category=non_english").content.decode()
+    assert "from 3 votes" in german and "Best Model" not in german.split("<table")[1]
+    unknown = Client().get("/a/text/leaderboard/?category=nope").content.decode()
+    assert "from 36 votes" in unknown
