@@ -90,6 +90,7 @@ def vote_submit(
                 choice=choice,
                 rationale=rationale,
                 idempotency_key=idempotency_key,
+                is_valid=screening.vote_is_valid(battle=battle, annotator=annotator),
             )
             screening.vote_screen(vote=vote)
             battle.state = BattleState.VOTED

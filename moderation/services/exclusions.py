@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+from django.apps import apps
 from django.db import transaction
 
 from battles.models import Battle, Vote
@@ -16,12 +17,29 @@ from moderation.models import Exclusion
 from moderation.signals import votes_invalidated
 
 
+def _leaderboard_recompute(arena_ids: list[int]) -> None:
+    """Queue the leaderboard's recompute when that app is installed (bulk updates bypass its
+    `post_save` hook on Vote)."""
+    if not apps.is_installed("leaderboard"):
+        return
+    try:
+        from leaderboard.services.triggers import recompute_queue
+    except ImportError:
+        return
+    for arena_id in arena_ids:
+        recompute_queue(arena_id=arena_id)
+
+
 def _notify(arena_ids: Iterable[int], reason: str) -> None:
     ids = sorted(set(arena_ids))
-    if ids:
-        transaction.on_commit(
-            lambda: votes_invalidated.send(sender=Exclusion, arena_ids=ids, reason=reason)
-        )
+    if not ids:
+        return
+
+    def after_commit() -> None:
+        votes_invalidated.send(sender=Exclusion, arena_ids=ids, reason=reason)
+        _leaderboard_recompute(ids)
+
+    transaction.on_commit(after_commit)
 
 
 def exclusions_add(*, battle_ids: Iterable[UUID | str], reason: str, detail: str = "") -> int:

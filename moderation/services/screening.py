@@ -147,15 +147,18 @@ def turn_settled_on_commit(turn_id: int) -> None:
     transaction.on_commit(lambda: turn_settled(turn_id))
 
 
-def vote_screen(*, vote: Vote) -> None:
-    """Inside the vote's transaction, with its battle locked."""
-    annotator = Annotator(id=vote.annotator_id)
+def vote_is_valid(*, battle: Battle, annotator: Annotator) -> bool:
+    """Whether a vote about to be stored counts; inside its transaction, battle locked.
+
+    Decided before the row exists, so every `post_save` receiver sees the final value.
+    """
     if not annotator_votes_count(annotator):
-        Exclusion.objects.get_or_create(battle_id=vote.battle_id,
-                                        reason=ExclusionReason.SHADOW_BANNED)
-    if vote.is_valid and Exclusion.objects.filter(battle_id=vote.battle_id).exists():
-        Vote.objects.filter(id=vote.id).update(is_valid=False)
-        vote.is_valid = False
+        Exclusion.objects.get_or_create(battle=battle, reason=ExclusionReason.SHADOW_BANNED)
+    return not Exclusion.objects.filter(battle=battle).exists()
+
+
+def vote_screen(*, vote: Vote) -> None:
+    """After the vote is stored: flag one cast faster than anybody can read."""
     last_token = Generation.objects.filter(
         turn__battle_id=vote.battle_id
     ).aggregate(at=Max("finished_at"))["at"]
