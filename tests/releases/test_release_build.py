@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -44,16 +45,15 @@ def test_it_scrubs_planted_personal_data_and_annotator_ids(world: World) -> None
     for marker in ("[REDACTED_NAME]", "[REDACTED_EMAIL]", "[REDACTED_PHONE]", "[REDACTED_CARD]",
                    "[REDACTED_ADDRESS]", "[REDACTED_IP]"):
         assert marker in text
-    assert {row["judge"] for row in _rows(world, release)} <= {
-        row["judge"] for row in _rows(world, release) if str(row["judge"]).startswith("judge-")
-    }
+    assert all(re.fullmatch(r"judge-[0-9a-f]{20}", str(row["judge"])) for row in _rows(world, release))
 
 
 def test_it_names_private_contenders_by_placeholder(world: World) -> None:
     release = world.build()
     text = all_text(world.directory(release))
     assert "stealth" not in text.lower()
-    models = {row["model_a"] for row in _rows(world, release)} | {row["model_b"] for row in _rows(world, release)}
+    rows = _rows(world, release)
+    models = {row["model_a"] for row in rows} | {row["model_b"] for row in rows}
     assert models == {"alpha", "beta", "private-model-1"}
     assert release.counts["per_model"]["private-model-1"] == 8
 
