@@ -19,13 +19,27 @@ from typing import TYPE_CHECKING, Any
 from channels.db import database_sync_to_async
 from django.urls import reverse
 
+from battles.citations import citations_standardize, citations_to_html, sources_public
 from battles.media import CleanMedia, audio_clean, image_clean
 from battles.models import MediaAsset
-from battles.providers import ProviderError
-from battles.providers.media_base import MediaEvent, MediaResult, MusicRequest, Progress
-from battles.providers.registry import image_provider_for, music_provider_for
+from battles.providers import ProviderError, TextDelta, Usage
+from battles.providers.media_base import (
+    MediaEvent,
+    MediaResult,
+    MusicRequest,
+    Progress,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SourcesCited,
+)
+from battles.providers.registry import (
+    image_provider_for,
+    music_provider_for,
+    search_provider_for,
+)
 from battles.services import generation_fail
-from battles.services.outputs import generation_finish_with_media
+from battles.services.outputs import generation_finish_with_media, generation_finish_with_trace
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -158,7 +172,72 @@ async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
     await side_guarded(plan, turn_index, send, work)
 
 
+RENDER_INTERVAL_S = 0.1
+
+
+async def side_search(plan: SidePlan, turn_index: int, send: Send) -> None:
+    """Stream the answer with citations standardized on the fly (raw provider markers never
+    reach the page), then store the text and the full trace."""
+
+    async def work() -> dict[str, Any]:
+        started = time.monotonic()
+
+        def now_ms() -> int:
+            return int((time.monotonic() - started) * 1000)
+
+        provider = search_provider_for(plan.settings)
+        parts: list[str] = []
+        sources: tuple[SearchHit, ...] = ()
+        seen_hits: list[SearchHit] = []
+        usage: Usage | None = None
+        first_token_ms: int | None = None
+        trace: dict[str, Any] = {"queries": [], "results": []}
+        last_render = 0.0
+        async for event in provider.stream_search_chat(plan.messages):
+            if isinstance(event, SearchQuery):
+                trace["queries"].append({"query": event.query, "at_ms": now_ms()})
+                await send({"type": "progress", "side": plan.side, "turn": turn_index,
+                            "stage": "searching"})
+            elif isinstance(event, SearchResults):
+                seen_hits.extend(event.hits)
+                trace["results"].append({"query": event.query, "elapsed_ms": event.elapsed_ms,
+                                         "hits": [h.as_json() for h in event.hits]})
+            elif isinstance(event, TextDelta) and event.text:
+                first_token_ms = first_token_ms if first_token_ms is not None else now_ms()
+                parts.append(event.text)
+                if time.monotonic() - last_render >= RENDER_INTERVAL_S:
+                    last_render = time.monotonic()
+                    text, cited = citations_standardize("".join(parts), seen_hits)
+                    await send({"type": "chunk", "side": plan.side, "turn": turn_index,
+                                "delta": "", "html": citations_to_html(text, cited)})
+            elif isinstance(event, SourcesCited):
+                sources = event.sources
+            elif isinstance(event, Usage):
+                usage = event
+        raw = "".join(parts)
+        if not raw.strip():
+            raise ProviderError("The model returned an empty answer.")
+        text, cited = citations_standardize(raw, sources)
+        trace.update(
+            provider_sources=[h.as_json() for h in sources],
+            citations=cited,
+            raw_answer=raw,
+            timings={"first_token_ms": first_token_ms, "total_ms": now_ms(),
+                     "search_ms": sum(r["elapsed_ms"] for r in trace["results"])},
+        )
+        await database_sync_to_async(generation_finish_with_trace)(
+            generation_id=plan.generation_id, text=text, trace=trace,
+            time_to_first_token_ms=first_token_ms, duration_ms=now_ms(),
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+        )
+        return {"html": citations_to_html(text, cited), "sources": sources_public(cited)}
+
+    await side_guarded(plan, turn_index, send, work)
+
+
 RUNNERS: dict[str, Callable[[SidePlan, int, Send], Awaitable[None]]] = {
     "image": side_image,
     "music": side_music,
+    "search": side_search,
 }

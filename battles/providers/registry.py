@@ -6,7 +6,10 @@ from . import PROVIDER_KIND_CHOICES
 from .base import ProviderSettings
 from .images_demo import DemoImageProvider
 from .images_openai import OpenAIImagesProvider
-from .media_base import ImageProvider, MusicProvider
+from .media_base import ImageProvider, MusicProvider, SearchProvider
+from .search_chat import SearchChatProvider
+from .search_demo import DemoSearchProvider
+from .search_native import NativeSearchProvider
 
 IMAGE_KINDS: list[tuple[str, str]] = [
     ("openai_images", "OpenAI-compatible images API"),
@@ -14,7 +17,11 @@ IMAGE_KINDS: list[tuple[str, str]] = [
 ]
 
 MUSIC_KINDS: list[tuple[str, str]] = []
-SEARCH_KINDS: list[tuple[str, str]] = []
+SEARCH_KINDS: list[tuple[str, str]] = [
+    ("search_chat", "OpenAI-compatible chat + SearxNG-style search backend"),
+    ("search_native", "Search service with native citations (Perplexity-style)"),
+    ("demo_search", "Offline demo (search)"),
+]
 
 
 def all_kinds() -> list[tuple[str, str]]:
@@ -35,3 +42,14 @@ def image_provider_for(settings: ProviderSettings) -> ImageProvider:
 
 def music_provider_for(settings: ProviderSettings) -> MusicProvider:
     raise ValueError(f"Unknown music provider kind {settings.kind!r}.")
+
+
+def search_provider_for(settings: ProviderSettings) -> SearchProvider:
+    """Raises ValueError for an unknown kind, demo style or missing search_url."""
+    if settings.kind == "search_chat":
+        return SearchChatProvider(settings)
+    if settings.kind == "search_native":
+        return NativeSearchProvider(settings)
+    if settings.kind == "demo_search":
+        return DemoSearchProvider(settings)
+    raise ValueError(f"Unknown search provider kind {settings.kind!r}.")
