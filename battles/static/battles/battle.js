@@ -28,6 +28,8 @@ const state = {
   failed: false,
   voteKey: null,
   pendingSend: null,
+  // Who answered on each side, once known (after the vote, or at once side by side).
+  names: null,
 };
 
 function say(message, isError = false) {
@@ -60,7 +62,7 @@ function addTurn(turn, prompt) {
     box.setAttribute("aria-label", `Answer from Model ${side.toUpperCase()}`);
     const label = document.createElement("div");
     label.className = "answer-label";
-    label.textContent = `Model ${side.toUpperCase()}`;
+    label.textContent = sideTitle(side);
     const body = document.createElement("div");
     body.className = "answer-body markdown";
     const pending = document.createElement("span");
@@ -211,12 +213,23 @@ function submitPrompt() {
   promptEl.value = "";
 }
 
+function sideTitle(side) {
+  const title = `Model ${side.toUpperCase()}`;
+  const who = state.names && state.names[side];
+  if (!who) return title;
+  return who.organisation ? `${title}: ${who.name} (${who.organisation})` : `${title}: ${who.name}`;
+}
+
+// Narrow screens hide the column heads and label each answer instead, so both carry the names.
 function showNames(reveal) {
+  state.names = reveal;
   for (const side of ["a", "b"]) {
-    const who = reveal[side];
-    names[side].textContent = `Model ${side.toUpperCase()}: ${who.name}`;
-    if (who.organisation) names[side].textContent += ` (${who.organisation})`;
+    names[side].textContent = sideTitle(side);
     names[side].classList.add("revealed");
+    for (const label of turnsEl.querySelectorAll(`.answer[data-side="${side}"] .answer-label`)) {
+      label.textContent = sideTitle(side);
+      label.classList.add("revealed");
+    }
   }
 }
 
@@ -269,11 +282,12 @@ function newBattle() {
   state.failed = false;
   state.streaming = false;
   state.voteKey = null;
+  state.names = null;
   turnsEl.replaceChildren();
   rationaleEl.value = "";
   afterEl.hidden = true;
   for (const side of ["a", "b"]) {
-    names[side].textContent = `Model ${side.toUpperCase()}`;
+    names[side].textContent = sideTitle(side);
     names[side].classList.remove("revealed");
   }
   if (hooks.reset) hooks.reset();
