@@ -57,7 +57,7 @@ def test_only_published_releases_are_listed_and_downloadable(world: World, clien
     assert {"README.md", "battles.parquet", "manifest.json"} <= {f["name"] for f in listed[0]["files"]}
     download = client.get(f"/releases/{published.id}/files/battles.jsonl")
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == (world.directory(published) / "battles.jsonl").read_bytes()
+    assert download.getvalue() == (world.directory(published) / "battles.jsonl").read_bytes()
     assert client.get(f"/releases/{published.id}/files/../../etc/passwd").status_code == 404
     assert client.get(f"/releases/{draft.id}/files/README.md").status_code == 404
 
