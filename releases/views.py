@@ -11,10 +11,12 @@ from releases.selectors import release_file_path, release_files_listed, releases
 
 @require_GET
 def release_list(request: HttpRequest) -> HttpResponse:
-    releases = [
-        {"release": release, "files": release_files_listed(release)}
-        for release in releases_published()
-    ]
+    releases = []
+    for release in releases_published():
+        files = release_files_listed(release)
+        media = [name for name in files if name.startswith("media/")]
+        top = {name: facts for name, facts in files.items() if not name.startswith("media/")}
+        releases.append({"release": release, "files": top, "media_count": len(media)})
     return render(request, "releases/list.html", {"releases": releases})
 
 
