@@ -163,6 +163,10 @@ async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
     async def work() -> dict[str, Any]:
         started = time.monotonic()
         request = music_request(plan)
+        if plan.side == "a":
+            await send({"type": "route", "turn": turn_index, "instrumental": request.instrumental,
+                        "lyrics_given": bool(request.lyrics), "write_lyrics": request.write_lyrics,
+                        "duration_s": request.duration_s})
         provider = music_provider_for(plan.settings)
         result = await _media_result(provider.generate_music(request), plan, turn_index, send)
         media = await asyncio.to_thread(audio_clean, result.data,

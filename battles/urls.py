@@ -1,6 +1,6 @@
 from django.urls import path
 
-from battles import media_views, views
+from battles import media_views, music_views, views
 
 app_name = "battles"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("a/<slug:slug>/", views.arena, name="arena"),
     path("a/<slug:slug>/side-by-side/", views.side_by_side, name="side_by_side"),
     path("m/<uuid:asset_id>", media_views.media_serve, name="media"),
+    path("b/<uuid:battle_id>/listen", music_views.battle_listen, name="listen"),
+    path("b/<uuid:battle_id>/feedback", music_views.battle_feedback, name="feedback"),
 ]

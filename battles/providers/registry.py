@@ -7,6 +7,8 @@ from .base import ProviderSettings
 from .images_demo import DemoImageProvider
 from .images_openai import OpenAIImagesProvider
 from .media_base import ImageProvider, MusicProvider, SearchProvider
+from .music_demo import DemoMusicProvider
+from .music_http import HttpMusicProvider
 from .search_chat import SearchChatProvider
 from .search_demo import DemoSearchProvider
 from .search_native import NativeSearchProvider
@@ -16,7 +18,10 @@ IMAGE_KINDS: list[tuple[str, str]] = [
     ("demo_image", "Offline demo (image)"),
 ]
 
-MUSIC_KINDS: list[tuple[str, str]] = []
+MUSIC_KINDS: list[tuple[str, str]] = [
+    ("http_music", "HTTP text-to-music service"),
+    ("demo_music", "Offline demo (music)"),
+]
 SEARCH_KINDS: list[tuple[str, str]] = [
     ("search_chat", "OpenAI-compatible chat + SearxNG-style search backend"),
     ("search_native", "Search service with native citations (Perplexity-style)"),
@@ -41,6 +46,11 @@ def image_provider_for(settings: ProviderSettings) -> ImageProvider:
 
 
 def music_provider_for(settings: ProviderSettings) -> MusicProvider:
+    """Raises ValueError for an unknown kind (or an unknown demo style)."""
+    if settings.kind == "http_music":
+        return HttpMusicProvider(settings)
+    if settings.kind == "demo_music":
+        return DemoMusicProvider(settings)
     raise ValueError(f"Unknown music provider kind {settings.kind!r}.")
 
 
