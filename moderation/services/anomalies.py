@@ -3,7 +3,9 @@
 - side bias: decisive votes for side A vs B (sides are shuffled, so each is 1/2);
 - one-sided preference: how often one contender wins the decisive votes it appears in
   (1/2 if the annotator judged the answers rather than the name), Bonferroni-corrected over
-  the contenders tested.
+  the contenders tested; only the favoured contender is reported. The expected rate is the
+  crowd's (everybody else's valid votes for that contender), or 1/2 with too few of those,
+  so preferring a model that really is better is not suspicious.
 Both use an exact two-sided binomial test; a flag needs `MODERATION_ANOMALY_MIN_VOTES` votes
 and p below `MODERATION_ANOMALY_ALPHA`. A flag is not raised twice while one is open.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from annotators.models import Annotator
@@ -61,16 +64,45 @@ def annotator_anomalies(*, annotator: Annotator) -> list[Anomaly]:
         wins[a if choice == "a" else b] += 1
     tested = [c for c, count in appearances.items() if count >= minimum]
     names = dict(Contender.objects.filter(id__in=tested).values_list("id", "name"))
+    expected = _crowd_win_rates(annotator=annotator, contender_ids=tested, minimum=minimum)
     for contender_id in tested:
         k, m = wins[contender_id], appearances[contender_id]
-        p_value = binomial_two_sided_p(k, m) * len(tested)
-        if p_value < alpha:
+        rate = expected.get(contender_id, 0.5)
+        p_value = binomial_two_sided_p(k, m, rate) * len(tested)
+        if k > m * rate and p_value < alpha:
             found.append(Anomaly(
                 "one_sided_preference",
-                f"{names.get(contender_id, contender_id)} won {k} of its {m} battles",
+                f"{names.get(contender_id, contender_id)} won {k} of its {m} battles "
+                f"(others' votes: {rate:.0%})",
                 min(1.0, p_value),
             ))
     return found
+
+
+def _crowd_win_rates(
+    *, annotator: Annotator, contender_ids: list[int], minimum: int
+) -> dict[int, float]:
+    """How often everybody else's valid votes pick each contender: a strong model is
+    expected to win often, so only preference beyond the crowd's is suspicious."""
+    if not contender_ids:
+        return {}
+    rows = (
+        Vote.objects.filter(is_valid=True, battle__mode=BattleMode.ANONYMOUS,
+                            choice__in=["a", "b"])
+        .filter(Q(battle__contender_a_id__in=contender_ids)
+                | Q(battle__contender_b_id__in=contender_ids))
+        .exclude(annotator=annotator)
+        .values_list("choice", "battle__contender_a_id", "battle__contender_b_id")
+    )
+    seen: Counter[int] = Counter()
+    won: Counter[int] = Counter()
+    for choice, a, b in rows:
+        seen.update((a, b))
+        won[a if choice == "a" else b] += 1
+    return {
+        c: min(0.95, max(0.05, (won[c] + 1) / (seen[c] + 2)))
+        for c in contender_ids if seen[c] >= minimum
+    }
 
 
 def annotator_scan(*, annotator: Annotator) -> list[Flag]:

@@ -17,6 +17,7 @@ PASSWORD = "pw-long-enough-1"
 
 def _cookie_annotator(client: Client) -> Annotator:
     annotator_id = annotator_id_from_cookie(client.cookies["arena_annotator"].value)
+    assert annotator_id is not None
     return Annotator.objects.get(id=annotator_id)
 
 

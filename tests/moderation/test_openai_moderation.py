@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from moderation.filters import filters_build
+from moderation.filters import ContentFilter, filters_build
 from tests.fakes.moderation_server import FakeModerationServer
 
 
@@ -16,7 +16,7 @@ def server() -> Iterator[FakeModerationServer]:
         yield running
 
 
-def _filter(server: FakeModerationServer, **options: object):  # type: ignore[no-untyped-def]
+def _filter(server: FakeModerationServer, **options: object) -> ContentFilter:
     config = {"kind": "openai_moderation", "endpoint": server.base_url, **options}
     return filters_build([config])[0].filter
 

@@ -17,7 +17,7 @@ from tests.factories import annotator_create, arena_create, battle_ready, conten
 from tests.fakes.moderation_server import FakeModerationServer
 from tests.moderation.helpers import ws_headers
 
-FILTERS = [
+FILTERS: list[dict[str, Any]] = [
     {"kind": "blocklist", "words": ["napalm"]},
     {"kind": "pii"},
 ]
