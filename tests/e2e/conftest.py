@@ -1,0 +1,153 @@
+"""Browser fixtures: the real ASGI application served by daphne on the test database, and
+headless Chromium from the Debian packages.
+
+pytest-django's `live_server` speaks WSGI only, and the battle page needs its WebSocket, so
+`arena_server` starts `python -m daphne arena.asgi:application` (as `make run` does) in a
+subprocess whose DATABASE_URL names the test database. Tests that use it must commit their
+data: mark them `django_db(transaction=True)`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connections
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SERVER_START_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class ArenaServer:
+    url: str
+    log: Path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists() and CHROMEDRIVER.exists():
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install chromium chromium-driver "
+        "(.ci/run does)"
+    )
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL with its database swapped for the one pytest-django created."""
+    test_name = connections["default"].settings_dict["NAME"]
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{test_name}").geturl()
+
+
+def _wait_until_listening(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"daphne exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"daphne did not listen within {SERVER_START_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On a failure, attach what the page showed and what the server logged."""
+    report = yield
+    if report.failed and call.when == "call":
+        fixtures = getattr(item, "funcargs", {})
+        if "browser" in fixtures:
+            report.sections.append(("page", _page_summary(fixtures["browser"])))
+        if "arena_server" in fixtures:
+            log = fixtures["arena_server"].log.read_text()
+            report.sections.append(("daphne log (tail)", log[-4000:]))
+    return report
+
+
+def _page_summary(driver: webdriver.Chrome) -> str:
+    try:
+        return "\n".join([
+            f"url: {driver.current_url}",
+            f"status: {driver.find_element(By.ID, 'status').text!r}" if driver.find_elements(
+                By.ID, "status") else "status: (none)",
+            *(f"console: {entry['message']}" for entry in driver.get_log("browser")),
+            driver.execute_script("return document.querySelector('main').outerHTML")[-4000:],
+        ])
+    except WebDriverException as error:
+        return f"(page unavailable: {error.msg})"
+
+
+@pytest.fixture(scope="session")
+def arena_server(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ArenaServer]:
+    """daphne serving the whole platform (pages, static files, WebSockets) on a free port."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "arena.asgi:application"],
+            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_listening(server, port, log)
+        yield ArenaServer(url=f"http://127.0.0.1:{port}", log=log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    """A fresh headless Chromium (no cookies) per test, closed afterwards."""
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1280,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

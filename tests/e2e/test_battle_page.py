@@ -1,0 +1,280 @@
+"""The battle page as a person uses it: consent, prompt, two streamed answers, vote, reveal."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from battles.models import Arena, Battle, BattleState, Contender, Turn, Vote
+from tests.e2e.conftest import ArenaServer
+from tests.factories import arena_create, contender_create, terms_publish
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(90),
+]
+
+WAIT_S = 15
+POLL_S = 0.02
+
+
+def wait(browser: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(browser, WAIT_S, poll_frequency=POLL_S)
+
+
+@pytest.fixture
+def arena() -> Arena:
+    terms_publish(body="## Be kind\n\nYour prompts and votes are stored.")
+    arena = arena_create(slug="tides", name="Tides Arena")
+    # The expert answer is long enough (about 120 chunks) to watch it stream.
+    contender_create(arena=arena, slug="zephyr-owl", name="Zephyr Owl",
+                     organisation="Northwind Labs",
+                     params={"style": "expert", "token_delay": 0.02})
+    contender_create(arena=arena, slug="quartz-fox", name="Quartz Fox",
+                     organisation="Southpaw Research",
+                     params={"style": "concise", "token_delay": 0.01})
+    return arena
+
+
+def arena_url(server: ArenaServer, arena: Arena) -> str:
+    return f"{server.url}/a/{arena.slug}/"
+
+
+def path_of(browser: WebDriver) -> str:
+    return urlsplit(browser.current_url).path
+
+
+def consent_and_open(browser: WebDriver, server: ArenaServer, arena: Arena) -> None:
+    browser.get(arena_url(server, arena))
+    browser.find_element(By.CSS_SELECTOR, ".consent-form button[type=submit]").click()
+    wait(browser).until(lambda b: path_of(b) == f"/a/{arena.slug}/")
+    wait(browser).until(lambda b: b.find_element(By.ID, "prompt").is_enabled())
+
+
+def answers(browser: WebDriver) -> list[WebElement]:
+    return browser.find_elements(By.CSS_SELECTOR, "#turns > li:last-child .answer")
+
+
+def answer_text(answer: WebElement) -> str:
+    return str(answer.get_property("textContent") or "")
+
+
+def vote_button(browser: WebDriver, choice: str) -> WebElement:
+    return browser.find_element(By.CSS_SELECTOR, f'#vote button[data-choice="{choice}"]')
+
+
+def wait_until_answered(browser: WebDriver) -> list[WebElement]:
+    """Both answers finished streaming (successfully or not); returns the two boxes."""
+    wait(browser).until(
+        lambda b: len(answers(b)) == 2
+        and not b.find_elements(By.CSS_SELECTOR, "#turns .answer.streaming")
+    )
+    return answers(browser)
+
+
+def wait_until_votable(browser: WebDriver) -> list[WebElement]:
+    boxes = wait_until_answered(browser)
+    wait(browser).until(lambda b: vote_button(b, "a").is_enabled())
+    return boxes
+
+
+def latest_battle() -> Battle:
+    return Battle.objects.select_related("contender_a", "contender_b").latest("created_at")
+
+
+def streaming_answer_with_text(browser: WebDriver) -> WebElement | None:
+    boxes = browser.find_elements(By.CSS_SELECTOR, ".answer.streaming")
+    return next((box for box in boxes if answer_text(box)), None)
+
+
+def assert_names_revealed(browser: WebDriver, battle: Battle) -> None:
+    def revealed(b: WebDriver) -> bool:
+        return (battle.contender_a.name in b.find_element(By.ID, "name-a").text
+                and battle.contender_b.name in b.find_element(By.ID, "name-b").text)
+
+    wait(browser).until(revealed)
+
+
+def test_it_asks_for_consent_on_the_first_visit(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    browser.get(arena_url(arena_server, arena))
+
+    assert path_of(browser) == "/consent/"
+    assert browser.find_element(By.CSS_SELECTOR, ".terms h2").text == "Be kind"
+    browser.find_element(By.CSS_SELECTOR, ".consent-form button[type=submit]").click()
+
+    wait(browser).until(lambda b: path_of(b) == f"/a/{arena.slug}/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Tides Arena"
+    browser.get(arena_url(arena_server, arena))
+    assert path_of(browser) == f"/a/{arena.slug}/"
+
+
+def test_it_streams_two_markdown_answers_then_reveals_the_names_after_the_vote(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    consent_and_open(browser, arena_server, arena)
+    contenders = list(Contender.objects.filter(arena=arena))
+    assert not any(c.name in browser.page_source for c in contenders)
+    assert not vote_button(browser, "a").is_enabled()
+
+    browser.find_element(By.ID, "prompt").send_keys("How do tides work on Earth?", Keys.ENTER)
+
+    # Catch an answer mid-stream, then watch it grow; voting waits for the end.
+    streaming = wait(browser).until(streaming_answer_with_text)
+    assert streaming is not None
+    seen = len(answer_text(streaming))
+    assert not vote_button(browser, "a").is_enabled()
+    wait(browser).until(lambda b: len(answer_text(streaming)) > seen)
+    boxes = wait_until_votable(browser)
+    assert all(answer_text(box).strip() for box in boxes)
+    structured = browser.find_elements(
+        By.CSS_SELECTOR, ".answer-body h2, .answer-body ol, .answer-body ul"
+    )
+    assert structured, "the expert answer should render as Markdown"
+    assert "##" not in browser.find_element(By.ID, "turns").text
+    for contender in contenders:
+        assert contender.name not in browser.page_source
+        assert contender.organisation not in browser.page_source
+
+    browser.find_element(By.ID, "rationale").send_keys("A explains the steps; B is vague.")
+    vote_button(browser, "a").click()
+
+    battle = latest_battle()
+    assert_names_revealed(browser, battle)
+    wait(browser).until(lambda b: Vote.objects.filter(battle=battle).exists())
+    vote = Vote.objects.get(battle=battle)
+    assert (vote.choice, vote.rationale) == ("a", "A explains the steps; B is vague.")
+    assert not vote_button(browser, "b").is_enabled()
+
+
+def test_it_starts_a_second_battle_from_a_clean_page(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    consent_and_open(browser, arena_server, arena)
+    browser.find_element(By.ID, "prompt").send_keys("Why is the sky blue?", Keys.ENTER)
+    wait_until_votable(browser)
+    vote_button(browser, "tie").click()
+    new_battle = browser.find_element(By.ID, "new-battle")
+    wait(browser).until(lambda b: new_battle.is_displayed())
+
+    new_battle.click()
+
+    assert browser.find_elements(By.CSS_SELECTOR, "#turns > li") == []
+    assert browser.find_element(By.ID, "name-a").text == "Model A"
+    assert browser.find_element(By.ID, "name-b").text == "Model B"
+    assert browser.find_element(By.ID, "rationale").get_property("value") == ""
+    assert not new_battle.is_displayed()
+    browser.find_element(By.ID, "prompt").send_keys("How do volcanoes form?", Keys.ENTER)
+    wait_until_votable(browser)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#turns > li")) == 1
+    vote_button(browser, "b").click()
+    wait(browser).until(lambda b: Vote.objects.count() == 2)
+    second = latest_battle()
+    assert Turn.objects.get(battle=second).prompt == "How do volcanoes form?"
+    assert_names_revealed(browser, second)
+
+
+def test_it_shows_a_failed_side_and_offers_a_new_battle(
+    arena_server: ArenaServer, browser: WebDriver
+) -> None:
+    terms_publish()
+    arena = arena_create(slug="shaky", name="Shaky Arena")
+    contender_create(arena=arena, name="Steady", params={"style": "expert", "token_delay": 0.01})
+    contender_create(arena=arena, name="Flaky",
+                     params={"style": "concise", "token_delay": 0, "fail_after": 2})
+    consent_and_open(browser, arena_server, arena)
+
+    browser.find_element(By.ID, "prompt").send_keys("How do tides work?", Keys.ENTER)
+
+    boxes = wait_until_answered(browser)
+    failed = [box for box in boxes if "failed" in str(box.get_attribute("class"))]
+    assert len(failed) == 1
+    alert = failed[0].find_element(By.CSS_SELECTOR, "[role=alert]")
+    assert "This answer failed" in alert.text
+    new_battle = browser.find_element(By.ID, "new-battle")
+    wait(browser).until(lambda b: new_battle.is_displayed())
+    assert "cannot be voted" in browser.find_element(By.ID, "status").text
+    assert not vote_button(browser, "a").is_enabled()
+    ActionChains(browser).send_keys("1").perform()
+    assert latest_battle().state == BattleState.FAILED
+    assert not Vote.objects.exists()
+    assert browser.switch_to.active_element == new_battle
+
+    new_battle.click()
+    assert browser.find_element(By.ID, "prompt").is_enabled()
+    assert browser.find_elements(By.CSS_SELECTOR, "#turns > li") == []
+
+
+def test_it_stacks_the_answers_on_a_phone(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    browser.set_window_size(390, 844)
+    consent_and_open(browser, arena_server, arena)
+
+    browser.find_element(By.ID, "prompt").send_keys("How do tides work?", Keys.ENTER)
+    first, second = wait_until_votable(browser)
+
+    assert second.rect["y"] >= first.rect["y"] + first.rect["height"]
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"
+    )
+    vote_button(browser, "a").click()
+    battle = latest_battle()
+    wait(browser).until(lambda b: battle.contender_a.name in first.text)
+    assert battle.contender_b.name in second.text
+
+
+def test_it_works_with_the_keyboard_alone(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    consent_and_open(browser, arena_server, arena)
+    keys = ActionChains(browser)
+    browser.execute_script("document.activeElement.blur()")
+
+    for _ in range(15):
+        if browser.switch_to.active_element.get_attribute("id") == "prompt":
+            break
+        keys.send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.get_attribute("id") == "prompt"
+    keys.send_keys("How do tides work?", Keys.ENTER).perform()
+    wait_until_votable(browser)
+    for _ in range(10):
+        if browser.switch_to.active_element.get_attribute("id") == "rationale":
+            break
+        keys.send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.get_attribute("id") == "rationale"
+    keys.send_keys("Clearer steps.").perform()
+    keys.key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    keys.send_keys("2").perform()
+
+    battle = latest_battle()
+    assert_names_revealed(browser, battle)
+    vote = Vote.objects.get(battle=battle)
+    assert (vote.choice, vote.rationale) == ("b", "Clearer steps.")
+    assert browser.switch_to.active_element.get_attribute("id") == "new-battle"
+
+
+def test_it_streams_an_answer_that_takes_longer_than_a_few_seconds(
+    arena_server: ArenaServer, browser: WebDriver
+) -> None:
+    """Real models often take 10-30 s; the WebSocket must outlive the stream."""
+    terms_publish()
+    arena = arena_create(slug="patient", name="Patient Arena")
+    contender_create(arena=arena, name="Slow", params={"style": "expert", "token_delay": 0.06})
+    contender_create(arena=arena, name="Quick", params={"style": "concise", "token_delay": 0})
+    consent_and_open(browser, arena_server, arena)
+
+    browser.find_element(By.ID, "prompt").send_keys("How do tides work?", Keys.ENTER)
+
+    wait_until_votable(browser)
+    assert latest_battle().state == BattleState.READY
+    assert "connection was lost" not in browser.find_element(By.ID, "status").text
