@@ -34,9 +34,78 @@ DEMO_TEXT_CONTENDERS: list[dict[str, Any]] = [
     {"slug": "demo-sloppy", "name": "Demo Sloppy", "style": "sloppy"},
 ]
 
+MUSIC_FULL = {"vocals": True, "lyrics": True, "min_duration_s": 1, "max_duration_s": 30}
+MUSIC_INSTRUMENTAL = {"vocals": False, "lyrics": False, "min_duration_s": 1, "max_duration_s": 20}
+
+# Each arena: its fields and contenders as (slug, name, provider kind, params, capabilities).
+DEMO_MEDIA_ARENAS: list[dict[str, Any]] = [
+    {
+        "slug": "search", "name": "Search Arena (demo)", "modality": Modality.SEARCH,
+        "description": "Ask questions; two anonymous search-augmented models answer with "
+                       "citations. The seeded models search a small bundled corpus offline.",
+        "fields": {},
+        "contenders": [
+            ("demo-librarian", "Demo Librarian", "demo_search", {"style": "thorough"}, {}),
+            ("demo-snippet", "Demo Snippet", "demo_search", {"style": "brief"}, {}),
+            ("demo-citer", "Demo Citer", "demo_search", {"style": "overciter"}, {}),
+            ("demo-guesser", "Demo Guesser", "demo_search", {"style": "uncited"}, {}),
+        ],
+    },
+    {
+        "slug": "image", "name": "Image Arena (demo)", "modality": Modality.IMAGE,
+        "description": "Describe a picture; two anonymous models draw it. The seeded models are "
+                       "offline demos.",
+        "fields": {"max_turns": 1, "settings": {"image_width": 512, "image_height": 384}},
+        "contenders": [
+            ("demo-painter", "Demo Painter", "demo_image", {"style": "painterly"}, {}),
+            ("demo-poster", "Demo Poster", "demo_image", {"style": "flat"}, {}),
+            ("demo-pixel", "Demo Pixel", "demo_image", {"style": "blocky"}, {}),
+            ("demo-static", "Demo Static", "demo_image", {"style": "noise"}, {}),
+        ],
+    },
+    {
+        "slug": "music", "name": "Music Arena (demo)", "modality": Modality.MUSIC,
+        "description": "Describe a track; two anonymous models make it. Listen to both before "
+                       "voting. The seeded models are offline synthesizers.",
+        "fields": {"max_turns": 1,
+                   "settings": {"min_listen_s": 5, "default_duration_s": 10,
+                                "max_duration_s": 30}},
+        "contenders": [
+            ("demo-studio", "Demo Studio", "demo_music", {"style": "studio"},
+             {**MUSIC_FULL, "sample_rate": 44100}),
+            ("demo-hum", "Demo Hum", "demo_music", {"style": "simple"},
+             {**MUSIC_FULL, "sample_rate": 22050}),
+            ("demo-chip", "Demo Chip", "demo_music", {"style": "chiptune"},
+             {**MUSIC_INSTRUMENTAL, "sample_rate": 16000}),
+            ("demo-radio", "Demo Radio", "demo_music", {"style": "detuned"},
+             {**MUSIC_INSTRUMENTAL, "sample_rate": 8000}),
+        ],
+    },
+]
+
+
+def _seed_media_arenas() -> list[str]:
+    created_slugs = []
+    for spec in DEMO_MEDIA_ARENAS:
+        arena, created = Arena.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={"name": spec["name"], "modality": spec["modality"],
+                      "description": spec["description"], **spec["fields"]},
+        )
+        if created:
+            created_slugs.append(arena.slug)
+        for slug, name, kind, params, capabilities in spec["contenders"]:
+            Contender.objects.get_or_create(
+                arena=arena, slug=slug,
+                defaults={"name": name, "organisation": "Arena demos", "provider_kind": kind,
+                          "params": params, "capabilities": capabilities},
+            )
+    return created_slugs
+
 
 class Command(BaseCommand):
-    help = "Seed the demo arena, offline demo contenders, terms v1 and an admin user."
+    help = ("Seed the demo arenas (text, search, image, music), offline demo contenders, terms v1 "
+            "and an admin user.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not TermsVersion.objects.exists():
@@ -61,6 +130,8 @@ class Command(BaseCommand):
                     "params": {"style": spec["style"], "token_delay": 0.02},
                 },
             )
+        for slug in _seed_media_arenas():
+            self.stdout.write(f"Seeded the demo {slug} arena.")
         self._ensure_admin()
         if created:
             self.stdout.write("Seeded the demo text arena.")

@@ -1,0 +1,50 @@
+"""`make run` shows all four kinds of arena, each with at least four offline demo contenders
+that actually answer."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from battles.models import Arena, Modality
+from tests.battles.modality_helpers import db, play
+from tests.factories import annotator_create
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings: object, tmp_path: object) -> None:
+    """seed_demo writes the admin password under VAR_DIR; keep the developer's file intact."""
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+
+
+PROMPTS = {
+    Modality.TEXT: "Explain TCP",
+    Modality.SEARCH: "Why do bees swarm?",
+    Modality.IMAGE: "a red lighthouse at sunset",
+    Modality.MUSIC: "a calm instrumental piano tune, 3 seconds",
+}
+
+
+def test_it_seeds_one_arena_of_each_kind_idempotently() -> None:
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    arenas = {a.modality: a for a in Arena.objects.all()}
+    assert set(arenas) == set(Modality.values)
+    for arena in arenas.values():
+        assert arena.contenders.count() >= 4
+        assert all(c.is_demo for c in arena.contenders.all())
+
+
+@pytest.mark.parametrize("modality", list(PROMPTS))
+async def test_every_seeded_arena_plays_a_battle(modality: str) -> None:
+    def setup() -> tuple[object, str]:
+        call_command("seed_demo", verbosity=0)
+        return annotator_create(), Arena.objects.get(modality=modality).slug
+
+    alice, slug = await db(setup)
+    messages = await play(alice, {"arena": slug, "prompt": PROMPTS[modality]})  # type: ignore[arg-type]
+    assert messages[-1]["type"] == "turn_done", messages[-1]
+    assert messages[-1]["can_vote"] is True
