@@ -3,9 +3,13 @@ that actually answer."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 
+from annotators.models import Annotator
 from battles.models import Arena, Modality
 from tests.battles.modality_helpers import db, play
 from tests.factories import annotator_create
@@ -15,12 +19,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
 @pytest.fixture(autouse=True)
-def _private_var_dir(settings: object, tmp_path: object) -> None:
+def _private_var_dir(settings: Any, tmp_path: Path) -> None:
     """seed_demo writes the admin password under VAR_DIR; keep the developer's file intact."""
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.VAR_DIR = tmp_path
 
 
-PROMPTS = {
+PROMPTS: dict[str, str] = {
     Modality.TEXT: "Explain TCP",
     Modality.SEARCH: "Why do bees swarm?",
     Modality.IMAGE: "a red lighthouse at sunset",
@@ -40,11 +44,11 @@ def test_it_seeds_one_arena_of_each_kind_idempotently() -> None:
 
 @pytest.mark.parametrize("modality", list(PROMPTS))
 async def test_every_seeded_arena_plays_a_battle(modality: str) -> None:
-    def setup() -> tuple[object, str]:
+    def setup() -> tuple[Annotator, str]:
         call_command("seed_demo", verbosity=0)
         return annotator_create(), Arena.objects.get(modality=modality).slug
 
     alice, slug = await db(setup)
-    messages = await play(alice, {"arena": slug, "prompt": PROMPTS[modality]})  # type: ignore[arg-type]
+    messages = await play(alice, {"arena": slug, "prompt": PROMPTS[modality]})
     assert messages[-1]["type"] == "turn_done", messages[-1]
     assert messages[-1]["can_vote"] is True
