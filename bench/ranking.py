@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -175,14 +176,22 @@ def anchor_bootstrap(frame: Any, reps: int) -> dict[str, float]:
     print(json.dumps(out), flush=True)  # kept if arena-rank's pool below never returns
 
     # Imported only now: forking a process pool after JAX has started its threads can hang.
-    from arena_rank.models.bradley_terry import BradleyTerry
+    # arena-rank's own bootstrap forks a multiprocessing pool after JAX has started, which
+    # deadlocks here (JAX warns about exactly that), so its per-replicate function is called in
+    # a loop instead: the same work on one core rather than two.
+    from arena_rank.models.bradley_terry import BradleyTerry, fit_single_bootstrap_sample
     from arena_rank.utils.data_utils import PairDataset
 
     ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
     start = time.perf_counter()
     dataset = PairDataset.from_pandas(ar_frame)
     model = BradleyTerry(n_competitors=len(dataset.competitors))
-    model.compute_ratings_and_cis(dataset, ci_method="bootstrap", num_bootstrap=reps, n_jobs=-1)
+    total = float(dataset.counts.sum())
+    boot_counts = np.random.default_rng(0).multinomial(
+        int(total), np.asarray(dataset.counts) / total, size=reps
+    )
+    for counts in boot_counts:
+        fit_single_bootstrap_sample(counts.astype(np.float64), model, dataset)
     out["arena_rank_boot"] = time.perf_counter() - start
     return out
 
@@ -193,16 +202,26 @@ def run_anchor(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "battles.npz"
         np.savez(path, **data)
-        done = subprocess.run(
-            [python, __file__, "--worker", task, str(path), str(reps)],
-            capture_output=True,
+        command = [python, __file__, "--worker", task, str(path), str(reps)]
+        # A session of its own, so a timeout also ends the anchor's process-pool workers.
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-        )
-    if done.returncode != 0:
-        print(f"  anchor {task} failed: {done.stderr.strip().splitlines()[-1:]}")
+            start_new_session=True,
+        ) as proc:
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                stdout, stderr = proc.communicate()
+                print(f"  anchor {task} did not finish within {timeout}s; partial results only")
+    lines = [ln for ln in stdout.strip().splitlines() if ln.startswith("{")]
+    if not lines:
+        print(f"  anchor {task} failed: {stderr.strip().splitlines()[-1:]}")
         return {}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return dict(json.loads(lines[-1]))
 
 
 # --- ours --------------------------------------------------------------------------------------
@@ -343,7 +362,7 @@ def bench_bootstrap(python: str, title: str, data: dict[str, np.ndarray], reps: 
     fast = theirs.get("fastchat_boot")
     arena = theirs.get("arena_rank_boot")
     line(f"FastChat compute_bootstrap_bt, 100{note}", fast and fast * scale, ours)
-    line(f"arena-rank bootstrap, 100{note}", arena and arena * scale, ours)
+    line(f"arena-rank bootstrap, 100, one core{note}", arena and arena * scale, ours)
 
 
 def bench_style(python: str, num: int, n: int) -> None:
