@@ -17,9 +17,13 @@ from django.db.models import Count
 from battles.models import Battle, BattleMode, Generation, Turn, Vote
 from leaderboard.ranking import STYLE_FEATURES
 
-# PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns.
+# PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns. Word
+# count is not a regex: splitting on ASCII whitespace is ~20x cheaper than counting \S+ matches.
+SQL_WORD_COUNT = (
+    "cardinality(array_remove(string_to_array(translate({text}, "
+    "chr(9) || chr(10) || chr(11) || chr(12) || chr(13), '     '), ' '), ''))"
+)
 SQL_STYLE_PATTERNS: dict[str, tuple[str, str]] = {
-    "length": (r"\S+", ""),
     "headers": (r"^#{1,6}\s+\S", "n"),
     "lists": (r"^\s*(?:[-*+]|\d+[.)])\s+\S", "n"),
     "bold": (r"\*\*[^*\n]+\*\*|__[^_\n]+__", ""),
@@ -63,12 +67,12 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
     params: list[str] = []
     for side in ("a", "b"):
         for name in STYLE_FEATURES:
-            pattern, flags = SQL_STYLE_PATTERNS[name]
-            sums.append(
-                f"sum(regexp_count(g.text, %s, 1, %s)) FILTER (WHERE g.side = '{side}')"
-                f" AS s{len(sums)}"
-            )
-            params.extend([pattern, flags])
+            if name == "length":
+                measure = SQL_WORD_COUNT.format(text="g.text")
+            else:
+                measure = "regexp_count(g.text, %s, 1, %s)"
+                params.extend(SQL_STYLE_PATTERNS[name])
+            sums.append(f"sum({measure}) FILTER (WHERE g.side = '{side}') AS s{len(sums)}")
     sql = f"""
         WITH v AS (
             SELECT v.battle_id, b.contender_a_id, b.contender_b_id, {OUTCOME_SQL} AS outcome

@@ -8,7 +8,7 @@ from leaderboard.models import CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import style_counts
 from leaderboard.selectors import leaderboard_latest
 from leaderboard.services import leaderboard_recompute
-from leaderboard.services.vote_table import SQL_STYLE_PATTERNS
+from leaderboard.services.vote_table import SQL_STYLE_PATTERNS, SQL_WORD_COUNT
 from tests.factories import arena_create, contender_create
 from tests.leaderboard.conftest import Cast
 
@@ -133,10 +133,13 @@ def test_it_stores_nothing_for_an_arena_without_votes() -> None:
     "- one\n* two\n+ three\n1. four\n2) five\n  - nested\n-no",
     "**bold** and __also__ but **not\nacross** lines ***x***",
     "Mixed\t tabs  and\nnewlines\n\n\n- item **b**",
+    "  very vivid, leading and trailing  \r\n\x0b\x0c ",
 ])
 def test_its_sql_style_counts_match_the_engines(text: str) -> None:
     expected = style_counts(text)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT " + SQL_WORD_COUNT.format(text="%s"), [text])
+        assert cursor.fetchone()[0] == expected["length"]
         for name, (pattern, flags) in SQL_STYLE_PATTERNS.items():
             cursor.execute("SELECT regexp_count(%s, %s, 1, %s)", [text, pattern, flags])
             assert cursor.fetchone()[0] == expected[name], name

@@ -1,0 +1,132 @@
+"""`manage.py bench_recompute --votes N`: fill an arena with N synthetic votes, time a recompute.
+
+Rows go in with COPY (battles, turns, generations, votes) so that two million votes load in a
+minute or two; then one full `leaderboard_recompute` runs and reports where its time went,
+next to a baseline: the engine alone fitting the same votes from memory (overall, plain).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, transaction
+from django.db.models import Model
+
+from battles.models import Arena, Battle, Contender, Generation, Turn, Vote
+from leaderboard.ranking import BattleSet, rank_battles
+from leaderboard.services import leaderboard_recompute
+from leaderboard.services.importing import imported_annotator
+from leaderboard.services.vote_table import _query
+
+PROMPTS = [
+    "How do I reverse a list in Python?", "Write a haiku about the sea.",
+    "Explain quantum entanglement to a child.", "¿Cuál es la capital de Australia?",
+    "Erkläre mir bitte, wie ein Kühlschrank funktioniert.", "Summarize this: " + "data " * 150,
+    "你好，请介绍一下你自己。", "What are the pros and cons of remote work?",
+]
+ANSWERS = [
+    "Sure.", "Here is an answer with a few words in it and nothing else.",
+    "# Title\n\n- one\n- two\n- **three**\n\n" + "detail " * 80,
+    "## Steps\n1. first\n2. second\n\n**Note:** " + "words " * 30,
+    "A long plain answer. " * 60, "- a\n- b\n- c",
+]
+
+
+def _copy(model: type[Model], columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY rows in; NOT NULL columns not named get their model default (COPY knows none)."""
+    extra_columns, extra_values = [], []
+    for f in model._meta.concrete_fields:
+        if f.column not in columns and not f.null and f.has_default() and not f.primary_key:
+            extra_columns.append(f.column)
+            extra_values.append(f.get_db_prep_save(f.get_default(), connection))
+    names = ", ".join([*columns, *extra_columns])
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, *extra_values))
+
+
+class Command(BaseCommand):
+    help = "Benchmark a leaderboard recompute on N synthetic votes (COPY-loaded)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--votes", type=int, default=2_000_000)
+        parser.add_argument("--contenders", type=int, default=100)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--explain", action="store_true", help="print the vote query plan")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        n, k = options["votes"], options["contenders"]
+        rng = np.random.default_rng(options["seed"])
+        arena = Arena.objects.create(slug=f"bench-{uuid.uuid4().hex[:8]}", name="Benchmark")
+        contenders = Contender.objects.bulk_create(
+            Contender(arena=arena, slug=f"m{i}", name=f"model-{i:03d}", provider_kind="imported")
+            for i in range(k)
+        )
+        ids = np.array([c.id for c in contenders])
+        annotator = imported_annotator()
+        a = rng.integers(0, k, n)
+        b = (a + rng.integers(1, k, n)) % k
+        strength = rng.normal(0, 1, k)
+        p = 1 / (1 + np.exp(strength[b] - strength[a]))
+        u = rng.random(n)
+        outcome = np.where(u < 0.1, 2, np.where(u < 0.13, 3, np.where(rng.random(n) < p, 0, 1)))
+        prompt = rng.integers(0, len(PROMPTS), n)
+        answer_a, answer_b = rng.integers(0, len(ANSWERS), n), rng.integers(0, len(ANSWERS), n)
+        choices = np.array(["a", "b", "tie", "both_bad"])[outcome]
+
+        started = time.perf_counter()
+        battle_ids = [uuid.uuid4() for _ in range(n)]
+        with transaction.atomic():
+            _copy(Battle,
+                  ["id", "arena_id", "annotator_id", "mode", "contender_a_id", "contender_b_id",
+                   "state", "created_at", "updated_at"],
+                  ((battle_ids[i], arena.id, annotator.id, "anonymous", int(ids[a[i]]),
+                    int(ids[b[i]]), "voted", "2024-01-01", "2024-01-01") for i in range(n)))
+            _copy(Turn, ["battle_id", "index", "prompt", "created_at"],
+                  ((battle_ids[i], 0, PROMPTS[prompt[i]], "2024-01-01") for i in range(n)))
+            turn_ids = dict(Turn.objects.filter(battle__arena=arena).values_list("battle_id", "id"))
+            _copy(Generation,
+                  ["turn_id", "side", "text", "status", "error", "started_at"],
+                  ((turn_ids[battle_ids[i]], side, ANSWERS[(answer_a if side == "a" else answer_b)[i]],
+                    "done", "", "2024-01-01") for i in range(n) for side in "ab"))
+            _copy(Vote,
+                  ["battle_id", "annotator_id", "choice", "rationale", "idempotency_key",
+                   "is_valid", "created_at"],
+                  ((battle_ids[i], annotator.id, choices[i], "", f"bench-{battle_ids[i].hex}",
+                    True, "2024-01-01") for i in range(n)))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        load = time.perf_counter() - started
+        self.stdout.write(f"loaded {n:,} votes, {k} contenders in {load:.1f}s (COPY)")
+
+        if options["explain"]:
+            sql, params = _query(full_prompt=False)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, [arena.id, "anonymous", *params])
+                self.stdout.write("\n".join(row[0] for row in cursor.fetchall()))
+
+        started = time.perf_counter()
+        battles = BattleSet.from_indices([str(i) for i in range(k)], a, b, outcome)
+        rank_battles(battles)
+        baseline = time.perf_counter() - started
+
+        started = time.perf_counter()
+        report = leaderboard_recompute(arena_id=arena.id)
+        total = time.perf_counter() - started
+        self.stdout.write(
+            f"recompute: {total:.2f}s for {report.num_votes:,} votes, {report.snapshots} snapshots "
+            f"({len(report.categories)} categories x plain/style)"
+        )
+        for part, seconds in report.seconds.items():
+            self.stdout.write(f"  {part:<9} {seconds:7.2f}s  {seconds / total:6.1%}")
+        self.stdout.write(
+            f"baseline (engine only, overall plain fit from memory): {baseline:.2f}s; "
+            f"full recompute = {total / baseline:.1f}x baseline"
+        )
