@@ -1,7 +1,8 @@
 """Release policies (one per arena, edited in the admin) and the releases they produce.
 
 A release moves draft → published or draft → discarded. A published release is immutable: the
-row refuses saves and deletes, and its files are made read-only on disk.
+row refuses saves and deletes (and a database trigger refuses them from any client, bulk
+updates included), and its files are made read-only on disk.
 """
 
 from __future__ import annotations

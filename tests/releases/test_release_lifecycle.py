@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import ProgrammingError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ def test_a_published_release_is_immutable(world: World) -> None:
         release.save()
     with pytest.raises(ReleaseImmutable):
         release.delete()
+    with pytest.raises(ProgrammingError, match="published"), transaction.atomic():
+        Release.objects.filter(id=release.id).update(counts={})
     with pytest.raises(ReleaseError):
         world.build(release)
     with pytest.raises(ReleaseError):
