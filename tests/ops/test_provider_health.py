@@ -54,7 +54,7 @@ async def test_it_pauses_a_failing_contender_and_resumes_it_after_the_cooldown(
     assert anonymous[-1]["code"] == "no_pair"
     metrics_text = (await db(lambda: Client().get("/metrics").content)).decode()
     assert f'arena_contender_pauses_total{{arena="{slug}",contender="broken"}} 1.0' in metrics_text
-    assert f'contender="broken",kind="error"}} ' in metrics_text
+    assert 'contender="broken",kind="error"} ' in metrics_text
 
     assert await db(lambda: contenders_resume()) == 0  # still cooling down
     later = timezone.now() + timedelta(hours=1)
