@@ -7,6 +7,7 @@ Each app contributes a router; errors from services come back as
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import redis
 from django.db import InterfaceError, OperationalError
@@ -57,7 +58,7 @@ def _auth_error(request: HttpRequest, error: AuthenticationError) -> HttpRespons
     )
 
 
-def _dependency_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+def _dependency_unavailable(request: HttpRequest, error: Any) -> HttpResponse:
     """A lost database or Redis connection: a clear 503 that tells the client to retry.
 
     Votes carry an idempotency key, so a retry after a 503 is counted once even if the first
