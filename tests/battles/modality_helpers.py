@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -41,3 +43,9 @@ async def play(annotator: Annotator, start: dict[str, Any]) -> list[dict[str, An
 
 async def db(function: Any) -> Any:
     return await database_sync_to_async(function)()
+
+
+@pytest.fixture(autouse=True)
+def private_media_root(settings: Any, tmp_path: Path) -> None:
+    """Generated media go to a throw-away folder, not the developer's MEDIA_ROOT."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -12,7 +12,11 @@ from PIL import Image
 
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, MediaAsset, Modality
-from tests.battles.modality_helpers import db, play
+from tests.battles.modality_helpers import (
+    db,
+    play,
+    private_media_root,  # noqa: F401
+)
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
 from tests.fakes.media_server import FakeMediaServer

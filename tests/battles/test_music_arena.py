@@ -10,7 +10,11 @@ import pytest
 
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, MediaAsset, Modality, Turn, VoteFeedback
-from tests.battles.modality_helpers import db, play
+from tests.battles.modality_helpers import (
+    db,
+    play,
+    private_media_root,  # noqa: F401
+)
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
 from tests.fakes.media_server import FakeMediaServer
@@ -18,7 +22,8 @@ from tests.fakes.media_server import FakeMediaServer
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
 
 FULL: dict[str, object] = {"vocals": True, "lyrics": True, "min_duration_s": 1, "max_duration_s": 30}
-INSTRUMENTAL: dict[str, object] = {"vocals": False, "lyrics": False, "min_duration_s": 1, "max_duration_s": 30}
+INSTRUMENTAL: dict[str, object] = {"vocals": False, "lyrics": False, "min_duration_s": 1,
+                                   "max_duration_s": 30}
 
 
 @pytest.fixture

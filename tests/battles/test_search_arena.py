@@ -9,7 +9,13 @@ import pytest
 
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, Modality
-from tests.battles.modality_helpers import communicator_for, db, play, until
+from tests.battles.modality_helpers import (
+    communicator_for,
+    db,
+    play,
+    private_media_root,  # noqa: F401
+    until,
+)
 from tests.factories import annotator_create, arena_create, contender_create
 from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
 from tests.fakes.media_server import FakeMediaServer

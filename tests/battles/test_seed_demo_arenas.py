@@ -11,7 +11,11 @@ from django.core.management import call_command
 
 from annotators.models import Annotator
 from battles.models import Arena, Modality
-from tests.battles.modality_helpers import db, play
+from tests.battles.modality_helpers import (
+    db,
+    play,
+    private_media_root,  # noqa: F401
+)
 from tests.factories import annotator_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
