@@ -1,0 +1,50 @@
+"""docker-compose.yml and the Dockerfile cannot run here; check that they say what the docs say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
+
+
+def test_it_runs_the_app_against_official_postgres_and_redis_images() -> None:
+    services = _compose()["services"]
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    assert {"web", "worker", "beat", "migrate"} <= set(services)
+    for name in ("postgres", "redis", "web", "worker"):
+        assert "healthcheck" in services[name], name
+    assert "daphne" in services["web"]["command"]
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_it_keeps_configuration_in_the_environment_and_secrets_in_files() -> None:
+    compose = _compose()
+    web = compose["services"]["web"]["environment"]
+    assert web["SECRET_KEY_FILE"].startswith("/run/secrets/")
+    assert "SECRET_KEY" not in web and "password" not in web["DATABASE_URL"].split("@")[0][13:]
+    assert set(compose["secrets"]) == {"secret_key", "postgres_password"}
+    assert set(compose["volumes"]) == {"postgres-data", "redis-data", "media"}
+
+
+def test_it_offers_a_gpu_worker_on_its_own_queue() -> None:
+    gpu = _compose()["services"]["worker-gpu"]
+    assert gpu["profiles"] == ["gpu"]
+    assert gpu["environment"]["ARENA_RANKING_QUEUE"] == "rankings"
+    assert "rankings" in gpu["command"]
+    assert "cu1" in gpu["build"]["args"]["TORCH_INDEX_URL"]
+
+
+def test_the_image_serves_the_asgi_app_as_a_non_root_user() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11" in dockerfile
+    assert "USER arena" in dockerfile
+    assert '"daphne"' in dockerfile and "arena.asgi:application" in dockerfile
+    assert "/healthz" in dockerfile
