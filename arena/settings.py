@@ -88,6 +88,9 @@ TEMPLATES = [
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 # A dead database must fail a request (and /readyz) in seconds, not hang it.
 DATABASES["default"]["OPTIONS"] = {"connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 5)}
+# The password may come apart from the URL, e.g. DATABASE_PASSWORD_FILE=/run/secrets/...
+if envstr("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = envstr("DATABASE_PASSWORD")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -112,6 +115,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Ranking recomputes may go to a dedicated (GPU) worker: set ARENA_RANKING_QUEUE=rankings on
+# every service and run one worker with `-Q rankings` (docs/deployment.md).
+CELERY_TASK_ROUTES = {"leaderboard.recompute*": {"queue": envstr("ARENA_RANKING_QUEUE", "celery")}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
