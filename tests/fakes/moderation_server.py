@@ -10,6 +10,7 @@ server answer 500, "slow" makes it wait 2 s. Anything else is clean.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -67,7 +68,8 @@ class FakeModerationServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
