@@ -19,7 +19,7 @@ from battles.services import battle_start
 from battles.tasks import battles_fail_stale_task
 from tests.factories import annotator_create, arena_create, contender_create
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,7 @@ def test_it_fails_battles_left_streaming_by_a_dead_web_process(
 
     battles_fail_stale_task.delay()
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while Battle.objects.get(id=stale.battle.id).state != BattleState.FAILED:
         assert celery_worker.poll() is None, "the worker died"
         assert time.monotonic() < deadline, "the worker never ran the task"
