@@ -268,6 +268,18 @@ def ours_style(data: dict[str, np.ndarray]) -> float:
     return seconds
 
 
+def high_water_mib() -> float:
+    """Peak RSS of this process image. ``ru_maxrss`` would not do: Linux carries it across
+    exec, so a child started from a large parent reports the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def memory_worker(num: int, n: int) -> None:
     """Peak RSS of a style-controlled fit on ``num`` battles (run in a fresh process)."""
     import torch
@@ -275,7 +287,7 @@ def memory_worker(num: int, n: int) -> None:
     from leaderboard.ranking import BattleSet, rank_battles
 
     torch.zeros(1)
-    after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after_import = high_water_mib()
     data = synthetic_battles(num, n, seed=5, features=True)
     battles = BattleSet.from_indices(
         names(n).tolist(),
@@ -286,17 +298,17 @@ def memory_worker(num: int, n: int) -> None:
         feature_names=FEATURES,
     )
     del data
-    before_fit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before_fit = high_water_mib()
     start = time.perf_counter()
     rank_battles(battles, style=True, device="cpu")
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = high_water_mib()
     print(
         json.dumps(
             {
-                "after_import_mib": after_import / 1024,
-                "before_fit_mib": before_fit / 1024,
-                "peak_mib": peak / 1024,
+                "after_import_mib": after_import,
+                "before_fit_mib": before_fit,
+                "peak_mib": peak,
                 "fit_s": seconds,
             }
         )
