@@ -32,12 +32,16 @@ def _test_database_url() -> str:
     return f"postgresql://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+# A queue of its own, so tasks that earlier tests queued in the shared broker don't run first.
+QUEUE = f"upkeep-test-{os.getpid()}"
+
+
 @pytest.fixture
 def celery_worker() -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "arena", "worker", "-l", "warning",
-         "--pool", "solo", "-n", f"test-{os.getpid()}@%h"],
+         "--pool", "solo", "-Q", QUEUE, "-n", f"test-{os.getpid()}@%h"],
         cwd=REPO, env=env,
     )
     yield worker
@@ -57,7 +61,7 @@ def test_it_fails_battles_left_streaming_by_a_dead_web_process(
         started_at=timezone.now() - timedelta(hours=2)
     )
 
-    battles_fail_stale_task.delay()
+    battles_fail_stale_task.apply_async(queue=QUEUE)
 
     deadline = time.monotonic() + 120
     while Battle.objects.get(id=stale.battle.id).state != BattleState.FAILED:
