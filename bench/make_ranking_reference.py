@@ -105,9 +105,7 @@ def fastchat_fit(
 
     def loss_and_grad(ratings: np.ndarray) -> tuple[float, np.ndarray]:
         probs = expit(alpha * (ratings[matchups[:, 0]] - ratings[matchups[:, 1]]))
-        loss = -(
-            (np.log(probs) * outcomes + np.log(1.0 - probs) * (1.0 - outcomes)) * weights
-        ).sum()
+        loss = -((np.log(probs) * outcomes + np.log(1.0 - probs) * (1.0 - outcomes)) * weights).sum()
         grad = np.zeros_like(ratings)
         np.add.at(grad, matchups, (-alpha * (outcomes - probs) * weights)[:, None] * sign)
         return loss, grad
@@ -115,9 +113,7 @@ def fastchat_fit(
     options: dict[str, float] = {"maxiter": max_iter, "gtol": tol}
     if ftol is not None:
         options["ftol"] = ftol
-    result = minimize(
-        loss_and_grad, np.zeros(n_models), jac=True, method="L-BFGS-B", options=options
-    )
+    result = minimize(loss_and_grad, np.zeros(n_models), jac=True, method="L-BFGS-B", options=options)
     return np.asarray(result.x)
 
 
@@ -209,8 +205,7 @@ def main() -> None:
         },
         "methods": {
             "arena_rank": "arena_rank.models.bradley_terry.BradleyTerry defaults, sandwich 95%",
-            "fastchat_bt": "FastChat rating_systems.compute_bt rewritten (L-BFGS-B, gtol 1e-6, "
-            "maxiter 100)",
+            "fastchat_bt": "FastChat rating_systems.compute_bt rewritten (L-BFGS-B, gtol 1e-6, maxiter 100)",
             "fastchat_bt_converged": "the same, maxiter 10000 and ftol 1e-15: run to its gtol",
             "fastchat_mle": "fschat 0.2.36 elo_analysis.compute_elo_mle_with_tie (scikit-learn)",
         },
@@ -220,16 +215,13 @@ def main() -> None:
     started = time.perf_counter()
     fixture["fastchat_bt"] = to_mean_1000(fastchat_bt(frame), models)
     print(f"fastchat_bt {time.perf_counter() - started:.1f}s")
-    fixture["fastchat_bt_converged"] = to_mean_1000(
-        fastchat_bt(frame, max_iter=10_000, ftol=1e-15), models
-    )
+    fixture["fastchat_bt_converged"] = to_mean_1000(fastchat_bt(frame, max_iter=10_000, ftol=1e-15), models)
 
     started = time.perf_counter()
     ar = arena_rank_bt(frame)
     offset = 1000.0 - float(ar["rating"].reindex(models).mean())
     fixture["arena_rank"] = {
-        key: [round(float(v) + offset, 6) for v in series.reindex(models)]
-        for key, series in ar.items()
+        key: [round(float(v) + offset, 6) for v in series.reindex(models)] for key, series in ar.items()
     }
     print(f"arena_rank {time.perf_counter() - started:.1f}s")
 

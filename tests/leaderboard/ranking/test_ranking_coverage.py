@@ -20,9 +20,7 @@ def coverage(ci: str, seeds: range, num_battles: int, **options: object) -> tupl
     for seed in seeds:
         battles = simulate_battles(TRUE_THETA, num_battles, seed=seed)
         result = rank_battles(battles, ci=ci, device="cpu", **options)  # type: ignore[arg-type]
-        by_name = dict(
-            zip(result.models, zip(result.lower, result.upper, strict=True), strict=True)
-        )
+        by_name = dict(zip(result.models, zip(result.lower, result.upper, strict=True), strict=True))
         for k, name in enumerate(battles.models):
             low, high = by_name[name]
             hits += int(low <= float(truth[k]) <= high)

@@ -166,9 +166,7 @@ def test_reweighting_counts_every_pair_alike() -> None:
 def test_online_elo_replays_votes_in_order() -> None:
     result = rank_online_elo(BattleSet.from_records([("x", "y", "model_a")]), k=4.0)
     assert result.ratings == pytest.approx([1002.0, 998.0])
-    result = rank_online_elo(
-        BattleSet.from_records([("x", "y", "model_a"), ("x", "y", "model_b")]), k=32.0
-    )
+    result = rank_online_elo(BattleSet.from_records([("x", "y", "model_a"), ("x", "y", "model_b")]), k=32.0)
     expected_second = 1 / (1 + 10 ** ((1016 - 984) / 400))
     assert result.ratings[1] == pytest.approx(984 + 32 * (1 - expected_second))
     assert result.method == "online_elo"

@@ -61,9 +61,7 @@ def test_it_lands_close_to_fastchat_as_shipped(battles, reference) -> None:
 def test_its_sandwich_widths_match_arena_rank_with_its_ridge(battles, reference) -> None:
     result = rank_battles(battles, device="cpu", sandwich_ridge=ARENA_RANK_RIDGE)
     ours = np.asarray(result.upper) - np.asarray(result.lower)
-    theirs = np.asarray(reference["arena_rank"]["upper"]) - np.asarray(
-        reference["arena_rank"]["lower"]
-    )
+    theirs = np.asarray(reference["arena_rank"]["upper"]) - np.asarray(reference["arena_rank"]["lower"])
     assert np.abs(ours / theirs - 1).max() < 0.05
 
 
@@ -72,9 +70,7 @@ def test_its_exact_sandwich_is_never_narrower_than_arena_rank(battles, reference
     # ridge shrinks exactly their variance; everyone else is within 5%.
     result = rank_battles(battles, device="cpu")
     ours = np.asarray(result.upper) - np.asarray(result.lower)
-    theirs = np.asarray(reference["arena_rank"]["upper"]) - np.asarray(
-        reference["arena_rank"]["lower"]
-    )
+    theirs = np.asarray(reference["arena_rank"]["upper"]) - np.asarray(reference["arena_rank"]["lower"])
     ratio = ours / theirs
     assert ratio.min() > 0.995
     assert ratio.max() < 1.07

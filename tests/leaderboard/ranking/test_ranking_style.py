@@ -49,9 +49,7 @@ def test_style_control_removes_the_length_bonus() -> None:
     styled_rank = [r["model"] for r in styled.rows()].index(verbose)
     assert plain_rank == 0  # length makes the weakest model look best
     assert styled_rank == 4  # controlled, it is last again
-    truth = dict(
-        zip(battles.models, (THETA - THETA.mean()) * 400 / math.log(10) + 1000, strict=True)
-    )
+    truth = dict(zip(battles.models, (THETA - THETA.mean()) * 400 / math.log(10) + 1000, strict=True))
     for name, low, high in zip(styled.models, styled.lower, styled.upper, strict=True):
         assert low - 10 <= float(truth[name]) <= high + 10
 
