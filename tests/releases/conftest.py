@@ -36,8 +36,9 @@ PII_PROMPT = (
     "Card 4111 1111 1111 1111, I live at 221 Baker Street, my IP is 10.20.30.40."
 )
 PII_ANSWER = "Hello! I'm Grace. Reach me at grace@example.org or 020 7946 0958."
-PLANTED = ["Ada", "Lovelace", "ada.lovelace@example.com", "555", "4111", "Baker Street",
-           "10.20.30.40", "Grace", "grace@example.org", "7946"]
+# Long enough never to occur by chance inside a hex hash or checksum.
+PLANTED = ["Ada", "Lovelace", "ada.lovelace@example.com", "123-4567", "4111 1111", "Baker Street",
+           "10.20.30.40", "Grace", "grace@example.org", "7946 0958"]
 LEFT_OUT = ["NOCONSENT-MARKER", "INVALID-MARKER", "SIDEBYSIDE-MARKER", "BANNED-MARKER",
             "SHADOW-MARKER", "DELETED-MARKER", "RECENT-MARKER"]
 
