@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from annotators.cookies import annotator_cookie_set
+from annotators.models import Annotator
 from annotators.services import annotator_consent, terms_current
 from battles.rendering import markdown_to_safe_html
 
@@ -23,7 +24,11 @@ def _safe_next(request: HttpRequest) -> str:
 def consent(request: HttpRequest) -> HttpResponse:
     terms = terms_current()
     if terms is None:
-        return redirect(_safe_next(request))
+        # Nothing to accept: issue an identity so the arena works on a deployment without terms.
+        response = redirect(_safe_next(request))
+        if request.annotator is None:  # type: ignore[attr-defined]
+            annotator_cookie_set(response, Annotator.objects.create().id)
+        return response
     if request.method == "POST":
         if request.POST.get("agree") != "yes":
             return HttpResponseBadRequest("You need to accept the terms to take part.")

@@ -104,7 +104,9 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "arena:ch"},
+        # channels_redis blocks on BRPOP for 5 s; redis-py 8's default socket timeout is also
+        # 5 s, which would cut every listening consumer off. No timeout on this pool.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "prefix": "arena:ch"},
     }
 }
 
@@ -163,7 +165,6 @@ CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 # /metrics answers only with `Authorization: Bearer <token>` when this is set.
 METRICS_TOKEN = envstr("METRICS_TOKEN")
-
 
 # Arena rules that a deployment may tune.
 ARENA_ANNOTATOR_COOKIE = "arena_annotator"

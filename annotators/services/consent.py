@@ -16,9 +16,14 @@ def terms_current() -> TermsVersion | None:
 
 
 def annotator_needs_consent(annotator: Annotator | None) -> bool:
+    """Whether the person must pass the consent page before taking part.
+
+    Without published terms there is nothing to accept, but a person still needs an identity
+    to own battles, and the consent page is where the cookie is issued.
+    """
     terms = terms_current()
     if terms is None:
-        return False
+        return annotator is None
     return annotator is None or (annotator.consent_version or 0) < terms.version
 
 

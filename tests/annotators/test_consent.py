@@ -63,3 +63,15 @@ def test_it_never_redirects_off_site_after_consent() -> None:
         "/consent/", {"agree": "yes", "version": "1", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_it_lets_people_take_part_when_no_terms_are_published() -> None:
+    arena = arena_create(slug="open")
+    client = client_for(None)
+    first = client.get("/a/open/")
+    assert first.status_code == 302
+    landing = client.get(first["Location"])
+    assert landing.status_code == 302
+    assert landing["Location"] == "/a/open/"
+    assert client.get(f"/a/{arena.slug}/").status_code == 200
+    assert Annotator.objects.count() == 1
