@@ -1,6 +1,6 @@
 """Vote ingestion through the real HTTP path vs raw INSERTs on the same PostgreSQL.
 
-    .venv/bin/python -m bench.ingest [--votes 2000] [--concurrency 16]
+    .venv/bin/python bench/ingest.py [--votes 2000] [--concurrency 16]
 
 The HTTP path is daphne → Django → CSRF → cookie auth → rate-limit check (Redis) → one
 transaction (row lock, insert, state update) → JSON with the reveal. The baseline inserts rows
@@ -18,8 +18,7 @@ import uuid
 
 import httpx
 import psycopg
-
-from bench._stack import daphne, percentile, stack
+from _stack import daphne, percentile, stack  # bench/ is on sys.path as the script's folder
 
 
 def _battles(count: int) -> list[tuple[str, str]]:
@@ -52,7 +51,9 @@ def _battles(count: int) -> list[tuple[str, str]]:
     return [(str(battle.id), annotator_cookie_value(battle.annotator_id)) for battle in battles]
 
 
-async def _http_votes(base: str, battles: list[tuple[str, str]], concurrency: int) -> tuple[list[float], float]:
+async def _http_votes(
+    base: str, battles: list[tuple[str, str]], concurrency: int
+) -> tuple[list[float], float]:
     csrf = secrets.token_hex(32)
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     for item in battles:
@@ -131,8 +132,10 @@ def main() -> None:
     raw_rate, http_rate = args.votes / raw_s, args.votes / http_s
     print(f"votes={args.votes} concurrency={args.concurrency} stored={stored}")
     print(f"{'path':<22}{'votes/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, rate, lat in (("raw INSERT (baseline)", raw_rate, raw), ("HTTP vote (daphne)", http_rate, http)):
-        print(f"{name:<22}{rate:>10.0f}{percentile(lat, 50) * 1000:>10.1f}{percentile(lat, 99) * 1000:>10.1f}")
+    rows = (("raw INSERT (baseline)", raw_rate, raw), ("HTTP vote (daphne)", http_rate, http))
+    for name, rate, lat in rows:
+        p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
+        print(f"{name:<22}{rate:>10.0f}{p50:>10.1f}{p99:>10.1f}")
     print(f"ratio HTTP/raw: {http_rate / raw_rate:.2f}x  (target >= 0.5x, p99 < 50 ms)")
 
 
