@@ -126,6 +126,8 @@ const handlers = {
       setVoting(true);
       setComposing(true);
       say("Both answers are complete. Vote, or keep the conversation going.");
+      // Keyboard users land on the vote: keys 1-4 work from here and Tab reaches the buttons.
+      if (!voteEl.disabled) voteEl.focus({ preventScroll: true });
     } else {
       state.failed = true;
       setVoting(false);
