@@ -13,10 +13,9 @@ from typing import Literal
 
 import torch
 
-from leaderboard.ranking.battles import BattleSet, BothBad
+from leaderboard.ranking.battles import BOTH_BAD, BattleSet, BothBad
 from leaderboard.ranking.bradley_terry import (
     DEFAULT_REG,
-    battle_scores,
     fit_rows,
     outcome_rows,
 )
@@ -41,17 +40,20 @@ def _active(battles: BattleSet, both_bad: BothBad) -> tuple[BattleSet, list[int]
     A contender without comparisons has no rating at all; leaving it in would put it at the
     field average with a zero-width interval, which is worse than leaving it off.
     """
-    _, keep = battle_scores(battles.outcome, both_bad)
-    keep &= (battles.model_a != battles.model_b) & (battles.counts > 0)
-    used = torch.zeros(battles.num_models, dtype=torch.bool)
-    used[battles.model_a[keep].cpu()] = True
-    used[battles.model_b[keep].cpu()] = True
-    if bool(used.all()) and bool(keep.all()):
+    if both_bad not in ("tie", "drop"):
+        raise ValueError(f"both_bad must be 'tie' or 'drop', not {both_bad!r}")
+    keep = battles.model_a != battles.model_b
+    keep &= battles.counts > 0
+    if both_bad == "drop":
+        keep &= battles.outcome != BOTH_BAD
+    full = bool(keep.all())
+    sub = battles if full else battles.subset(keep)
+    used = (sub.votes_per_model() > 0).cpu()
+    if full and bool(used.all()):
         return battles, list(range(battles.num_models))
-    index = torch.full((battles.num_models,), -1, dtype=torch.int64)
+    index = torch.full((battles.num_models,), -1, dtype=torch.int64, device=sub.model_a.device)
     kept = used.nonzero().flatten()
-    index[kept] = torch.arange(kept.shape[0])
-    sub = battles.subset(keep)
+    index[kept.to(index.device)] = torch.arange(kept.shape[0], device=index.device)
     compact = BattleSet(
         [battles.models[k] for k in kept.tolist()],
         index[sub.model_a],
@@ -112,6 +114,10 @@ def rank_battles(
     if style and ci == "bootstrap":
         raise ValueError("style control reports sandwich intervals only")
     where = resolve_device(device)
+    if not style:
+        # Everything below depends on the votes only through (a, b, outcome) counts, so merge
+        # identical votes first: one pass over the votes, then work on ~n^2 rows at most.
+        battles = _plain(battles)
     votes_all = battles.votes_per_model()
     fitted, kept = _active(battles, both_bad)
     factor = scale / math.log(base)
@@ -135,7 +141,7 @@ def rank_battles(
         lower_nat, upper_nat = theta - Z_95 * se[:n], theta + Z_95 * se[:n]
     else:
         rows = outcome_rows(
-            _plain(fitted, where),
+            fitted.to(where),
             both_bad,
             reweight,
             min_pair_count,
@@ -185,10 +191,10 @@ def rank_battles(
     )
 
 
-def _plain(battles: BattleSet, device: torch.device) -> BattleSet:
+def _plain(battles: BattleSet) -> BattleSet:
     """The battles without their features, aggregated, for a fit that ignores style."""
     bare = BattleSet(battles.models, battles.model_a, battles.model_b, battles.outcome, battles.counts)
-    return bare.aggregated().to(device)
+    return bare.aggregated()
 
 
 def rank_records(

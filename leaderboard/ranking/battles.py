@@ -6,10 +6,11 @@ arena fits in a few hundred megabytes; names are resolved once, here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Literal
+from itertools import count
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -33,6 +34,14 @@ WINNER_CODES: dict[str, int] = {
     "tie (bothbad)": BOTH_BAD,
     "both_bad": BOTH_BAD,
 }
+WINNER_CHARS: dict[str, str] = {label: chr(code) for label, code in WINNER_CODES.items()}
+
+
+def bin_sums(index: torch.Tensor, weight: torch.Tensor, size: int) -> torch.Tensor:
+    """``torch.bincount(index, weights=weight, minlength=size)`` for indices known to lie in
+    ``range(size)``: ``scatter_add_`` skips bincount's extra pass to find the largest index and
+    is about five times faster on the CPU."""
+    return torch.zeros(size, dtype=weight.dtype, device=weight.device).scatter_add_(0, index, weight)
 
 
 def weighted_unique(
@@ -45,7 +54,7 @@ def weighted_unique(
     is used so memory stays bounded.
     """
     if key_space <= 1 << 24:
-        sums = torch.bincount(key, weights=weight, minlength=key_space)
+        sums = bin_sums(key, weight, key_space)
         unique = (sums > 0).nonzero().flatten()
         return unique, sums[unique]
     unique, inverse = torch.unique(key, return_inverse=True)
@@ -53,6 +62,42 @@ def weighted_unique(
     sums.index_add_(0, inverse, weight)
     keep = sums > 0
     return unique[keep], sums[keep]
+
+
+def new_index() -> defaultdict[str, str]:
+    """A name -> code mapping for :func:`factorize` that gives each unseen name the next code.
+
+    The factory runs in C (``chr`` over a counter), so a lookup of a new name costs no more
+    than one of a known name.
+    """
+    return defaultdict(map(chr, count()).__next__)
+
+
+def factorize(column: Iterable[Any], index: Mapping[Any, str]) -> np.ndarray:
+    """Codes of ``column``'s values under ``index`` (values to one-character codes), as int64.
+
+    Each code is a one-character string, so the whole column becomes one ``str.join`` over a
+    C-level ``map`` and then one ``encode``: about 30 ns a value, where ``np.fromiter`` over
+    integer codes takes 45 and ``np.unique`` on an object array, which sorts with Python
+    comparisons, ten times that.
+    """
+    text = "".join(map(index.__getitem__, column))
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
+
+
+def column_major(features: torch.Tensor) -> torch.Tensor:
+    """The (battles, k) feature matrix laid out column by column (strides ``(1, battles)``).
+
+    The style fit reads features a whole column at a time (``X^T v``, ``X^T diag(w) X``);
+    row-major storage made each of those a strided read.
+    """
+    transposed = features.T
+    return features if transposed.is_contiguous() else transposed.contiguous().T
+
+
+def feature_rows(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``features[mask]``, staying column-major without a second copy."""
+    return column_major(features).T[:, mask].T
 
 
 class BattleDataError(ValueError):
@@ -92,13 +137,16 @@ class BattleSet:
                 raise BattleDataError(f"{name} must have shape ({n},)")
         if self.features is not None and self.features.shape[0] != n:
             raise BattleDataError("features must have one row per battle")
-        if n and (int(self.model_a.min()) < 0 or int(self.model_a.max()) >= len(self.models)):
-            raise BattleDataError("model_a index out of range")
-        if n and (int(self.model_b.min()) < 0 or int(self.model_b.max()) >= len(self.models)):
-            raise BattleDataError("model_b index out of range")
-        if n and (int(self.outcome.min()) < 0 or int(self.outcome.max()) > BOTH_BAD):
+        if not n:
+            return
+        for name, upper in (("model_a", len(self.models) - 1), ("model_b", len(self.models) - 1)):
+            low, high = torch.aminmax(getattr(self, name))
+            if int(low) < 0 or int(high) > upper:
+                raise BattleDataError(f"{name} index out of range")
+        low, high = torch.aminmax(self.outcome)
+        if int(low) < 0 or int(high) > BOTH_BAD:
             raise BattleDataError("outcome codes must be 0..3")
-        if n and bool((self.counts < 0).any()):
+        if float(self.counts.min()) < 0:
             raise BattleDataError("counts must be non-negative")
 
     @property
@@ -139,6 +187,7 @@ class BattleSet:
             f = torch.as_tensor(np.asarray(features), dtype=DTYPE)
             if f.ndim == 1:
                 f = f[:, None]
+            f = column_major(f)
             if not names:
                 names = [f"feature_{i}" for i in range(f.shape[1])]
             if len(names) != f.shape[1]:
@@ -198,16 +247,16 @@ class BattleSet:
     ) -> BattleSet:
         """Build from parallel string columns (a file's columns, a query's ``values_list``).
 
-        Names are factorized in first-seen order with C-level dictionary lookups, which keeps
-        ten million rows to a couple of seconds without pandas.
+        Names get indices in first-seen order (``model_a`` first, then ``model_b``); see
+        :func:`factorize` for how that stays at about 30 ns a value.
         """
         if len(model_a) != len(model_b) or len(model_a) != len(winner):
             raise BattleDataError("model_a, model_b and winner must have the same length")
-        index = {name: k for k, name in enumerate(dict.fromkeys(chain(model_a, model_b)))}
-        a = np.fromiter(map(index.__getitem__, model_a), np.int64, count=len(model_a))
-        b = np.fromiter(map(index.__getitem__, model_b), np.int64, count=len(model_b))
+        index = new_index()
+        a = factorize(model_a, index)
+        b = factorize(model_b, index)
         try:
-            o = np.fromiter(map(WINNER_CODES.__getitem__, winner), np.int64, count=len(winner))
+            o = factorize(winner, WINNER_CHARS)
         except KeyError:
             for label in winner:
                 winner_code(label)
@@ -231,8 +280,7 @@ class BattleSet:
         """Battles each contender took part in (both-bad included), as shown on a leaderboard."""
         n = self.num_models
         c = self.counts.to(DTYPE)
-        votes = torch.bincount(self.model_a, weights=c, minlength=n)
-        return votes + torch.bincount(self.model_b, weights=c, minlength=n)
+        return bin_sums(self.model_a, c, n) + bin_sums(self.model_b, c, n)
 
     def aggregated(self) -> BattleSet:
         """Merge identical (a, b, outcome) rows into weighted rows.
@@ -243,7 +291,10 @@ class BattleSet:
         if self.features is not None:
             raise BattleDataError("battles with per-battle features cannot be aggregated")
         n = self.num_models
-        key = (self.model_a * n + self.model_b) * 4 + self.outcome
+        key = self.model_a * n  # the only full-length temporary: the rest is done in place
+        key += self.model_b
+        key *= 4
+        key += self.outcome
         unique, counts = weighted_unique(key, self.counts.to(DTYPE), 4 * n * n)
         return BattleSet(
             self.models,
@@ -255,7 +306,7 @@ class BattleSet:
 
     def subset(self, mask: torch.Tensor) -> BattleSet:
         """Keep the rows where ``mask`` is true (used for dropping both-bad votes)."""
-        feats = None if self.features is None else self.features[mask]
+        feats = None if self.features is None else feature_rows(self.features, mask)
         return BattleSet(
             self.models,
             self.model_a[mask],

@@ -9,13 +9,12 @@ folded into the algebra, so ten million battles never need a second, standardize
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
 
-from leaderboard.ranking.battles import BattleSet, BothBad
+from leaderboard.ranking.battles import BattleSet, BothBad, feature_rows
 from leaderboard.ranking.bradley_terry import (
     DEFAULT_REG,
     DEFAULT_TOL,
@@ -24,38 +23,13 @@ from leaderboard.ranking.bradley_terry import (
 )
 from leaderboard.ranking.device import DTYPE
 from leaderboard.ranking.intervals import gauge_fixed_sandwich
-
-STYLE_FEATURES = ("length", "headers", "lists", "bold")
-SEARCH_FEATURES = (*STYLE_FEATURES, "citations")
-
-_HEADER = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
-_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S", re.MULTILINE)
-_BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")
-_CITATION = re.compile(r"\[\d+\]")
-
-
-def style_counts(text: str) -> dict[str, int]:
-    """Raw style measurements of one answer: words, markdown headers, list items, bold spans,
-    numbered citations. Word count stands in for tokens so no tokenizer is needed."""
-    return {
-        "length": len(text.split()),
-        "headers": len(_HEADER.findall(text)),
-        "lists": len(_LIST.findall(text)),
-        "bold": len(_BOLD.findall(text)),
-        "citations": len(_CITATION.findall(text)),
-    }
-
-
-def normalized_difference(a: float, b: float) -> float:
-    """``(a - b) / (a + b)``, zero when neither answer has any of the feature."""
-    total = a + b
-    return 0.0 if total == 0 else (a - b) / total
-
-
-def style_features(text_a: str, text_b: str, names: Sequence[str] = STYLE_FEATURES) -> list[float]:
-    """Per-battle style features for two answers, in the order of ``names``."""
-    counts_a, counts_b = style_counts(text_a), style_counts(text_b)
-    return [normalized_difference(counts_a[n], counts_b[n]) for n in names]
+from leaderboard.ranking.text_style import (  # noqa: F401 - re-exported
+    SEARCH_FEATURES,
+    STYLE_FEATURES,
+    normalized_difference,
+    style_counts,
+    style_features,
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +44,38 @@ class ContextualFit:
     grad_norm: float
 
 
+CHUNK_ROWS = 1 << 18
+
+
+@dataclass
+class _Sums:
+    """Per-battle quantities summed over battles: by ordered pair, and against the features.
+
+    ``by_pair`` and ``cross_by_pair`` are (n*n,) and (k, n*n) sums of ``second`` and of
+    ``second * x_f`` per ordered pair; ``xx`` is ``X^T diag(second) X`` and ``x_second`` is
+    ``X^T second`` on the raw features; ``x_first`` and the two totals serve the gradient.
+    """
+
+    first_by_pair: torch.Tensor
+    by_pair: torch.Tensor
+    cross_by_pair: torch.Tensor
+    x_first: torch.Tensor
+    x_second: torch.Tensor
+    xx: torch.Tensor
+    first_total: float = 0.0
+    second_total: float = 0.0
+
+
 class _Design:
     """Battles reduced to what the fit touches: ordered-pair ids, scores, weights, raw features.
 
-    All per-battle products with the standardized features ``z = (x - mean) / std`` go through
-    :meth:`z_dot` and :meth:`moments`, which only ever allocate one column at a time.
+    The features are read as ``xt``, a (k, battles) view whose rows are contiguous (BattleSet
+    stores features column-major), so every product with them is a BLAS matrix-vector or
+    matrix-matrix call over contiguous memory. Passes over the battles go in chunks of
+    ``CHUNK_ROWS``: the handful of elementwise steps per chunk then run in cache, and no
+    battle-length temporary is ever allocated, which at ten million battles would otherwise
+    cost more in page faults than in arithmetic. The standardization ``z = (x - mean) / std``
+    is folded into the algebra, so no standardized copy of the features exists either.
     """
 
     def __init__(self, battles: BattleSet, both_bad: BothBad, reweight: bool, min_pair_count: float):
@@ -87,14 +88,21 @@ class _Design:
         a = battles.model_a if full else battles.model_a[keep]
         b = battles.model_b if full else battles.model_b[keep]
         self.n = n
-        self.pair = a * n + b
+        self.pair = a * n
+        self.pair += b
         self.score = score if full else score[keep]
-        self.features = battles.features if full else battles.features[keep]
+        features = battles.features if full else feature_rows(battles.features, keep)
+        self.xt = features.T if features.T.is_contiguous() else features.T.contiguous()
         counts = (battles.counts if full else battles.counts[keep]).to(DTYPE)
-        self.k = self.features.shape[1]
+        self.k = self.xt.shape[0]
+        self.rows = int(self.pair.shape[0])
         frequency = float(counts.sum())
-        self.mean = (self.features * counts[:, None]).sum(0) / frequency
-        var = (((self.features - self.mean) ** 2) * counts[:, None]).sum(0) / frequency
+        self.mean = (self.xt @ counts) / frequency
+        var = torch.zeros(self.k, dtype=DTYPE, device=counts.device)
+        for part in self.chunks():
+            centered = self.xt[:, part] - self.mean[:, None]
+            var += (centered * centered) @ counts[part]
+        var /= frequency
         self.std = torch.where(var > 0, var.sqrt(), torch.ones_like(var))
         # Importance weight per battle (1/P(pair)), kept apart from the frequency counts because
         # the sandwich meat needs count * importance**2, not (count * importance)**2.
@@ -109,73 +117,104 @@ class _Design:
         self.weight = counts if self.importance is None else counts * self.importance
         self.total_weight = float(self.weight.sum())
 
-    def z_dot(self, beta: torch.Tensor) -> torch.Tensor:
+    def chunks(self) -> Iterator[slice]:
+        for start in range(0, self.rows, CHUNK_ROWS):
+            yield slice(start, min(start + CHUNK_ROWS, self.rows))
+
+    def predictor(self, theta: torch.Tensor, beta: torch.Tensor) -> Iterator[tuple[slice, torch.Tensor]]:
+        """``theta_a - theta_b + z . beta`` chunk by chunk."""
+        pair_diff = (theta[:, None] - theta[None, :]).reshape(-1)
         scaled = beta / self.std
-        return self.features @ scaled - (self.mean * scaled).sum()
-
-    def pair_matrix(self, values: torch.Tensor) -> torch.Tensor:
-        return torch.bincount(self.pair, weights=values, minlength=self.n * self.n).view(self.n, self.n)
-
-    def moments(
-        self, first: torch.Tensor, second: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Gradient pieces from ``first`` and Hessian-shaped blocks from ``second`` (per battle).
-
-        Returns (rating gradient, feature gradient, rating-feature block, feature block).
-        """
-        n, k = self.n, self.k
-        m_first = self.pair_matrix(first)
-        grad_r = m_first.sum(1) - m_first.sum(0)
-        m_second = self.pair_matrix(second)
-        base_r = m_second.sum(1) - m_second.sum(0)
-        sum_second = second.sum()
-        grad_f = torch.empty(k, dtype=DTYPE, device=first.device)
-        cross = torch.empty(n, k, dtype=DTYPE, device=first.device)
-        raw = torch.empty(k, k, dtype=DTYPE, device=first.device)
-        raw_sum = torch.empty(k, dtype=DTYPE, device=first.device)
-        for f in range(k):
-            column = self.features[:, f]
-            grad_f[f] = (column @ first - self.mean[f] * first.sum()) / self.std[f]
-            weighted = second * column
-            m_col = self.pair_matrix(weighted)
-            cross[:, f] = (m_col.sum(1) - m_col.sum(0) - self.mean[f] * base_r) / self.std[f]
-            raw[:, f] = self.features.T @ weighted
-            raw_sum[f] = weighted.sum()
-        centered = (
-            raw
-            - torch.outer(self.mean, raw_sum)
-            - torch.outer(raw_sum, self.mean)
-            + sum_second * torch.outer(self.mean, self.mean)
-        )
-        block = centered / torch.outer(self.std, self.std)
-        return grad_r, grad_f, cross, block
-
-    def laplacian(self, values: torch.Tensor) -> torch.Tensor:
-        m = self.pair_matrix(values)
-        m = m + m.T
-        return torch.diag(m.sum(1)) - m
-
-    def probabilities(self, theta: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
-        diff = (theta[:, None] - theta[None, :]).reshape(-1)[self.pair]
-        return torch.sigmoid(diff + self.z_dot(beta))
+        shift = float(self.mean @ scaled)
+        for part in self.chunks():
+            eta = torch.take(pair_diff, self.pair[part])
+            eta.addmv_(self.xt[:, part].T, scaled)
+            eta -= shift
+            yield part, eta
 
     def loss(self, theta: torch.Tensor, beta: torch.Tensor, lam: float) -> float:
-        diff = (theta[:, None] - theta[None, :]).reshape(-1)[self.pair] + self.z_dot(beta)
-        nll = (self.weight * (torch.nn.functional.softplus(diff) - self.score * diff)).sum()
-        return float(nll) + 0.5 * lam * float((theta @ theta) + (beta @ beta))
+        nll = 0.0
+        for part, eta in self.predictor(theta, beta):
+            weight = self.weight[part]
+            nll += float(weight @ torch.nn.functional.softplus(eta) - (weight * self.score[part]) @ eta)
+        return nll + 0.5 * lam * float((theta @ theta) + (beta @ beta))
 
-    def hessian(
-        self, prob: torch.Tensor, first: torch.Tensor, lam: float
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        curvature = self.weight * prob * (1.0 - prob)
-        grad_r, grad_f, cross, block = self.moments(first, curvature)
-        hess = torch.zeros(self.n + self.k, self.n + self.k, dtype=DTYPE, device=prob.device)
-        hess[: self.n, : self.n] = self.laplacian(curvature)
-        hess[: self.n, self.n :] = cross
-        hess[self.n :, : self.n] = cross.T
-        hess[self.n :, self.n :] = block
-        hess += lam * torch.eye(self.n + self.k, dtype=DTYPE, device=prob.device)
-        return torch.cat([grad_r, grad_f]), hess
+    def sums(
+        self,
+        theta: torch.Tensor,
+        beta: torch.Tensor,
+        per_battle: Callable[[slice, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    ) -> _Sums:
+        """Sum ``first`` and ``second = per_battle(part, probability)`` in every way the
+        gradient, Hessian and sandwich meat need, in one pass over the battles."""
+        n2, k = self.n * self.n, self.k
+        device = self.pair.device
+        out = _Sums(
+            first_by_pair=torch.zeros(n2, dtype=DTYPE, device=device),
+            by_pair=torch.zeros(n2, dtype=DTYPE, device=device),
+            cross_by_pair=torch.zeros(k, n2, dtype=DTYPE, device=device),
+            x_first=torch.zeros(k, dtype=DTYPE, device=device),
+            x_second=torch.zeros(k, dtype=DTYPE, device=device),
+            xx=torch.zeros(k, k, dtype=DTYPE, device=device),
+        )
+        for part, eta in self.predictor(theta, beta):
+            first, second = per_battle(part, torch.sigmoid_(eta))
+            pair = self.pair[part]
+            xt = self.xt[:, part]
+            weighted = xt * second
+            out.first_by_pair.scatter_add_(0, pair, first)
+            out.by_pair.scatter_add_(0, pair, second)
+            out.cross_by_pair.index_add_(1, pair, weighted)
+            out.x_first.addmv_(xt, first)
+            out.x_second += weighted.sum(1)
+            out.xx.addmm_(xt, weighted.T)
+            out.first_total += float(first.sum())
+            out.second_total += float(second.sum())
+        return out
+
+    def gradient(self, sums: _Sums) -> torch.Tensor:
+        m = sums.first_by_pair.view(self.n, self.n)
+        grad_f = (sums.x_first - self.mean * sums.first_total) / self.std
+        return torch.cat([m.sum(1) - m.sum(0), grad_f])
+
+    def curvature(self, sums: _Sums, lam: float) -> torch.Tensor:
+        """The (n + k) square matrix ``sum second * d d^T`` with ``d = (e_a - e_b, z)``, plus
+        ``lam`` on the diagonal."""
+        n, k = self.n, self.k
+        m = sums.by_pair.view(n, n)
+        base_r = m.sum(1) - m.sum(0)
+        per_pair = sums.cross_by_pair.view(k, n, n)
+        cross = (per_pair.sum(2) - per_pair.sum(1) - self.mean[:, None] * base_r).T / self.std
+        raw_sum = sums.x_second
+        centered = (
+            sums.xx
+            - torch.outer(self.mean, raw_sum)
+            - torch.outer(raw_sum, self.mean)
+            + sums.second_total * torch.outer(self.mean, self.mean)
+        )
+        sym = m + m.T
+        matrix = torch.zeros(n + k, n + k, dtype=DTYPE, device=m.device)
+        matrix[:n, :n] = torch.diag(sym.sum(1)) - sym
+        matrix[:n, n:] = cross
+        matrix[n:, :n] = cross.T
+        matrix[n:, n:] = centered / torch.outer(self.std, self.std)
+        matrix += lam * torch.eye(n + k, dtype=DTYPE, device=m.device)
+        return matrix
+
+    def newton_terms(self, part: slice, prob: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per battle: loss gradient ``w (p - s)`` and curvature ``w p (1 - p)``."""
+        weight = self.weight[part]
+        first = (prob - self.score[part]) * weight
+        second = (1.0 - prob) * prob * weight
+        return first, second
+
+    def meat_terms(self, part: slice, prob: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per battle: squared score ``w (s - p)^2`` (times the importance when reweighting)."""
+        residual = self.score[part] - prob
+        squared = residual * residual * self.weight[part]
+        if self.importance is not None:
+            squared *= self.importance[part]
+        return squared, squared
 
 
 def fit_contextual(
@@ -204,13 +243,12 @@ def fit_contextual(
     grad_norm = float("inf")
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - reported to the caller
-        prob = design.probabilities(theta, beta)
-        grad, hess = design.hessian(prob, design.weight * (prob - design.score), lam)
-        grad = grad + lam * torch.cat([theta, beta])
+        sums = design.sums(theta, beta, design.newton_terms)
+        grad = design.gradient(sums) + lam * torch.cat([theta, beta])
         grad_norm = float(grad.abs().max()) / design.total_weight
         if grad_norm <= tol:
             break
-        chol, _ = torch.linalg.cholesky_ex(hess)
+        chol, _ = torch.linalg.cholesky_ex(design.curvature(sums, lam))
         step = -torch.cholesky_solve(grad[:, None], chol)[:, 0]
         size = 1.0
         for _ in range(30):
@@ -221,17 +259,10 @@ def fit_contextual(
                 break
             size *= 0.5
         theta, beta, loss = trial_theta, trial_beta, trial_loss
-    prob = design.probabilities(theta, beta)
-    _, hess = design.hessian(prob, design.weight * (prob - design.score), lam)
-    squared = design.weight * (design.score - prob) ** 2
-    if design.importance is not None:
-        squared = squared * design.importance
-    _, _, cross, block = design.moments(squared, squared)
-    meat = torch.zeros_like(hess)
-    meat[:n, :n] = design.laplacian(squared)
-    meat[:n, n:] = cross
-    meat[n:, :n] = cross.T
-    meat[n:, n:] = block
+    else:
+        sums = design.sums(theta, beta, design.newton_terms)
+    hess = design.curvature(sums, lam)
+    meat = design.curvature(design.sums(theta, beta, design.meat_terms), 0.0)
     gauge = torch.cat([torch.ones(n, dtype=DTYPE, device=device), torch.zeros(k, dtype=DTYPE, device=device)])
     covariance = gauge_fixed_sandwich(hess, meat, gauge)
     return ContextualFit(theta, beta, covariance, iterations, grad_norm)

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Count
 
 from battles.models import Battle, BattleMode, Generation, Turn, Vote
-from leaderboard.ranking import STYLE_FEATURES
+from leaderboard.ranking.text_style import STYLE_FEATURES
 
 # PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns. Word
 # count is not a regex: splitting on ASCII whitespace is ~20x cheaper than counting \S+ matches.

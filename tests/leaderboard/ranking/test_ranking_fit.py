@@ -210,3 +210,15 @@ def test_cuda_matches_cpu() -> None:
         gpu = rank_battles(battles, ci=ci, num_bootstrap=100, device="cuda")
         assert gpu.ratings == pytest.approx(cpu.ratings, abs=1e-4)
         assert gpu.lower == pytest.approx(cpu.lower, abs=1e-4)
+
+
+def test_string_columns_rank_like_records() -> None:
+    votes = records()
+    columns = [list(column) for column in zip(*votes, strict=True)]
+    battles = BattleSet.from_columns(*columns)
+    assert battles.models == list(dict.fromkeys(columns[0] + columns[1]))
+    from_columns = dict(zip(battles.models, rank_battles(battles).ratings, strict=True))
+    expected = rank_records(votes)
+    assert from_columns == pytest.approx(dict(zip(expected.models, expected.ratings, strict=True)), abs=1e-9)
+    with pytest.raises(BattleDataError, match="unknown winner 'draw'"):
+        BattleSet.from_columns(["x", "y"], ["y", "x"], ["model_a", "draw"])

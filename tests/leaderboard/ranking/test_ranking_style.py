@@ -88,3 +88,38 @@ def test_style_features_from_two_answers() -> None:
     assert features[0] == pytest.approx((15 - 3) / 18)
     assert features[1:] == [1.0, 1.0, 1.0]
     assert style_features("", "") == [0.0, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("both_bad", ["tie", "drop"])
+def test_style_control_does_not_depend_on_how_battles_are_chunked_or_laid_out(
+    both_bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leaderboard.ranking import style
+
+    battles, features = biased_battles(num=5000)
+    outcome = battles.outcome.clone()
+    outcome[::7] = 3  # some both-bad votes, so "drop" really drops rows
+    row_major = BattleSet(
+        battles.models,
+        battles.model_a,
+        battles.model_b,
+        outcome,
+        battles.counts,
+        features.contiguous(),
+        battles.feature_names,
+    )
+    column_major = BattleSet.from_indices(
+        battles.models,
+        battles.model_a,
+        battles.model_b,
+        outcome,
+        features=features.numpy(),
+        feature_names=battles.feature_names,
+    )
+    assert column_major.features is not None and column_major.features.stride() == (1, 5000)
+    whole = rank_battles(row_major, style=True, both_bad=both_bad)  # type: ignore[arg-type]
+    monkeypatch.setattr(style, "CHUNK_ROWS", 999)
+    chunked = rank_battles(column_major, style=True, both_bad=both_bad)  # type: ignore[arg-type]
+    assert chunked.ratings == pytest.approx(whole.ratings, abs=1e-9)
+    assert chunked.lower == pytest.approx(whole.lower, abs=1e-9)
+    assert [c.upper for c in chunked.coefficients] == pytest.approx([c.upper for c in whole.coefficients])
