@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from annotators.models import Annotator
-from battles.listening import listening_require
+from battles import listening  # the module: battles.listening itself imports battles.services
 from battles.models import BattleState, Vote, VoteChoice
 from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
 from battles.services.errors import ArenaError, Conflict
@@ -80,7 +80,7 @@ def vote_submit(
                 raise Conflict(
                     "Wait until both answers have finished before voting.", code="not_finished"
                 )
-            listening_require(battle)
+            listening.listening_require(battle)
             if battle.arena.require_rationale and not rationale:
                 raise ArenaError(
                     "This arena asks for a short rationale with each vote.",
