@@ -72,19 +72,22 @@ def player(browser: WebDriver, side: str) -> WebElement:
     return browser.find_element(By.CSS_SELECTOR, f'.answer[data-side="{side}"] audio.generated')
 
 
-def heard_enough(side: str) -> object:
-    def check(browser: WebDriver) -> bool:
-        meter = browser.find_elements(By.CSS_SELECTOR, f'.listen-meter[data-side="{side}"]')
-        return bool(meter) and "enough" in str(meter[0].get_attribute("class"))
+def heard_enough(browser: WebDriver, side: str) -> bool:
+    """The page's meter, updated from the server's answer to a listening report."""
+    meter = browser.find_elements(By.CSS_SELECTOR, f'.listen-meter[data-side="{side}"]')
+    return bool(meter) and "enough" in str(meter[0].get_attribute("class"))
 
-    return check
+
+def playable(browser: WebDriver, audio: WebElement) -> bool:
+    return bool(browser.execute_script(
+        "return arguments[0].readyState >= 3 && arguments[0].duration > 0", audio))
 
 
 def play_through(browser: WebDriver, side: str) -> None:
     audio = player(browser, side)
     browser.execute_script("arguments[0].currentTime = 0; return arguments[0].play()", audio)
     wait(browser).until(lambda b: b.execute_script("return arguments[0].ended", audio))
-    wait(browser).until(heard_enough(side))
+    wait(browser).until(lambda b: heard_enough(b, side))
 
 
 def test_the_vote_opens_only_after_both_tracks_were_heard(
@@ -98,8 +101,7 @@ def test_the_vote_opens_only_after_both_tracks_were_heard(
     for side in ("a", "b"):
         audio = player(browser, side)
         assert audio.get_attribute("src").split("/")[-2] == "m"  # type: ignore[union-attr]
-        wait(browser).until(lambda b, audio=audio: b.execute_script(
-            "return arguments[0].readyState >= 3 && arguments[0].duration > 0", audio))
+        wait(browser).until(lambda b, audio=audio: playable(b, audio))  # type: ignore[misc]
     assert "Request read as: instrumental, 3 s" in browser.find_element(By.ID, "turns").text
     assert not vote_button(browser, "a").is_enabled()
 
