@@ -177,6 +177,11 @@ class Generation(models.Model):
         default=dict, blank=True,
         help_text="Search: queries issued, results retrieved, citation → source map, timings.",
     )
+    style_counts = models.JSONField(
+        null=True, blank=True,
+        help_text="Words, headers, list items, bold spans and citations of the final text, "
+                  "counted once when it finished; leaderboards read these. Null: not counted.",
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -34,6 +34,7 @@ from battles.models import (
 from battles.services.errors import ArenaError, Conflict, Forbidden, NotFound
 from battles.services.matchmaking import pair_pick
 from battles.services.prompts import prompt_clean
+from leaderboard.ranking.text_style import style_counts
 from moderation.services import screening
 
 
@@ -195,6 +196,7 @@ def generation_finish(
             duration_ms=duration_ms,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            style_counts=style_counts(text),
             finished_at=timezone.now(),
         )
         if updated:

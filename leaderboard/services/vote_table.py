@@ -1,9 +1,13 @@
 """Reading an arena's rankable votes as columns, in one query, without per-row objects.
 
 At two million votes the cost is the transfer, so the database does the per-battle work: it
-counts turns, measures the first prompt and sums the style counts of every turn per side
-(the same regular expressions as :func:`leaderboard.ranking.style.style_counts`, checked
-against it in the tests). Python only sees small numbers and a short head of the first prompt.
+counts turns, measures the first prompt and sums the style counts of every turn per side.
+Those counts are stored on each generation when it finishes (``Generation.style_counts``);
+for a row without them (one stored before they existed and not yet backfilled) the query
+falls back to the same measurements in SQL (the regular expressions of
+:func:`leaderboard.ranking.text_style.style_counts`, checked against it in the tests), which
+costs about 50 µs an answer. Python only sees small numbers and a short head of the first
+prompt.
 """
 
 from __future__ import annotations
@@ -68,10 +72,12 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
     for side in ("a", "b"):
         for name in STYLE_FEATURES:
             if name == "length":
-                measure = SQL_WORD_COUNT.format(text="g.text")
+                counted = SQL_WORD_COUNT.format(text="g.text")
             else:
-                measure = "regexp_count(g.text, %s, 1, %s)"
+                counted = "regexp_count(g.text, %s, 1, %s)"
                 params.extend(SQL_STYLE_PATTERNS[name])
+            # COALESCE evaluates its second argument only where the first is NULL.
+            measure = f"coalesce((g.style_counts ->> '{name}')::int, {counted})"
             sums.append(f"sum({measure}) FILTER (WHERE g.side = '{side}') AS s{len(sums)}")
     sql = f"""
         WITH v AS (

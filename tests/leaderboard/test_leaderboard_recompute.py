@@ -3,13 +3,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from battles.models import Arena
+from battles.models import Arena, Generation
+from battles.services import battle_start, generation_finish
 from leaderboard.models import CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import style_counts
 from leaderboard.selectors import leaderboard_latest
 from leaderboard.services import leaderboard_recompute
-from leaderboard.services.vote_table import SQL_STYLE_PATTERNS, SQL_WORD_COUNT
-from tests.factories import arena_create, contender_create
+from leaderboard.services.vote_table import SQL_STYLE_PATTERNS, SQL_WORD_COUNT, vote_table_load
+from tests.factories import annotator_create, arena_create, contender_create
 from tests.leaderboard.conftest import Cast
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,46 @@ def test_its_sql_style_counts_match_the_engines(text: str) -> None:
         for name, (pattern, flags) in SQL_STYLE_PATTERNS.items():
             cursor.execute("SELECT regexp_count(%s, %s, 1, %s)", [text, pattern, flags])
             assert cursor.fetchone()[0] == expected[name], name
+
+
+def test_a_finished_answer_keeps_its_style_counts() -> None:
+    arena = arena_create()
+    contender_create(arena=arena)
+    contender_create(arena=arena)
+    started = battle_start(arena=arena, annotator=annotator_create(), prompt="Hello")
+    answer = "# Plan\n- **one**\n- two [1]"
+    generation_finish(generation_id=started.generation_a.id, text=answer, time_to_first_token_ms=5,
+                      duration_ms=10)
+    assert Generation.objects.get(id=started.generation_a.id).style_counts == style_counts(answer)
+    assert Generation.objects.get(id=started.generation_b.id).style_counts is None
+
+
+def test_it_reads_stored_style_counts_and_measures_only_answers_without_them(cast: Cast) -> None:
+    arena = arena_create()
+    x, y = contender_create(arena=arena), contender_create(arena=arena)
+    answer = "# Plan\n\n- **one** step\n- two steps"
+    cast(arena=arena, a=x, b=y, choice="a", n=2, answers=(answer, "Short."))
+    stored = {"length": 99, "headers": 7, "lists": 5, "bold": 3, "citations": 0}
+    marked = Generation.objects.filter(turn__battle__arena=arena, side="a").first()
+    assert marked is not None
+    Generation.objects.filter(id=marked.id).update(style_counts=stored)
+    table = vote_table_load(arena_id=arena.id)
+    measured = style_counts(answer)
+    assert sorted(table.style_a.tolist()) == sorted(
+        [[99, 7, 5, 3], [measured[k] for k in ("length", "headers", "lists", "bold")]]
+    )
+    assert table.style_b.tolist() == [[1, 0, 0, 0]] * 2
+
+
+def test_the_migration_counts_answers_stored_before_counts_existed(cast: Cast) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("battles.migrations.0003_generation_style_counts")
+    arena = arena_create()
+    x, y = contender_create(arena=arena), contender_create(arena=arena)
+    cast(arena=arena, a=x, b=y, choice="a", n=3, answers=("- **a**", "b c"))
+    migration.count_existing(apps, None)
+    counted = Generation.objects.filter(turn__battle__arena=arena).values_list("side", "style_counts")
+    assert sorted(counted) == [("a", style_counts("- **a**"))] * 3 + [("b", style_counts("b c"))] * 3

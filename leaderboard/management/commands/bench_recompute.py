@@ -3,10 +3,15 @@
 Rows go in with COPY (battles, turns, generations, votes) so that two million votes load in a
 minute or two; then one full `leaderboard_recompute` runs and reports where its time went,
 next to a baseline: the engine alone fitting the same votes from memory (overall, plain).
+
+Generations carry their style counts, as `generation_finish` stores them;
+`--without-style-counts` leaves them NULL, as for rows stored before counts existed, so the
+recompute's SQL falls back to measuring every answer's text (the old cost).
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterable
@@ -19,6 +24,7 @@ from django.db.models import Model
 
 from battles.models import Arena, Battle, Contender, Generation, Turn, Vote
 from leaderboard.ranking import BattleSet, rank_battles
+from leaderboard.ranking.text_style import style_counts
 from leaderboard.services import leaderboard_recompute
 from leaderboard.services.importing import imported_annotator
 from leaderboard.services.vote_table import _query
@@ -60,6 +66,11 @@ class Command(BaseCommand):
         parser.add_argument("--contenders", type=int, default=100)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--explain", action="store_true", help="print the vote query plan")
+        parser.add_argument(
+            "--without-style-counts",
+            action="store_true",
+            help="store generations without style counts (the recompute measures the text in SQL)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n, k = options["votes"], options["contenders"]
@@ -92,10 +103,13 @@ class Command(BaseCommand):
             _copy(Turn, ["battle_id", "index", "prompt", "created_at"],
                   ((battle_ids[i], 0, PROMPTS[prompt[i]], "2024-01-01") for i in range(n)))
             turn_ids = dict(Turn.objects.filter(battle__arena=arena).values_list("battle_id", "id"))
+            counted = [None if options["without_style_counts"] else json.dumps(style_counts(t))
+                       for t in ANSWERS]
             _copy(Generation,
-                  ["turn_id", "side", "text", "status", "error", "started_at"],
-                  ((turn_ids[battle_ids[i]], side, ANSWERS[(answer_a if side == "a" else answer_b)[i]],
-                    "done", "", "2024-01-01") for i in range(n) for side in "ab"))
+                  ["turn_id", "side", "text", "style_counts", "status", "error", "started_at"],
+                  ((turn_ids[battle_ids[i]], side, ANSWERS[answer[i]], counted[answer[i]],
+                    "done", "", "2024-01-01")
+                   for i in range(n) for side, answer in (("a", answer_a), ("b", answer_b))))
             _copy(Vote,
                   ["battle_id", "annotator_id", "choice", "rationale", "idempotency_key",
                    "is_valid", "created_at"],
