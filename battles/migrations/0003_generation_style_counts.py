@@ -6,14 +6,16 @@ order, a batch at a time, so a large table is never loaded at once; rows it has 
 (or that a later code path stores without counts) are still counted by the recompute's SQL.
 """
 
+from django.apps.registry import Apps
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from leaderboard.ranking.text_style import style_counts
 
 BATCH = 2000
 
 
-def count_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from leaderboard.ranking.text_style import style_counts
-
+def count_existing(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None) -> None:
     Generation = apps.get_model("battles", "Generation")
     pending = Generation.objects.filter(status="done", style_counts__isnull=True).order_by("id")
     last = 0
