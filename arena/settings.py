@@ -120,6 +120,9 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Ranking recomputes may go to a dedicated (GPU) worker: set ARENA_RANKING_QUEUE=rankings on
 # every service and run one worker with `-Q rankings` (docs/deployment.md).
 CELERY_TASK_ROUTES = {"leaderboard.recompute*": {"queue": envstr("ARENA_RANKING_QUEUE", "celery")}}
+# Music tracks are made by Celery tasks on this queue (battles/music_relay.py); a GPU worker may
+# take it alone with `-Q <name>`. Read at queueing time, so tests can route it to their worker.
+ARENA_MEDIA_QUEUE = envstr("ARENA_MEDIA_QUEUE", "celery")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
