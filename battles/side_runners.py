@@ -4,8 +4,9 @@ Same rules as text: messages name only the side; each side fails on its own with
 message (provider error, timeout, corrupt file, crash) and nothing half-made is stored; the
 battle settles through `generation_finish` / `generation_fail`.
 
-Media generations run in the web process, inside the consumer's task, with progress sent over
-the same WebSocket (not as Celery tasks: a closed page cancels them like a text stream).
+Image and search sides run in the web process, inside the consumer's task, with progress sent
+over the same WebSocket (a closed page cancels them like a text stream). Music sides run in a
+Celery worker (battles/music_jobs.py), which passes a `send` that publishes to the battle's group.
 """
 
 from __future__ import annotations
@@ -163,10 +164,6 @@ async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
     async def work() -> dict[str, Any]:
         started = time.monotonic()
         request = music_request(plan)
-        if plan.side == "a":
-            await send({"type": "route", "turn": turn_index, "instrumental": request.instrumental,
-                        "lyrics_given": bool(request.lyrics), "write_lyrics": request.write_lyrics,
-                        "duration_s": request.duration_s})
         provider = music_provider_for(plan.settings)
         result = await _media_result(provider.generate_music(request), plan, turn_index, send)
         media = await asyncio.to_thread(audio_clean, result.data,
@@ -240,8 +237,8 @@ async def side_search(plan: SidePlan, turn_index: int, send: Send) -> None:
     await side_guarded(plan, turn_index, send, work)
 
 
+# Music is not here: its sides run in Celery (battles/music_relay.py queues and follows them).
 RUNNERS: dict[str, Callable[[SidePlan, int, Send], Awaitable[None]]] = {
     "image": side_image,
-    "music": side_music,
     "search": side_search,
 }

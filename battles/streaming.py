@@ -18,7 +18,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from battles.models import Battle, BattleState, Contender, Turn
+from battles.models import Battle, BattleState, Contender, Modality, Turn
+from battles.music_relay import music_turn_follow
 from battles.provider_config import provider_settings_for
 from battles.providers import (
     ChatMessage,
@@ -176,10 +177,14 @@ def _battle_state(battle_id: Any) -> str:
 async def turn_stream(started: TurnStarted, send: Send) -> None:
     """Stream both sides of a freshly opened turn, then report whether voting is open."""
     plans = await _plans_for(started)
-    await asyncio.gather(
-        *(RUNNERS.get(plan.modality, _side_stream)(plan, started.turn.index, send)
-          for plan in plans)
-    )
+    if plans[0].modality == Modality.MUSIC:
+        await music_turn_follow(battle_id=started.battle.id, turn_index=started.turn.index,
+                                plans=plans, send=send)
+    else:
+        await asyncio.gather(
+            *(RUNNERS.get(plan.modality, _side_stream)(plan, started.turn.index, send)
+              for plan in plans)
+        )
     state = await _battle_state(started.battle.id)
     await send({
         "type": "turn_done",

@@ -27,10 +27,14 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from tests.celery_worker import celery_worker
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SERVER_START_TIMEOUT_S = 30
+# Music tracks are made by Celery tasks: the server queues them here, for `media_worker`.
+MEDIA_QUEUE = f"media-e2e-{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ def arena_server(
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
+        "ARENA_MEDIA_QUEUE": MEDIA_QUEUE,
     }
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -135,6 +140,13 @@ def arena_server(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def media_worker(arena_server: ArenaServer) -> Iterator[None]:
+    """A Celery worker for the server's music tracks (same environment, so same MEDIA_ROOT)."""
+    with celery_worker(queue=MEDIA_QUEUE, env={}):
+        yield
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(90),
+    pytest.mark.usefixtures("media_worker"),
 ]
 
 MIN_LISTEN_S = 2
