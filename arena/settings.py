@@ -87,7 +87,20 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 # A dead database must fail a request (and /readyz) in seconds, not hang it.
-DATABASES["default"]["OPTIONS"] = {"connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 5)}
+_DATABASE_OPTIONS: dict[str, object] = {"connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 5)}
+# Connections come from a pool in each web process: opening one costs more than a whole vote's
+# queries. Under ASGI every request runs its sync code on a thread of its own, so Django's
+# persistent connections (CONN_MAX_AGE) would leak one connection per request; the pool hands
+# a connection back when the request ends. Size it so that processes x DATABASE_POOL_MAX_SIZE
+# stays under the server's max_connections. DATABASE_POOL=false: one connection per request
+# (e.g. behind PgBouncer in transaction mode).
+if envbool("DATABASE_POOL", True):
+    _DATABASE_OPTIONS["pool"] = {
+        "min_size": envint("DATABASE_POOL_MIN_SIZE", 2),
+        "max_size": envint("DATABASE_POOL_MAX_SIZE", 10),
+        "timeout": envint("DATABASE_POOL_TIMEOUT", 10),
+    }
+DATABASES["default"].update(OPTIONS=_DATABASE_OPTIONS, CONN_HEALTH_CHECKS=True)
 # The password may come apart from the URL, e.g. DATABASE_PASSWORD_FILE=/run/secrets/...
 if envstr("DATABASE_PASSWORD"):
     DATABASES["default"]["PASSWORD"] = envstr("DATABASE_PASSWORD")
