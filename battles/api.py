@@ -28,6 +28,10 @@ class AnnotatorCookieAuth(APIKeyCookie):
         annotator_id = annotator_id_from_cookie(key)
         if annotator_id is None:
             return None
+        # AnnotatorMiddleware has loaded this cookie's annotator already; one query, not two.
+        loaded = getattr(request, "annotator", None)
+        if isinstance(loaded, Annotator) and loaded.id == annotator_id:
+            return loaded
         return Annotator.objects.filter(id=annotator_id).first()
 
 

@@ -62,13 +62,11 @@ def vote_submit(
     """Store the vote and close the battle. A retry with the same key returns the stored vote."""
     annotator = annotator_require_consent(annotator)
     choice, rationale, idempotency_key = _validate(choice, rationale, idempotency_key)
-    replay = _replay(idempotency_key, battle_id, annotator)
-    if replay is not None:
-        return replay
     try:
         with transaction.atomic():
             battle = battle_lock_for_annotator(battle_id, annotator)
-            # A concurrent retry may have committed while we waited for the lock.
+            # A retry, or a concurrent one that committed while we waited for the lock. Checked
+            # once, under the lock, rather than also before it: a retry is rare, a vote is not.
             replay = _replay(idempotency_key, battle_id, annotator)
             if replay is not None:
                 return replay
