@@ -67,8 +67,9 @@ class _Rule:
 
 
 @functools.cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+def _script(url: str) -> Any:
+    """The window script on this URL's server, sent by its SHA (EVALSHA) after the first call."""
+    return redis.Redis.from_url(url).register_script(_SCRIPT)
 
 
 def _rules(action: str, *, annotator_id: object, ip: str | None) -> list[_Rule]:
@@ -91,8 +92,7 @@ def rate_limit_hit(*, action: str, annotator_id: object, ip: str | None) -> None
     args: list[int | str] = [int(time.time() * 1000), uuid.uuid4().hex]
     for rule in rules:
         args += [rule.window_ms, rule.limit]
-    client = _client(settings.REDIS_URL)
-    full, wait_ms = client.eval(_SCRIPT, len(rules), *[r.key for r in rules], *args)
+    full, wait_ms = _script(settings.REDIS_URL)(keys=[r.key for r in rules], args=args)
     if not full:
         return
     rule = rules[int(full) - 1]
