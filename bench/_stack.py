@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,27 +51,29 @@ def stack() -> Iterator[Path]:
 
 
 @contextmanager
-def daphne() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "arena.asgi:application"], cwd=ROOT, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+def daphne(processes: int = 1) -> Iterator[str]:
+    """`processes` daphne servers on one port, started the way `make run` starts them."""
+    from arena.launcher.__main__ import web_listen, web_start
+
+    listener = web_listen("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    # The servers' log (errors only: LOG_LEVEL=WARNING) goes to stderr; access lines do not.
+    children = web_start(listener, processes, stdout=subprocess.DEVNULL)
+    listener.close()
     deadline = time.monotonic() + 30
-    while True:
+    ready = 0
+    while ready < processes * 4:  # enough answers that every process has most likely started
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
+            ready += httpx.get(f"{base}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
+            time.sleep(0.1)
+        if time.monotonic() > deadline or any(child.poll() is not None for child in children):
             raise RuntimeError("daphne did not start")
-        time.sleep(0.1)
+    time.sleep(0.5 if processes > 1 else 0)
     try:
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=10)

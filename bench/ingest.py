@@ -1,6 +1,6 @@
 """Vote ingestion through the real HTTP path vs raw INSERTs on the same PostgreSQL.
 
-    .venv/bin/python bench/ingest.py [--votes 2000] [--concurrency 16]
+    .venv/bin/python bench/ingest.py [--votes 2000] [--concurrency 16] [--processes 1]
 
 The HTTP path is daphne → Django → CSRF → cookie auth → rate-limit check (Redis) → one
 transaction (row lock, insert, state update) → JSON with the reveal. The baseline inserts rows
@@ -59,10 +59,9 @@ async def _http_votes(
     for item in battles:
         queue.put_nowait(item)
     latencies: list[float] = []
-    failures = 0
+    failures: list[str] = []
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal failures
         while not queue.empty():
             battle_id, cookie = queue.get_nowait()
             started = time.perf_counter()
@@ -73,7 +72,8 @@ async def _http_votes(
                 cookies={"arena_annotator": cookie, "csrftoken": csrf},
             )
             latencies.append(time.perf_counter() - started)
-            failures += response.status_code != 200
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:300]!r}")
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
@@ -81,7 +81,7 @@ async def _http_votes(
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     if failures:
-        raise SystemExit(f"{failures} votes failed; the benchmark is void")
+        raise SystemExit(f"{len(failures)} votes failed, e.g. {failures[0]}; the benchmark is void")
     return latencies, elapsed
 
 
@@ -119,18 +119,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--votes", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=1, help="daphne web processes")
     args = parser.parse_args()
     with stack():
         battles = _battles(args.votes)
         raw, raw_s = asyncio.run(_raw_inserts(args.votes, args.concurrency))
-        with daphne() as base:
+        with daphne(args.processes) as base:
             asyncio.run(_http_votes(base, _battles(50), args.concurrency))  # warm-up
             http, http_s = asyncio.run(_http_votes(base, battles, args.concurrency))
         from battles.models import Vote
 
         stored = Vote.objects.count()
     raw_rate, http_rate = args.votes / raw_s, args.votes / http_s
-    print(f"votes={args.votes} concurrency={args.concurrency} stored={stored}")
+    print(f"votes={args.votes} concurrency={args.concurrency} web processes={args.processes}"
+          f" stored={stored}")
     print(f"{'path':<22}{'votes/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     rows = (("raw INSERT (baseline)", raw_rate, raw), ("HTTP vote (daphne)", http_rate, http))
     for name, rate, lat in rows:

@@ -1,7 +1,8 @@
 """`python -m arena.launcher run|test|manage ...`.
 
 - run: servers (embedded unless DATABASE_URL / REDIS_URL are set), migrate, seed the demo
-  arenas, then the ASGI web server, a Celery worker and Celery beat until Ctrl-C.
+  arenas, then WEB_CONCURRENCY ASGI web processes (default: one per core) on one port, a Celery
+  worker and Celery beat until Ctrl-C.
 - test: fresh throw-away embedded servers (unless configured), then pytest with any arguments.
 - manage: servers, then one Django management command.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +20,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from arena.env import envint
 from arena.launcher.embedded import EmbeddedPostgres, EmbeddedRedis
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -82,22 +86,46 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
+def web_listen(host: str, port: int) -> socket.socket:
+    """The listening socket every web process shares; the kernel spreads connections over them."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    listener.set_inheritable(True)
+    return listener
+
+
+def web_start(listener: socket.socket, processes: int, **popen: Any) -> list[subprocess.Popen[bytes]]:
+    """`processes` daphne servers on one inherited socket.
+
+    Sync views run on one thread per process under ASGI, so throughput for the database-bound
+    endpoints grows with processes, not with concurrency inside one. A WebSocket stays with the
+    process that accepted it.
+    """
+    command = [PYTHON, "-m", "arena.launcher.web", str(listener.fileno())]
+    return [
+        subprocess.Popen(command, cwd=BASE_DIR, pass_fds=(listener.fileno(),), **popen)
+        for _ in range(processes)
+    ]
+
+
 def command_run() -> int:
     var_dir = Path(os.environ.get("ARENA_VAR_DIR", BASE_DIR / ".var"))
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SECRET_KEY", _secret_key(var_dir))
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
+    processes = envint("WEB_CONCURRENCY", os.cpu_count() or 1)
     os.environ.setdefault("ALLOWED_HOSTS", f"{host},127.0.0.1,localhost")
     with servers(var_dir, persistent=True):
         _manage("migrate", "--no-input", "-v", "0")
         _manage("collectstatic", "--no-input", "-v", "0")
         _manage("seed_demo")
+        listener = web_listen(host, int(port))
         children = [
-            subprocess.Popen(
-                [PYTHON, "-m", "daphne", "-b", host, "-p", port, "arena.asgi:application"],
-                cwd=BASE_DIR,
-            ),
+            *web_start(listener, processes),
             subprocess.Popen(
                 [PYTHON, "-m", "celery", "-A", "arena", "worker", "-l", "warning",
                  "--concurrency", "2", "-n", f"arena-{os.getpid()}@%h"],
@@ -109,7 +137,9 @@ def command_run() -> int:
                 cwd=BASE_DIR,
             ),
         ]
-        _say(f"serving on http://{host}:{port}  (Ctrl-C stops everything)")
+        listener.close()  # the web processes hold their own copies
+        _say(f"serving on http://{host}:{port} with {processes} web processes "
+             "(Ctrl-C stops everything)")
         interrupted = False
 
         def _on_signal(signum: int, _frame: object) -> None:
@@ -126,7 +156,7 @@ def command_run() -> int:
             _stop_children(children)
         failed = [child.args for child in children if child.returncode not in (0, -15, -2, None)]
         if failed and not interrupted:
-            _say(f"a process exited unexpectedly: {failed[0]}")
+            _say(f"a process exited unexpectedly: {failed[0]!r}")
             return 1
     _say("stopped")
     return 0
