@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from battles.models import Arena, Battle, BattleMode, BattleState, Contender, ContenderStatus
+from django.db.models import Prefetch
+
+from battles.citations import citations_to_html, sources_public
+from battles.models import (
+    Arena,
+    Battle,
+    BattleMode,
+    BattleState,
+    Contender,
+    ContenderStatus,
+    Generation,
+)
 from battles.rendering import markdown_to_safe_html
+from battles.side_runners import media_public
 
 
 class ContenderIdentity(TypedDict):
@@ -50,17 +62,28 @@ def battle_reveal(battle: Battle) -> dict[str, ContenderIdentity] | None:
     return {"a": contender_identity(battle.contender_a), "b": contender_identity(battle.contender_b)}
 
 
+def _side_public(generation: Generation) -> dict[str, Any]:
+    """One side as the page showed it when it ended: search answers with their citations
+    and sources, images and tracks by their opaque URLs (enough to restore a reloaded page)."""
+    side: dict[str, Any] = {"status": generation.status,
+                            "html": markdown_to_safe_html(generation.text),
+                            "error": generation.error}
+    citations = (generation.trace or {}).get("citations")
+    if citations:
+        side["html"] = citations_to_html(generation.text, citations)
+        side["sources"] = sources_public(citations)
+    media = getattr(generation, "media", None)
+    if media is not None:
+        side["media"] = media_public(media)
+    return side
+
+
 def battle_public(battle: Battle) -> dict[str, Any]:
     """Everything the battle page may show about a battle, safe before the vote."""
     turns = []
-    for turn in battle.turns.prefetch_related("generations").order_by("index"):
-        sides: dict[str, Any] = {}
-        for generation in turn.generations.all():
-            sides[generation.side] = {
-                "status": generation.status,
-                "html": markdown_to_safe_html(generation.text),
-                "error": generation.error,
-            }
+    generations = Prefetch("generations", queryset=Generation.objects.select_related("media"))
+    for turn in battle.turns.prefetch_related(generations).order_by("index"):
+        sides = {generation.side: _side_public(generation) for generation in turn.generations.all()}
         turns.append({"index": turn.index, "prompt": turn.prompt, **sides})
     vote = getattr(battle, "vote", None)
     return {
