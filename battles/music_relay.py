@@ -53,10 +53,18 @@ def route_message(request: dict[str, Any], turn_index: int) -> dict[str, Any]:
 
 
 def music_sides_queue(*, generation_ids: Sequence[int]) -> None:
-    """One Celery task per side, queued once the rows it reads are committed."""
+    """One Celery task per side, queued once the rows it reads are committed. A side that
+    cannot be queued (broker down) fails at once rather than leaving the page waiting."""
+    def queue(generation_id: int) -> None:
+        try:
+            music_generate_task.apply_async(args=[generation_id], queue=settings.ARENA_MEDIA_QUEUE)
+        except Exception:
+            logger.exception("could not queue music generation %s", generation_id)
+            generation_fail(generation_id=generation_id,
+                            error="This track could not be started; please try again.")
+
     for generation_id in generation_ids:
-        transaction.on_commit(partial(music_generate_task.apply_async, args=[generation_id],
-                                      queue=settings.ARENA_MEDIA_QUEUE))
+        transaction.on_commit(partial(queue, generation_id))
 
 
 def _sides_ended(pending: dict[str, int], turn_index: int) -> list[dict[str, Any]]:
@@ -98,10 +106,15 @@ async def music_turn_follow(
     layer = get_channel_layer()
     assert layer is not None, "music battles need CHANNEL_LAYERS"
     group = battle_group(battle_id)
-    channel = await layer.new_channel()
-    await layer.group_add(group, channel)
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    reader = asyncio.create_task(_read(layer, channel, inbox))
+    channel: str | None = None
+    try:
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+    except Exception:
+        logger.warning("channel layer unavailable; following the database only", exc_info=True)
+        channel = None
+    reader = asyncio.create_task(_read(layer, channel, inbox)) if channel else None
     try:
         await send(route_message(plans[0].request, turn_index))
         await database_sync_to_async(music_sides_queue)(
@@ -123,7 +136,8 @@ async def music_turn_follow(
                     del pending[message["side"]]
                 await send(message)
     finally:
-        reader.cancel()
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(2):
-                await layer.group_discard(group, channel)
+        if reader is not None and channel is not None:
+            reader.cancel()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    await layer.group_discard(group, channel)

@@ -13,6 +13,7 @@ import pytest
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, GenerationStatus, MediaAsset, Modality
 from battles.music_jobs import music_side_generate
+from battles.tasks import music_generate_task
 from tests.battles.conftest import MediaWorker
 from tests.battles.modality_helpers import communicator_for, db, play, until
 from tests.factories import annotator_create, arena_create, client_for, contender_create
@@ -95,6 +96,23 @@ async def test_closing_the_page_does_not_stop_the_tracks(
     assert await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.READY
     assert await db(lambda: MediaAsset.objects.filter(generation__turn__battle_id=battle_id)
                     .count()) == 2
+
+
+async def test_a_side_that_cannot_be_queued_fails_at_once(
+    alice: Annotator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(music_generate_task, "apply_async", broker_down)
+    slug = await db(lambda: _music_arena({"style": "simple"}, {"style": "chiptune"}))
+
+    messages = await play(alice, {"arena": slug, "prompt": "a short march"})
+
+    failed = [m for m in messages if m["type"] == "side_failed"]
+    assert {m["side"] for m in failed} == {"a", "b"}
+    assert "could not be started" in failed[0]["error"]
+    assert messages[-1]["type"] == "turn_done" and messages[-1]["can_vote"] is False
 
 
 async def test_a_task_run_again_leaves_an_ended_side_alone(
