@@ -1,10 +1,16 @@
-"""Faults against real servers: Redis restarting, the database dropping a connection, and
-providers that hang, flood or close mid-stream. Each fault costs seconds, not minutes."""
+"""Faults against real servers: Redis restarting, the database dropping a connection,
+providers that hang, flood or close mid-stream, and a worker killed mid-recompute.
+Each fault costs seconds, not minutes."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +186,65 @@ async def test_it_fails_only_the_misbehaving_side_within_its_timeout(
     assert error in failed[0]["error"]
     assert elapsed < params["total_timeout"] + 5  # bounded by the side's own timeout
     assert messages[-1]["can_vote"] is False
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _board(slug: str) -> dict[str, Any]:
+    response = Client().get(f"/api/arenas/{slug}/leaderboard")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_worker_killed_mid_recompute_leaves_the_last_board_and_the_next_run_completes(
+    tmp_path: Path,
+) -> None:
+    from leaderboard.models import LeaderboardSnapshot
+    from leaderboard.services.recompute import leaderboard_recompute
+    from leaderboard.tasks import leaderboard_recompute_task
+    from tests.celery_worker import celery_worker, test_database_url
+    from tests.leaderboard.conftest import votes_cast
+
+    arena = arena_create()
+    x, y = contender_create(arena=arena), contender_create(arena=arena)
+    annotator = annotator_create()
+    votes_cast(arena=arena, annotator=annotator, a=x, b=y, choice="a", n=20)
+    leaderboard_recompute(arena_id=arena.id)
+    before = _board(arena.slug)
+    kept = set(LeaderboardSnapshot.objects.values_list("id", flat=True))
+    votes_cast(arena=arena, annotator=annotator, a=x, b=y, choice="b", n=10)
+
+    queue, marker = f"fault-test-{os.getpid()}", tmp_path / "in-transaction"
+    # A lock that outlives its killed holder for 3 s rather than ARENA_RECOMPUTE_LOCK_SECONDS.
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "ARENA_RECOMPUTE_LOCK_SECONDS": "3"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.ops.hanging_worker", str(marker), "worker", "-l", "warning",
+         "--pool", "solo", "-Q", queue, "-n", f"{queue}@%h", "--without-heartbeat",
+         "--without-gossip", "--without-mingle"],
+        cwd=Path(__file__).resolve().parents[2], env=env,
+    )
+    try:
+        leaderboard_recompute_task.apply_async(args=[arena.id], queue=queue)
+        assert _wait_for(marker.exists), "the recompute never reached its snapshot transaction"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=20)
+
+    # Nothing of the killed run is visible; the board still shows the previous snapshot.
+    assert set(LeaderboardSnapshot.objects.values_list("id", flat=True)) == kept
+    assert _board(arena.slug) == before
+
+    time.sleep(3.5)  # the dead run's lock expires
+    with celery_worker(queue=queue, env={"ARENA_RECOMPUTE_LOCK_SECONDS": "3"}):
+        leaderboard_recompute_task.apply_async(args=[arena.id], queue=queue)
+        assert _wait_for(lambda: LeaderboardSnapshot.objects.exclude(id__in=kept).exists())
+    after = _board(arena.slug)
+    assert after != before
+    assert LeaderboardSnapshot.objects.exclude(id__in=kept).filter(num_votes=30).exists()
