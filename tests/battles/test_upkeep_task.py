@@ -4,53 +4,33 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from battles.models import Battle, BattleState, Generation
 from battles.services import battle_start
 from battles.tasks import battles_fail_stale_task
+from tests.celery_worker import celery_worker
 from tests.factories import annotator_create, arena_create, contender_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"]
-    if host.startswith("/"):
-        return f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}"
-    return f"postgresql://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
 
 # A queue of its own, so tasks that earlier tests queued in the shared broker don't run first.
 QUEUE = f"upkeep-test-{os.getpid()}"
 
 
 @pytest.fixture
-def celery_worker() -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "DATABASE_URL": _test_database_url()}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "arena", "worker", "-l", "warning",
-         "--pool", "solo", "-Q", QUEUE, "-n", f"test-{os.getpid()}@%h"],
-        cwd=REPO, env=env,
-    )
-    yield worker
-    worker.terminate()
-    worker.wait(timeout=20)
+def worker() -> Iterator[subprocess.Popen[bytes]]:
+    with celery_worker(queue=QUEUE, env={}) as process:
+        yield process
 
 
 def test_it_fails_battles_left_streaming_by_a_dead_web_process(
-    celery_worker: subprocess.Popen[bytes],
+    worker: subprocess.Popen[bytes],
 ) -> None:
     arena = arena_create()
     contender_create(arena=arena)
@@ -65,7 +45,7 @@ def test_it_fails_battles_left_streaming_by_a_dead_web_process(
 
     deadline = time.monotonic() + 120
     while Battle.objects.get(id=stale.battle.id).state != BattleState.FAILED:
-        assert celery_worker.poll() is None, "the worker died"
+        assert worker.poll() is None, "the worker died"
         assert time.monotonic() < deadline, "the worker never ran the task"
         time.sleep(0.2)
     assert Battle.objects.get(id=fresh.battle.id).state == BattleState.STREAMING
