@@ -15,6 +15,12 @@ virtualenv described in bench/make_ranking_reference.py, as subprocesses of this
   dense battles-by-models matrix.
 
 Everything is from string columns (model names, winner labels) unless a line says "codes".
+Both sides start from the same strings, built before any clock starts: ours from Python lists
+(``BattleSet.from_columns`` -> ``rank_battles``), the anchors from a pandas DataFrame of the
+same object columns (their own factorization, aggregation, fit and, for arena-rank, intervals).
+Nothing is cached between timed runs: each run factorizes and aggregates from scratch. Our
+figure is the best of two runs (the first also pays torch's one-off kernel setup); arena-rank
+is timed on its second call so JIT compilation is reported apart; FastChat runs once.
 Ratios are anchor time / our time; prints figures only, never asserts.
 """
 
@@ -411,6 +417,13 @@ def main() -> None:
     parser.add_argument(
         "--bench-python", default=os.environ.get("ARENA_BENCH_PYTHON", "/tmp/venv-bench/bin/python")
     )
+    parser.add_argument(
+        "--sections",
+        default="real,bootstrap,synthetic,style,memory",
+        help="comma-separated subset of real,bootstrap,synthetic,style,memory",
+    )
+    parser.add_argument("--style-battles", type=int, help="battles in the style comparison")
+    parser.add_argument("--bootstrap-reps", type=int, help="anchor replicates actually run (x to 100)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--memory", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -429,18 +442,27 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, CUDA: {torch.cuda.is_available()}"
     )
     python = args.bench_python
-    if REAL.is_file():
+    sections = set(args.sections.split(","))
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min)")
+    if REAL.is_file() and sections & {"real", "bootstrap"}:
         real = real_battles()
-        bench_bt(python, "Chatbot Arena 2024-08-14", real, with_mle=True)
-        bench_bootstrap(python, "Chatbot Arena 2024-08-14", real, reps=20 if args.quick else 100)
-    sizes = [(1_000_000, 100)] if args.quick else [(1_000_000, 100), (10_000_000, 300)]
-    for num, n in sizes:
-        bench_bt(python, "synthetic", synthetic_battles(num, n, seed=1, features=False), False)
-    if not args.quick:
-        big = synthetic_battles(10_000_000, 300, seed=1, features=False)
-        bench_bootstrap(python, "synthetic 10M votes, 300 models", big, reps=10)
-    bench_style(python, 200_000 if args.quick else 2_000_000, 100)
-    bench_memory(2_000_000 if args.quick else 10_000_000, 300)
+        if "real" in sections:
+            bench_bt(python, "Chatbot Arena 2024-08-14", real, with_mle=not args.quick)
+        if "bootstrap" in sections:
+            reps = args.bootstrap_reps or (20 if args.quick else 100)
+            bench_bootstrap(python, "Chatbot Arena 2024-08-14", real, reps=reps)
+    if "synthetic" in sections:
+        sizes = [(1_000_000, 100)] if args.quick else [(1_000_000, 100), (10_000_000, 300)]
+        for num, n in sizes:
+            bench_bt(python, "synthetic", synthetic_battles(num, n, seed=1, features=False), False)
+        if not args.quick and "bootstrap" in sections:
+            big = synthetic_battles(10_000_000, 300, seed=1, features=False)
+            bench_bootstrap(python, "synthetic 10M votes, 300 models", big, reps=10)
+    if "style" in sections:
+        bench_style(python, args.style_battles or (200_000 if args.quick else 2_000_000), 100)
+    if "memory" in sections:
+        bench_memory(2_000_000 if args.quick else 10_000_000, 300)
+    print(f"load average at end: {os.getloadavg()[0]:.1f} (1 min)")
 
 
 if __name__ == "__main__":
