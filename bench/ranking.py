@@ -207,7 +207,7 @@ def run_anchor(
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "battles.npz"
-        np.savez(path, **data)
+        np.savez(path, allow_pickle=False, **data)
         command = [python, __file__, "--worker", task, str(path), str(reps)]
         # A session of its own, so a timeout also ends the anchor's process-pool workers.
         with subprocess.Popen(
