@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from annotators.cookies import annotator_id_from_cookie
-from annotators.models import Annotator
+from annotators.services.standing import annotator_load_current
 
 
 class AnnotatorMiddleware:
@@ -19,7 +19,9 @@ class AnnotatorMiddleware:
         annotator_id = annotator_id_from_cookie(
             request.COOKIES.get(settings.ARENA_ANNOTATOR_COOKIE)
         )
+        # With the current terms and its standing: the consent and ban checks of this request
+        # read them from here instead of asking again.
         request.annotator = (  # type: ignore[attr-defined]
-            Annotator.objects.filter(id=annotator_id).first() if annotator_id else None
+            annotator_load_current(annotator_id) if annotator_id else None
         )
         return self.get_response(request)

@@ -13,7 +13,8 @@ from ninja.security import APIKeyCookie
 from annotators.cookies import annotator_id_from_cookie
 from annotators.limits import vote_rate_limit
 from annotators.models import Annotator
-from battles.models import Arena, Battle
+from annotators.services.standing import annotator_load_current
+from battles.models import Arena, Battle, Vote
 from battles.selectors import arena_list_active, battle_public, battle_reveal, contenders_selectable
 from battles.services import vote_submit
 from battles.services.errors import Forbidden, NotFound
@@ -32,7 +33,7 @@ class AnnotatorCookieAuth(APIKeyCookie):
         loaded = getattr(request, "annotator", None)
         if isinstance(loaded, Annotator) and loaded.id == annotator_id:
             return loaded
-        return Annotator.objects.filter(id=annotator_id).first()
+        return annotator_load_current(annotator_id)
 
 
 router = Router()
@@ -139,7 +140,8 @@ def battle_vote(request: HttpRequest, battle_id: str, payload: VoteIn) -> dict[s
         rationale=payload.rationale,
         idempotency_key=payload.idempotency_key,
     )
-    battle = _own_battle(request, battle_id)
+    # A new vote holds its battle, locked and read with both contenders; a replay re-reads it.
+    battle = vote.battle if Vote.battle.is_cached(vote) else _own_battle(request, battle_id)
     return {
         "battle_id": str(battle.id),
         "vote": {"choice": vote.choice, "rationale": vote.rationale},

@@ -20,9 +20,12 @@ from leaderboard.services.triggers import recompute_queue, vote_counted
 def vote_saved(sender: type[Vote], instance: Vote, created: bool, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
-    arena_id, mode = Battle.objects.filter(id=instance.battle_id).values_list(
-        "arena_id", "mode"
-    ).get()
+    if Vote.battle.is_cached(instance):  # the vote service stores it with its locked battle
+        arena_id, mode = instance.battle.arena_id, instance.battle.mode
+    else:
+        arena_id, mode = Battle.objects.filter(id=instance.battle_id).values_list(
+            "arena_id", "mode"
+        ).get()
     if mode != BattleMode.ANONYMOUS:
         return
     if created:

@@ -21,10 +21,14 @@ def annotator_needs_consent(annotator: Annotator | None) -> bool:
     Without published terms there is nothing to accept, but a person still needs an identity
     to own battles, and the consent page is where the cookie is issued.
     """
-    terms = terms_current()
-    if terms is None:
+    if annotator is not None and hasattr(annotator, "terms_version_current"):
+        current: int | None = annotator.terms_version_current
+    else:
+        terms = terms_current()
+        current = terms.version if terms is not None else None
+    if current is None:
         return annotator is None
-    return annotator is None or (annotator.consent_version or 0) < terms.version
+    return annotator is None or (annotator.consent_version or 0) < current
 
 
 def annotator_consent(

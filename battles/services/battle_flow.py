@@ -75,8 +75,9 @@ def _open_turn(
     battle: Battle, index: int, prompt: str, request: dict[str, Any] | None = None
 ) -> TurnStarted:
     turn = Turn.objects.create(battle=battle, index=index, prompt=prompt, request=request or {})
-    generation_a = Generation.objects.create(turn=turn, side="a")
-    generation_b = Generation.objects.create(turn=turn, side="b")
+    generation_a, generation_b = Generation.objects.bulk_create(
+        [Generation(turn=turn, side="a"), Generation(turn=turn, side="b")]
+    )
     return TurnStarted(battle, turn, generation_a, generation_b)
 
 
@@ -123,9 +124,16 @@ def _require_fit(arena: Arena, request: dict[str, Any], *contenders: Contender) 
 
 
 def battle_lock_for_annotator(battle_id: uuid.UUID | str, annotator: Annotator) -> Battle:
+    """The battle, locked, with its arena and both contenders read in the same statement.
+
+    Only the battle's row is locked (`of=("self",)`): locking the joined arena row too would
+    make every vote and turn in an arena wait for each other.
+    """
     try:
         battle = (
-            Battle.objects.select_for_update().select_related("arena").get(id=battle_id)
+            Battle.objects.select_for_update(of=("self",))
+            .select_related("arena", "contender_a", "contender_b")
+            .get(id=battle_id)
         )
     except (Battle.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound("No such battle.") from None

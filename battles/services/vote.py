@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from annotators.models import Annotator
 from battles import listening  # the module: battles.listening itself imports battles.services
-from battles.models import BattleState, Vote, VoteChoice
+from battles.models import Battle, BattleState, Vote, VoteChoice
 from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
 from battles.services.errors import ArenaError, Conflict
 from moderation.services import screening
@@ -51,6 +51,20 @@ def _replay(idempotency_key: str, battle_id: uuid.UUID | str, annotator: Annotat
     return existing
 
 
+def _require_votable(battle: Battle, rationale: str) -> None:
+    if battle.state == BattleState.VOTED:
+        raise Conflict("This battle already has a vote.", code="already_voted")
+    if battle.state == BattleState.FAILED:
+        raise Conflict("A failed battle cannot be voted on.", code="battle_failed")
+    if battle.state != BattleState.READY:
+        raise Conflict("Wait until both answers have finished before voting.", code="not_finished")
+    listening.listening_require(battle)
+    if battle.arena.require_rationale and not rationale:
+        raise ArenaError(
+            "This arena asks for a short rationale with each vote.", code="rationale_required"
+        )
+
+
 def vote_submit(
     *,
     battle_id: uuid.UUID | str,
@@ -65,34 +79,27 @@ def vote_submit(
     try:
         with transaction.atomic():
             battle = battle_lock_for_annotator(battle_id, annotator)
-            # A retry, or a concurrent one that committed while we waited for the lock. Checked
-            # once, under the lock, rather than also before it: a retry is rare, a vote is not.
-            replay = _replay(idempotency_key, battle_id, annotator)
-            if replay is not None:
-                return replay
-            if battle.state == BattleState.VOTED:
-                raise Conflict("This battle already has a vote.", code="already_voted")
-            if battle.state == BattleState.FAILED:
-                raise Conflict("A failed battle cannot be voted on.", code="battle_failed")
-            if battle.state != BattleState.READY:
-                raise Conflict(
-                    "Wait until both answers have finished before voting.", code="not_finished"
-                )
-            listening.listening_require(battle)
-            if battle.arena.require_rationale and not rationale:
-                raise ArenaError(
-                    "This arena asks for a short rationale with each vote.",
-                    code="rationale_required",
-                )
+            try:
+                _require_votable(battle, rationale)
+            except ArenaError:
+                # A retry, or a concurrent one that committed while we waited for the lock, or a
+                # key used for another vote: that answer comes first. Only asked when the vote
+                # cannot be stored anyway; on a votable battle the key's unique constraint
+                # catches a reused key (IntegrityError below), so a vote pays no query for it.
+                replay = _replay(idempotency_key, battle_id, annotator)
+                if replay is not None:
+                    return replay
+                raise
+            check = screening.vote_check(battle=battle, annotator=annotator)
             vote = Vote.objects.create(
                 battle=battle,
                 annotator=annotator,
                 choice=choice,
                 rationale=rationale,
                 idempotency_key=idempotency_key,
-                is_valid=screening.vote_is_valid(battle=battle, annotator=annotator),
+                is_valid=check.is_valid,
             )
-            screening.vote_screen(vote=vote)
+            screening.vote_screen(vote=vote, check=check)
             battle.state = BattleState.VOTED
             battle.save(update_fields=["state", "updated_at"])
             return vote

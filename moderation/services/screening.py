@@ -4,8 +4,8 @@
   (code `prompt_blocked`) and leaves a flag for moderators. No battle or turn is created.
 - `turn_settled`: after both answers of a turn are done; output filters raise flags, and
   identity leaks exclude the battle's vote.
-- `vote_screen`: as a vote is stored, inside its transaction: shadow-bans and earlier
-  exclusions make it invalid; a vote cast faster than anyone can read is flagged.
+- `vote_check` / `vote_screen`: as a vote is stored, inside its transaction: shadow-bans and
+  earlier exclusions make it invalid; a vote cast faster than anyone can read is flagged.
 
 battles/ imports this module as `from moderation.services import screening` (never names
 from it) so the two packages can import each other in either order.
@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Subquery
 
 from annotators.models import Annotator
 from annotators.services.standing import annotator_votes_count
@@ -147,26 +148,59 @@ def turn_settled_on_commit(turn_id: int) -> None:
     transaction.on_commit(lambda: turn_settled(turn_id))
 
 
-def vote_is_valid(*, battle: Battle, annotator: Annotator) -> bool:
-    """Whether a vote about to be stored counts; inside its transaction, battle locked.
+@dataclass(frozen=True)
+class VoteCheck:
+    is_valid: bool
+    last_token_at: datetime | None
 
-    Decided before the row exists, so every `post_save` receiver sees the final value.
+
+def vote_check(*, battle: Battle, annotator: Annotator) -> VoteCheck:
+    """Whether a vote about to be stored counts, and when its battle's last token came; inside
+    its transaction, battle locked, so no exclusion or answer can arrive in between.
+
+    Decided before the row exists, so every `post_save` receiver sees the final value. One
+    statement for both (two for a shadow-banned annotator, whose exclusion is written first).
     """
     if not annotator_votes_count(annotator):
         Exclusion.objects.get_or_create(battle=battle, reason=ExclusionReason.SHADOW_BANNED)
-    return not Exclusion.objects.filter(battle=battle).exists()
+    last_token = (
+        Generation.objects.filter(turn__battle_id=OuterRef("id"))
+        .order_by()
+        .values("turn__battle_id")
+        .annotate(at=Max("finished_at"))
+        .values("at")
+    )
+    row = (
+        Battle.objects.filter(id=battle.id)
+        .values_list(
+            Exists(Exclusion.objects.filter(battle_id=OuterRef("id"))), Subquery(last_token)
+        )
+        .get()
+    )
+    return VoteCheck(is_valid=not row[0], last_token_at=row[1])
 
 
-def vote_screen(*, vote: Vote) -> None:
-    """After the vote is stored: flag one cast faster than anybody can read."""
-    last_token = Generation.objects.filter(
-        turn__battle_id=vote.battle_id
-    ).aggregate(at=Max("finished_at"))["at"]
+def vote_is_valid(*, battle: Battle, annotator: Annotator) -> bool:
+    return vote_check(battle=battle, annotator=annotator).is_valid
+
+
+def vote_screen(*, vote: Vote, check: VoteCheck | None = None) -> None:
+    """After the vote is stored: flag one cast faster than anybody can read. `check` is the
+    `vote_check` made for this vote under the same lock, which already read the last token."""
+    if check is not None:
+        last_token = check.last_token_at
+    else:
+        last_token = Generation.objects.filter(
+            turn__battle_id=vote.battle_id
+        ).aggregate(at=Max("finished_at"))["at"]
     minimum = timedelta(seconds=settings.MODERATION_MIN_SECONDS_TO_VOTE)
     if last_token is not None and vote.created_at - last_token < minimum:
-        battle = Battle.objects.only("arena_id").get(id=vote.battle_id)
+        arena_id = (
+            vote.battle.arena_id if Vote.battle.is_cached(vote)
+            else Battle.objects.only("arena_id").get(id=vote.battle_id).arena_id
+        )
         Flag.objects.create(
-            kind=FlagKind.VOTE, reason="too_fast", source="timing", arena_id=battle.arena_id,
+            kind=FlagKind.VOTE, reason="too_fast", source="timing", arena_id=arena_id,
             annotator_id=vote.annotator_id, battle_id=vote.battle_id, vote=vote,
             detail=f"voted {(vote.created_at - last_token).total_seconds():.1f} s after the "
                    "last token",
