@@ -27,7 +27,7 @@ from leaderboard.ranking import BattleSet, rank_battles
 from leaderboard.ranking.text_style import style_counts
 from leaderboard.services import leaderboard_recompute
 from leaderboard.services.importing import imported_annotator
-from leaderboard.services.vote_table import _query
+from leaderboard.services.vote_table import QUERY_WORK_MEM, _query
 
 PROMPTS = [
     "How do I reverse a list in Python?", "Write a haiku about the sea.",
@@ -125,7 +125,8 @@ class Command(BaseCommand):
 
         if options["explain"]:
             sql, params = _query(full_prompt=False)
-            with connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{QUERY_WORK_MEM}'")
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, [arena.id, "anonymous", *params])
                 self.stdout.write("\n".join(row[0] for row in cursor.fetchall()))
 
