@@ -19,7 +19,7 @@ from django.conf import settings
 from annotators.cookies import annotator_id_from_cookie
 from annotators.limits import prompt_rate_limit
 from annotators.models import Annotator
-from annotators.services.standing import annotator_blocked_reason
+from annotators.services.standing import annotator_blocked_reason, annotator_load_current
 from arena import metrics
 from battles.models import Arena, BattleMode
 from battles.selectors import battle_reveal
@@ -33,22 +33,36 @@ logger = logging.getLogger(__name__)
 @database_sync_to_async
 def _annotator_load(cookie: str | None) -> Annotator | None:
     annotator_id = annotator_id_from_cookie(cookie)
-    return Annotator.objects.filter(id=annotator_id).first() if annotator_id else None
+    return annotator_load_current(annotator_id) if annotator_id else None
 
 
-_prompt_rate_limit = database_sync_to_async(prompt_rate_limit)
+def _annotator_now(annotator: Annotator | None) -> Annotator | None:
+    """The socket keeps its annotator for as long as the page is open; each message re-reads it
+    (one statement, with the current terms) so a ban or new terms apply to the next message.
+    A row that is gone is left to the standing check, which reports it."""
+    if annotator is None:
+        return None
+    return annotator_load_current(annotator.id) or Annotator(
+        id=annotator.id, consent_version=annotator.consent_version
+    )
+
+
 _annotator_blocked = database_sync_to_async(annotator_blocked_reason)
 
 
 @database_sync_to_async
-def _battle_start(annotator: Annotator | None, content: dict[str, Any]) -> TurnStarted:
+def _battle_start(
+    annotator: Annotator | None, scope: dict[str, Any], content: dict[str, Any]
+) -> TurnStarted:
+    """Rate limit, then start: one trip to a worker thread, not two, before the first token."""
+    prompt_rate_limit(annotator=annotator, scope=scope)
     slug = content.get("arena")
     arena = Arena.objects.filter(slug=slug).first() if isinstance(slug, str) else None
     if arena is None:
         raise ArenaError("No such arena.", code="arena_unknown", status=404)
     return battle_start(
         arena=arena,
-        annotator=annotator,
+        annotator=_annotator_now(annotator),
         prompt=content.get("prompt"),
         mode=content.get("mode") or BattleMode.ANONYMOUS,
         contender_a=content.get("contender_a"),
@@ -57,9 +71,12 @@ def _battle_start(annotator: Annotator | None, content: dict[str, Any]) -> TurnS
 
 
 @database_sync_to_async
-def _turn_add(annotator: Annotator | None, content: dict[str, Any]) -> TurnStarted:
+def _turn_add(
+    annotator: Annotator | None, scope: dict[str, Any], content: dict[str, Any]
+) -> TurnStarted:
+    prompt_rate_limit(annotator=annotator, scope=scope)
     return turn_add(
-        battle_id=str(content.get("battle_id", "")), annotator=annotator,
+        battle_id=str(content.get("battle_id", "")), annotator=_annotator_now(annotator),
         prompt=content.get("prompt"),
     )
 
@@ -129,8 +146,7 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
             await self.error("internal", "Something went wrong on our side. Please try again.")
 
     async def battle_start(self, content: dict[str, Any]) -> None:
-        await _prompt_rate_limit(annotator=self.annotator, scope=self.scope)
-        started = await _battle_start(self.annotator, content)
+        started = await _battle_start(self.annotator, self.scope, content)
         message: dict[str, Any] = {
             "type": "battle_started",
             "battle_id": str(started.battle.id),
@@ -143,8 +159,7 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
         self.stream_task = asyncio.create_task(turn_stream(started, self.send_json))
 
     async def turn_continue(self, content: dict[str, Any]) -> None:
-        await _prompt_rate_limit(annotator=self.annotator, scope=self.scope)
-        started = await _turn_add(self.annotator, content)
+        started = await _turn_add(self.annotator, self.scope, content)
         await self.send_json(
             {"type": "turn_started", "battle_id": str(started.battle.id),
              "turn": started.turn.index}

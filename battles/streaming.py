@@ -63,20 +63,40 @@ def _conversation(turns: list[Turn], side: str) -> list[ChatMessage]:
     messages: list[ChatMessage] = []
     for turn in turns:
         messages.append(ChatMessage(role="user", content=turn.prompt))
+        if turn is turns[-1]:
+            break
         answer = next((g for g in turn.generations.all() if g.side == side), None)
-        if answer is not None and answer.text and turn is not turns[-1]:
+        if answer is not None and answer.text:
             messages.append(ChatMessage(role="assistant", content=answer.text))
     return messages
 
 
+def _relations_loaded(battle: Battle) -> bool:
+    return all(
+        getattr(Battle, name).is_cached(battle) for name in ("arena", "contender_a", "contender_b")
+    )
+
+
+async def _plans_for(started: TurnStarted) -> list[SidePlan]:
+    """A first turn's plans come from the rows `battle_start` just wrote and holds (no query, no
+    worker thread before the providers are called); later turns read the conversation so far."""
+    if started.turn.index == 0 and _relations_loaded(started.battle):
+        return _plans_build(started, started.battle, [started.turn])
+    return await _plans_read(started)
+
+
 @database_sync_to_async
-def _plans_for(started: TurnStarted) -> list[SidePlan]:
+def _plans_read(started: TurnStarted) -> list[SidePlan]:
     battle = Battle.objects.select_related("arena", "contender_a", "contender_b").get(id=started.battle.id)
     turns = list(
         Turn.objects.filter(battle=battle, index__lte=started.turn.index)
         .prefetch_related("generations")
         .order_by("index")
     )
+    return _plans_build(started, battle, turns)
+
+
+def _plans_build(started: TurnStarted, battle: Battle, turns: list[Turn]) -> list[SidePlan]:
     contenders: dict[str, Contender] = {"a": battle.contender_a, "b": battle.contender_b}
     generations = {"a": started.generation_a, "b": started.generation_b}
     return [
