@@ -9,9 +9,14 @@ import redis
 from django.conf import settings
 
 
-@cache
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return _client_for(settings.REDIS_URL)
+
+
+@cache
+def _client_for(url: str) -> redis.Redis:
+    """One pooled client per URL, so a changed REDIS_URL (tests, failover) gets its own."""
+    return redis.Redis.from_url(url)
 
 
 def key(*parts: object) -> str:

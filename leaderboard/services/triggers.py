@@ -8,9 +8,15 @@ fit per arena occupies a worker.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
+
+from redis.exceptions import LockError
+from redis.lock import Lock
 
 from leaderboard.redis import key, redis_client
 from leaderboard.services.recompute import RecomputeReport, leaderboard_recompute
@@ -37,6 +43,31 @@ def vote_counted(*, arena_id: int) -> bool:
     return True
 
 
+@contextmanager
+def _lock_renewed(lock: Lock, every: float) -> Iterator[None]:
+    """Keep a short lock alive while the run lasts.
+
+    The lock's lifetime is short so that a worker killed mid-run (SIGKILL, OOM, a lost machine)
+    blocks the arena's next recompute for seconds, not for however long a fit could take.
+    """
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(every):
+            try:
+                lock.reacquire()
+            except LockError:
+                return
+
+    renewer = threading.Thread(target=renew, name="recompute-lock", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+
+
 def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
     """Recompute unless another run holds the arena's lock; None when skipped."""
     client = redis_client()
@@ -44,6 +75,7 @@ def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
         key("recompute_lock", arena_id),
         timeout=settings.ARENA_RECOMPUTE_LOCK_SECONDS,
         blocking=False,
+        thread_local=False,  # the renewing thread must see the token this thread acquired
     )
     if not lock.acquire():
         client.set(key("recompute_pending", arena_id), 1, ex=settings.ARENA_RECOMPUTE_LOCK_SECONDS)
@@ -51,7 +83,8 @@ def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
         return None
     try:
         client.delete(key("recompute_pending", arena_id))
-        return leaderboard_recompute(arena_id=arena_id)
+        with _lock_renewed(lock, every=settings.ARENA_RECOMPUTE_LOCK_SECONDS / 3):
+            return leaderboard_recompute(arena_id=arena_id)
     finally:
         try:
             lock.release()
