@@ -14,7 +14,6 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
-
 from redis.exceptions import LockError
 from redis.lock import Lock
 
