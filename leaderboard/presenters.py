@@ -69,3 +69,21 @@ def matrices_view(snapshot_matrices: dict[str, Any], rows: list[dict[str, Any]])
         count_rows.append({"name": r["name"], "cells": counts})
     return {"names": names, "win_rate": win_rows, "battle_count": count_rows,
             "truncated": len(rows) > len(shown)}
+
+
+_EXCLUSION_LABELS = {
+    "side_by_side": "from side-by-side battles (never ranked)",
+    "both_bad": "both-bad votes (dropped by this arena)",
+    "other": "invalidated",
+}
+
+
+def excluded_view(excluded: dict[str, int]) -> list[tuple[str, int]]:
+    """(label, count) pairs for the page, most first; moderation reasons keep their labels."""
+    from moderation.models import ExclusionReason
+
+    labels = {**{r.value: str(r.label).lower() for r in ExclusionReason}, **_EXCLUSION_LABELS}
+    return sorted(
+        ((labels.get(reason, reason.replace("_", " ")), n) for reason, n in excluded.items() if n),
+        key=lambda pair: -pair[1],
+    )

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from battles.models import Arena
 from leaderboard.models import OVERALL
-from leaderboard.presenters import interval_plot, matrices_view
+from leaderboard.presenters import excluded_view, interval_plot, matrices_view
 from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
 
 
@@ -27,5 +27,6 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
     if snapshot is not None:
         rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)
         context.update(rows=rows, plot=interval_plot(rows),
-                       matrices=matrices_view(snapshot.matrices, rows))
+                       matrices=matrices_view(snapshot.matrices, rows),
+                       excluded=excluded_view(snapshot.excluded or {}))
     return render(request, "leaderboard/leaderboard.html", context)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count
 
-from battles.models import Battle, BattleMode, Generation, Turn, Vote
+from battles.models import Arena, Battle, BattleMode, Generation, Turn, Vote
 from leaderboard.ranking.text_style import STYLE_FEATURES
 
 # PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns. Word
@@ -109,20 +108,19 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
 
 
 def _excluded(arena_id: int) -> dict[str, int]:
-    """Votes that exist but never rank, by reason (invalidated wins over side-by-side)."""
-    counts = (
-        Vote.objects.filter(battle__arena_id=arena_id)
-        .values_list("is_valid", "battle__mode")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    excluded = {"invalidated": 0, "side_by_side": 0}
-    for is_valid, mode, n in counts:
-        if not is_valid:
-            excluded["invalidated"] += n
-        elif mode != BattleMode.ANONYMOUS:
-            excluded["side_by_side"] += n
-    return excluded
+    """Votes that exist but never rank, by reason.
+
+    Invalid anonymous votes are counted under the reasons moderation recorded (identity leak,
+    ban, deletion, ...; a vote with two reasons counts under both); valid votes of
+    side-by-side battles never rank by design.
+    """
+    from moderation.selectors import excluded_vote_counts
+
+    excluded = dict(excluded_vote_counts(arena=Arena.objects.get(id=arena_id)))
+    excluded["side_by_side"] = Vote.objects.filter(
+        battle__arena_id=arena_id, is_valid=True
+    ).exclude(battle__mode=BattleMode.ANONYMOUS).count()
+    return {reason: n for reason, n in sorted(excluded.items()) if n}
 
 
 def vote_table_load(*, arena_id: int, full_prompt: bool = False) -> VoteTable:

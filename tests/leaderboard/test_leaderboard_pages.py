@@ -57,3 +57,19 @@ def test_it_switches_style_control_and_category(cast: Cast) -> None:
     assert "from 3 votes" in german and "Best Model" not in german.split("<table")[1]
     unknown = Client().get("/a/text/leaderboard/?category=nope").content.decode()
     assert "from 36 votes" in unknown
+
+
+def test_it_says_how_many_votes_were_left_out_and_why(cast: Cast, client: Client) -> None:
+    from moderation.models import Exclusion, ExclusionReason
+
+    arena = arena_create()
+    strong, weak = contender_create(arena=arena), contender_create(arena=arena)
+    cast(arena=arena, a=strong, b=weak, choice="a", n=12)
+    leaked = cast(arena=arena, a=strong, b=weak, choice="a", n=3, is_valid=False)
+    for vote in leaked:
+        Exclusion.objects.create(battle_id=vote.battle_id, reason=ExclusionReason.IDENTITY_LEAK)
+    cast(arena=arena, a=strong, b=weak, choice="b", n=2, mode="side_by_side")
+    leaderboard_recompute(arena_id=arena.id)
+    page = client.get(f"/a/{arena.slug}/leaderboard/").content.decode()
+    assert "3 identity leak" in page
+    assert "2 from side-by-side battles" in page

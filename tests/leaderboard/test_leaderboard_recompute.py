@@ -10,6 +10,7 @@ from leaderboard.ranking import style_counts
 from leaderboard.selectors import leaderboard_latest
 from leaderboard.services import leaderboard_recompute
 from leaderboard.services.vote_table import SQL_STYLE_PATTERNS, SQL_WORD_COUNT, vote_table_load
+from moderation.models import Exclusion, ExclusionReason
 from tests.factories import annotator_create, arena_create, contender_create
 from tests.leaderboard.conftest import Cast
 
@@ -63,11 +64,15 @@ def test_it_gives_the_same_ratings_for_the_same_votes(cast: Cast) -> None:
 def test_it_leaves_out_side_by_side_and_invalid_votes_and_counts_them(cast: Cast) -> None:
     arena, strong, middle, weak = _three(cast)
     cast(arena=arena, a=weak, b=strong, choice="a", n=40, mode="side_by_side")
-    cast(arena=arena, a=weak, b=strong, choice="a", n=15, is_valid=False)
+    invalid = cast(arena=arena, a=weak, b=strong, choice="a", n=15, is_valid=False)
+    for vote in invalid[:5]:
+        Exclusion.objects.create(battle_id=vote.battle_id, reason=ExclusionReason.IDENTITY_LEAK)
+    for vote in invalid[5:7]:
+        Exclusion.objects.create(battle_id=vote.battle_id, reason=ExclusionReason.BANNED)
     leaderboard_recompute(arena_id=arena.id)
     snapshot = leaderboard_latest(arena=arena, category="overall", style_control=False)
     assert snapshot is not None and snapshot.num_votes == 122
-    assert snapshot.excluded == {"invalidated": 15, "side_by_side": 0 + 40}
+    assert snapshot.excluded == {"identity_leak": 5, "banned": 2, "other": 8, "side_by_side": 40}
     assert _rows(arena)[0]["name"] == "Strong"
 
 
