@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,7 +34,7 @@ def test_it_fails_loudly_on_bad_booleans_and_integers(monkeypatch: pytest.Monkey
         envint("ARENA_NUMBER", 1)
 
 
-def test_it_prefers_secrets_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_it_prefers_secrets_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     secret = tmp_path / "key"
     secret.write_text("from-file\n")
     monkeypatch.setenv("ARENA_SECRET", "from-env")

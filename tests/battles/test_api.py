@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pytest
-from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
 
 from battles.models import BattleState, Vote
 from tests.factories import annotator_create, arena_create, battle_ready, client_for
 
+if TYPE_CHECKING:  # the test client's response type exists only in django-stubs
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def _csrf(client) -> str:  # type: ignore[no-untyped-def]
-    secret = _get_new_csrf_string()
-    client.cookies["csrftoken"] = secret
-    return _mask_cipher_secret(secret)
+def _csrf(client: Client) -> str:
+    """A CSRF cookie and the matching masked token, as the battle page hands them out."""
+    request = RequestFactory().get("/")
+    token = get_token(request)
+    client.cookies["csrftoken"] = request.META["CSRF_COOKIE"]
+    return token
 
 
-def _vote(client, battle_id, payload, csrf=None):  # type: ignore[no-untyped-def]
-    headers = {"HTTP_X_CSRFTOKEN": csrf} if csrf else {}
+def _vote(
+    client: Client, battle_id: object, payload: Mapping[str, object], csrf: str | None = None
+) -> TestResponse:
+    headers = {"X-CSRFToken": csrf} if csrf else {}
     return client.post(f"/api/battles/{battle_id}/vote", data=json.dumps(payload),
-                       content_type="application/json", **headers)
+                       content_type="application/json", headers=headers)
 
 
 def test_it_lists_active_arenas_with_their_page_url() -> None:

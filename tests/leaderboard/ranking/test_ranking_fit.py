@@ -215,7 +215,7 @@ def test_cuda_matches_cpu() -> None:
 def test_string_columns_rank_like_records() -> None:
     votes = records()
     columns = [list(column) for column in zip(*votes, strict=True)]
-    battles = BattleSet.from_columns(*columns)
+    battles = BattleSet.from_columns(columns[0], columns[1], columns[2])
     assert battles.models == list(dict.fromkeys(columns[0] + columns[1]))
     from_columns = dict(zip(battles.models, rank_battles(battles).ratings, strict=True))
     expected = rank_records(votes)
