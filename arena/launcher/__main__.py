@@ -33,13 +33,21 @@ def _say(message: str) -> None:
     print(f"[arena] {message}", flush=True)
 
 
-def _secret_key(var_dir: Path) -> str:
-    """A development secret kept in .var so sessions survive restarts; never used when set."""
-    path = var_dir / "secret_key"
+def _dev_secret(var_dir: Path, name: str) -> str:
+    """A development secret kept in .var so it survives restarts; never used when set."""
+    path = var_dir / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _dev_secrets(var_dir: Path) -> None:
+    os.environ.setdefault("SECRET_KEY", _dev_secret(var_dir, "secret_key"))
+    # Stable annotator pseudonyms in local data releases; a deployment sets its own.
+    os.environ.setdefault(
+        "RELEASE_PSEUDONYM_SECRET", _dev_secret(var_dir, "release_pseudonym_secret")
+    )
 
 
 @contextmanager
@@ -114,7 +122,7 @@ def web_start(listener: socket.socket, processes: int, **popen: Any) -> list[sub
 def command_run() -> int:
     var_dir = Path(os.environ.get("ARENA_VAR_DIR", BASE_DIR / ".var"))
     var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("SECRET_KEY", _secret_key(var_dir))
+    _dev_secrets(var_dir)
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     processes = envint("WEB_CONCURRENCY", os.cpu_count() or 1)
@@ -174,7 +182,7 @@ def command_test(pytest_args: list[str]) -> int:
 def command_manage(args: list[str]) -> int:
     var_dir = Path(os.environ.get("ARENA_VAR_DIR", BASE_DIR / ".var"))
     var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("SECRET_KEY", _secret_key(var_dir))
+    _dev_secrets(var_dir)
     with servers(var_dir, persistent=True):
         return subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], cwd=BASE_DIR).returncode
 
