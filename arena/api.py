@@ -35,9 +35,13 @@ api = NinjaAPI(
 
 @api.exception_handler(ArenaError)
 def _arena_error(request: HttpRequest, error: ArenaError) -> HttpResponse:
-    return api.create_response(
+    response = api.create_response(
         request, {"code": error.code, "message": error.message}, status=error.status
     )
+    retry_after = getattr(error, "retry_after_s", None)
+    if retry_after is not None:  # rate limits say when the window frees up
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

@@ -93,6 +93,7 @@ def test_the_vote_api_answers_429_and_a_retry_of_a_stored_vote_still_succeeds(
     refused = vote_via_api(client, second)
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
     assert vote_via_api(client, first).status_code == 200
     assert Vote.objects.count() == 1
 
