@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.db import connection
 
@@ -18,12 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_database_url() -> str:
-    """DATABASE_URL for the database pytest-django created."""
-    db = connection.settings_dict
-    host = db["HOST"]
-    if host.startswith("/"):
-        return f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}"
-    return f"postgresql://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+    """DATABASE_URL with its database swapped for the one pytest-django created."""
+    test_name = connection.settings_dict["NAME"]
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{test_name}").geturl()
 
 
 @contextmanager

@@ -17,17 +17,15 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.db import connections
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from tests.celery_worker import celery_worker
+from tests.celery_worker import celery_worker, test_database_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,12 +57,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _test_database_url() -> str:
-    """DATABASE_URL with its database swapped for the one pytest-django created."""
-    test_name = connections["default"].settings_dict["NAME"]
-    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{test_name}").geturl()
 
 
 def _wait_until_listening(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
@@ -118,7 +110,7 @@ def arena_server(
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     env = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": test_database_url(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
