@@ -44,10 +44,11 @@ def contender_identity(contender: Contender) -> ContenderIdentity:
 
 
 def contenders_selectable(*, arena: Arena) -> list[Contender]:
-    """Contenders a person may pick by name in side-by-side mode."""
+    """Contenders a person may pick by name in side-by-side mode (not the gold-check ones)."""
     return list(
         Contender.objects.filter(arena=arena)
         .exclude(status=ContenderStatus.DEPRECATED)
+        .exclude(params__gold_broken=True)
         .order_by("name")
     )
 

@@ -75,6 +75,7 @@ _EXCLUSION_LABELS = {
     "side_by_side": "from side-by-side battles (never ranked)",
     "both_bad": "both-bad votes (dropped by this arena)",
     "other": "invalidated",
+    "gold": "on gold battles (a deliberately broken side, to check annotators)",
 }
 
 

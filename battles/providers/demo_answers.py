@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .base import ChatMessage
 
-STYLES = ("expert", "concise", "verbose", "sloppy")
+STYLES = ("expert", "concise", "verbose", "sloppy", "broken")
 
 _STOPWORD_TEXT = """
     a about above after again all also am an and any are as at be because been before being
@@ -445,9 +445,20 @@ def _typo(line: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def _broken(prompt: _Prompt, rng: random.Random) -> str:
+    """A deliberately broken answer for gold battles: an attentive annotator never prefers it.
+
+    Reversed keywords and a collapsing repetition, so it is plainly wrong in any language.
+    """
+    words = [word[::-1] for word in prompt.keywords] or ["rewsna"]
+    salad = " ".join(rng.choice(words) for _ in range(rng.randint(10, 16)))
+    return f"{salad} {' '.join(['the'] * rng.randint(8, 14))}"
+
+
 _COMPOSERS: dict[str, Callable[[_Prompt, random.Random], str]] = {
     "expert": _expert,
     "concise": _concise,
     "verbose": _verbose,
     "sloppy": _sloppy,
+    "broken": _broken,
 }

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 
-from battles.models import Arena, Battle, BattleMode, Generation, Turn, Vote
+from battles.models import Arena, Battle, BattleMode, Contender, Generation, Turn, Vote
 from leaderboard.ranking.text_style import STYLE_FEATURES
 
 # PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns. Word
@@ -84,6 +85,7 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
             SELECT v.battle_id, b.contender_a_id, b.contender_b_id, {OUTCOME_SQL} AS outcome
             FROM {_table(Vote)} v JOIN {_table(Battle)} b ON b.id = v.battle_id
             WHERE b.arena_id = %s AND v.is_valid AND b.mode = %s
+              AND NOT (b.contender_a_id = ANY(%s) OR b.contender_b_id = ANY(%s))
         ),
         t AS (
             SELECT t.battle_id, count(*) AS turns,
@@ -107,6 +109,14 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
     return sql, params
 
 
+def gold_contender_ids(arena_id: int) -> list[int]:
+    """Deliberately broken contenders: their battles test annotators, never models."""
+    return list(
+        Contender.objects.filter(arena_id=arena_id, params__gold_broken=True)
+        .values_list("id", flat=True)
+    )
+
+
 def _excluded(arena_id: int) -> dict[str, int]:
     """Votes that exist but never rank, by reason.
 
@@ -117,9 +127,13 @@ def _excluded(arena_id: int) -> dict[str, int]:
     from moderation.selectors import excluded_vote_counts
 
     excluded = dict(excluded_vote_counts(arena=Arena.objects.get(id=arena_id)))
-    excluded["side_by_side"] = Vote.objects.filter(
-        battle__arena_id=arena_id, is_valid=True
-    ).exclude(battle__mode=BattleMode.ANONYMOUS).count()
+    valid = Vote.objects.filter(battle__arena_id=arena_id, is_valid=True)
+    excluded["side_by_side"] = valid.exclude(battle__mode=BattleMode.ANONYMOUS).count()
+    gold = gold_contender_ids(arena_id)
+    if gold:
+        excluded["gold"] = valid.filter(battle__mode=BattleMode.ANONYMOUS).filter(
+            Q(battle__contender_a_id__in=gold) | Q(battle__contender_b_id__in=gold)
+        ).count()
     return {reason: n for reason, n in sorted(excluded.items()) if n}
 
 
@@ -140,7 +154,8 @@ def vote_table_load(*, arena_id: int, full_prompt: bool = False) -> VoteTable:
         # Room for hash joins and a hash aggregate turns those into sequential scans.
         with connection.cursor() as setup:
             setup.execute(f"SET LOCAL work_mem = '{QUERY_WORK_MEM}'")
-        cursor.execute(sql, [arena_id, str(BattleMode.ANONYMOUS), *style_params])
+        gold = gold_contender_ids(arena_id)
+        cursor.execute(sql, [arena_id, str(BattleMode.ANONYMOUS), gold, gold, *style_params])
         while rows := cursor.fetchmany(CHUNK_ROWS):
             columns = list(zip(*rows, strict=True))
             ints.append(np.array([columns[k] for k in (0, 1, 2, 3, 5)], dtype=np.int64))

@@ -32,6 +32,10 @@ DEMO_TEXT_CONTENDERS: list[dict[str, Any]] = [
     {"slug": "demo-brief", "name": "Demo Brief", "style": "concise"},
     {"slug": "demo-rambler", "name": "Demo Rambler", "style": "verbose"},
     {"slug": "demo-sloppy", "name": "Demo Sloppy", "style": "sloppy"},
+    # A gold check: deliberately broken, sampled rarely; its battles measure annotators
+    # (quality signals) and never rank.
+    {"slug": "demo-gold-check", "name": "Gold check (deliberately broken)", "style": "broken",
+     "weight": 0.15, "gold": True},
 ]
 
 MUSIC_FULL = {"vocals": True, "lyrics": True, "min_duration_s": 1, "max_duration_s": 30}
@@ -127,7 +131,9 @@ class Command(BaseCommand):
                     "name": spec["name"],
                     "organisation": "Arena demos",
                     "provider_kind": "demo_text",
-                    "params": {"style": spec["style"], "token_delay": 0.02},
+                    "sampling_weight": spec.get("weight", 1.0),
+                    "params": {"style": spec["style"], "token_delay": 0.02,
+                               **({"gold_broken": True} if spec.get("gold") else {})},
                 },
             )
         for slug in _seed_media_arenas():
