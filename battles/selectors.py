@@ -48,7 +48,7 @@ def contenders_selectable(*, arena: Arena) -> list[Contender]:
     return list(
         Contender.objects.filter(arena=arena)
         .exclude(status=ContenderStatus.DEPRECATED)
-        .exclude(params__gold_broken=True)
+        .exclude(params__contains={"gold_broken": True})  # a plain key lookup drops NULLs too
         .order_by("name")
     )
 
