@@ -4,10 +4,10 @@ Every failure becomes a `ProviderError` whose text names only what went wrong: h
 text and server error bodies are never shown, because they carry URLs, hosts and model ids that
 would reveal which contender is which. The original exception stays chained for server logs.
 
-Client lifecycle: pass a shared `httpx.AsyncClient` to pool connections across many battles (the
-caller owns and closes it). Without one, each `stream_chat` call opens its own client and closes it
-when the stream ends, so a provider instance needs no cleanup. Timeouts always come from the
-settings, per request, so one shared client can serve contenders with different limits.
+Client lifecycle: pass an `httpx.AsyncClient` to control pooling yourself (the caller owns and
+closes it). Without one, streams share one client per event loop (see `loop_client`), so a new
+battle reuses warm connections instead of paying for a client and a TCP handshake per side.
+Timeouts always come from the settings, per request, so one client serves every contender.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import asyncio
 import functools
 import json
 import ssl
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing, asynccontextmanager
 from typing import Any
@@ -81,11 +82,7 @@ class OpenAIChatProvider:
 
     @asynccontextmanager
     async def _client_scope(self) -> AsyncIterator[httpx.AsyncClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        async with httpx.AsyncClient(verify=_ssl_context()) as client:
-            yield client
+        yield self._client if self._client is not None else loop_client()
 
     def _build_request(
         self, client: httpx.AsyncClient, messages: Sequence[ChatMessage]
@@ -114,6 +111,29 @@ class OpenAIChatProvider:
         )
         url = settings.endpoint.rstrip("/") + "/chat/completions"
         return client.build_request("POST", url, json=body, headers=headers, timeout=timeout)
+
+
+_LOOP_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def loop_client() -> httpx.AsyncClient:
+    """The running event loop's shared client: one pool per web process, no per-battle setup.
+
+    Keyed by loop because an httpx client must not cross event loops; it goes away with its loop.
+    The pool is unbounded in connections (one web process holds hundreds of concurrent streams)
+    but keeps a bounded number idle.
+    """
+    loop = asyncio.get_running_loop()
+    client = _LOOP_CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        client = httpx.AsyncClient(
+            verify=_ssl_context(),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+        )
+        _LOOP_CLIENTS[loop] = client
+    return client
 
 
 @functools.cache
