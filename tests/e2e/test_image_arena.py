@@ -11,7 +11,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from battles.models import Arena, Modality, Vote
 from tests.e2e.conftest import ArenaServer
-from tests.e2e.test_battle_page import (
+from tests.e2e.pages import (
     assert_names_revealed,
     consent_and_open,
     latest_battle,

@@ -17,7 +17,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from battles.listening import listening_state
 from battles.models import Arena, ListenEvent, Modality, Vote
 from tests.e2e.conftest import CHROMEDRIVER, CHROMIUM, ArenaServer
-from tests.e2e.test_battle_page import (
+from tests.e2e.pages import (
     assert_names_revealed,
     consent_and_open,
     latest_battle,

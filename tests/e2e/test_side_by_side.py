@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import Select
 
 from battles.models import Arena, BattleMode, Vote
 from tests.e2e.conftest import ArenaServer
-from tests.e2e.test_battle_page import (
+from tests.e2e.pages import (
     consent_and_open,
     latest_battle,
     path_of,

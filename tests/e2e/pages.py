@@ -1,0 +1,79 @@
+"""What browser tests do on the battle page, as a person would: shared by every e2e module."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from battles.models import Arena, Battle
+from tests.e2e.conftest import ArenaServer
+
+WAIT_S = 15
+POLL_S = 0.02
+
+
+def wait(browser: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(browser, WAIT_S, poll_frequency=POLL_S)
+
+
+def arena_url(server: ArenaServer, arena: Arena) -> str:
+    return f"{server.url}/a/{arena.slug}/"
+
+
+def path_of(browser: WebDriver) -> str:
+    return urlsplit(browser.current_url).path
+
+
+def consent_and_open(browser: WebDriver, server: ArenaServer, arena: Arena) -> None:
+    browser.get(arena_url(server, arena))
+    browser.find_element(By.CSS_SELECTOR, ".consent-form button[type=submit]").click()
+    wait(browser).until(lambda b: path_of(b) == f"/a/{arena.slug}/")
+    wait(browser).until(lambda b: b.find_element(By.ID, "prompt").is_enabled())
+
+
+def answers(browser: WebDriver) -> list[WebElement]:
+    return browser.find_elements(By.CSS_SELECTOR, "#turns > li:last-child .answer")
+
+
+def answer_text(answer: WebElement) -> str:
+    return str(answer.get_property("textContent") or "")
+
+
+def vote_button(browser: WebDriver, choice: str) -> WebElement:
+    return browser.find_element(By.CSS_SELECTOR, f'#vote button[data-choice="{choice}"]')
+
+
+def wait_until_answered(browser: WebDriver) -> list[WebElement]:
+    """Both answers finished streaming (successfully or not); returns the two boxes."""
+    wait(browser).until(
+        lambda b: len(answers(b)) == 2
+        and not b.find_elements(By.CSS_SELECTOR, "#turns .answer.streaming")
+    )
+    return answers(browser)
+
+
+def wait_until_votable(browser: WebDriver) -> list[WebElement]:
+    boxes = wait_until_answered(browser)
+    wait(browser).until(lambda b: vote_button(b, "a").is_enabled())
+    return boxes
+
+
+def latest_battle() -> Battle:
+    return Battle.objects.select_related("contender_a", "contender_b").latest("created_at")
+
+
+def streaming_answer_with_text(browser: WebDriver) -> WebElement | None:
+    boxes = browser.find_elements(By.CSS_SELECTOR, ".answer.streaming")
+    return next((box for box in boxes if answer_text(box)), None)
+
+
+def assert_names_revealed(browser: WebDriver, battle: Battle) -> None:
+    def revealed(b: WebDriver) -> bool:
+        return (battle.contender_a.name in b.find_element(By.ID, "name-a").text
+                and battle.contender_b.name in b.find_element(By.ID, "name-b").text)
+
+    wait(browser).until(revealed)
