@@ -1,4 +1,4 @@
-# The Arena app: one image for web (daphne), Celery worker and Celery beat.
+# The Arena app: one image for web (uvicorn, ASGI), Celery worker and Celery beat.
 # CPU build by default; a GPU worker image installs the CUDA torch wheel (docs/deployment.md).
 FROM python:3.11-slim AS base
 
@@ -26,4 +26,5 @@ USER arena
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "arena.asgi:application"]
+# arena.launcher.web holds the server options (uvicorn, httptools, uvloop, WebSocket limits).
+CMD ["python", "-m", "arena.launcher.web", "--bind", "0.0.0.0:8000"]

@@ -24,6 +24,7 @@ from typing import Any
 
 from arena.env import envint
 from arena.launcher.embedded import EmbeddedPostgres, EmbeddedRedis
+from arena.launcher.web import web_listen
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -94,21 +95,10 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
-def web_listen(host: str, port: int) -> socket.socket:
-    """The listening socket every web process shares; the kernel spreads connections over them."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    listener.listen(1024)
-    listener.set_inheritable(True)
-    return listener
-
-
 def web_start(listener: socket.socket, processes: int, **popen: Any) -> list[subprocess.Popen[bytes]]:
-    """`processes` daphne servers on one inherited socket.
+    """`processes` web servers (uvicorn unless `WEB_SERVER` says daphne) on one inherited socket.
 
-    Sync views run on one thread per process under ASGI, so throughput for the database-bound
+    Django's Python work for a request holds the GIL, so throughput for the database-bound
     endpoints grows with processes, not with concurrency inside one. A WebSocket stays with the
     process that accepted it.
     """

@@ -1,9 +1,10 @@
-"""Browser fixtures: the real ASGI application served by daphne on the test database, and
-headless Chromium from the Debian packages.
+"""Browser fixtures: the real ASGI application served by the platform's web server (uvicorn, as
+`make run` and the container run it) on the test database, and headless Chromium from the Debian
+packages.
 
 pytest-django's `live_server` speaks WSGI only, and the battle page needs its WebSocket, so
-`arena_server` starts `python -m daphne arena.asgi:application` (as `make run` does) in a
-subprocess whose DATABASE_URL names the test database. Tests that use it must commit their
+`arena_server` starts `python -m arena.launcher.web --bind 127.0.0.1:PORT` in a subprocess
+whose DATABASE_URL names the test database. Tests that use it must commit their
 data: mark them `django_db(transaction=True)`.
 """
 
@@ -63,13 +64,13 @@ def _wait_until_listening(server: subprocess.Popen[bytes], port: int, log: Path)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"daphne exited with {server.returncode}:\n{log.read_text()}")
+            raise RuntimeError(f"the web server exited with {server.returncode}:\n{log.read_text()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"daphne did not listen within {SERVER_START_TIMEOUT_S} s:\n{log.read_text()}")
+    raise RuntimeError(f"the web server did not listen within {SERVER_START_TIMEOUT_S} s:\n{log.read_text()}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -84,7 +85,7 @@ def pytest_runtest_makereport(
             report.sections.append(("page", _page_summary(fixtures["browser"])))
         if "arena_server" in fixtures:
             log = fixtures["arena_server"].log.read_text()
-            report.sections.append(("daphne log (tail)", log[-4000:]))
+            report.sections.append(("web server log (tail)", log[-4000:]))
     return report
 
 
@@ -105,9 +106,9 @@ def _page_summary(driver: webdriver.Chrome) -> str:
 def arena_server(
     django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ArenaServer]:
-    """daphne serving the whole platform (pages, static files, WebSockets) on a free port."""
+    """The web server serving the whole platform (pages, static files, WebSockets) on a free port."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    log = tmp_path_factory.mktemp("web") / "web.log"
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
@@ -118,8 +119,7 @@ def arena_server(
     }
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "arena.asgi:application"],
+            [sys.executable, "-m", "arena.launcher.web", "--bind", f"127.0.0.1:{port}"],
             cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
     try:

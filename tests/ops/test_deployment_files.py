@@ -21,7 +21,7 @@ def test_it_runs_the_app_against_official_postgres_and_redis_images() -> None:
     assert {"web", "worker", "beat", "migrate"} <= set(services)
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
-    assert "daphne" in services["web"]["command"]
+    assert services["web"]["command"][:3] == ["python", "-m", "arena.launcher.web"]
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
 
 
@@ -46,5 +46,5 @@ def test_the_image_serves_the_asgi_app_as_a_non_root_user() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11" in dockerfile
     assert "USER arena" in dockerfile
-    assert '"daphne"' in dockerfile and "arena.asgi:application" in dockerfile
+    assert '"arena.launcher.web", "--bind", "0.0.0.0:8000"' in dockerfile
     assert "/healthz" in dockerfile
