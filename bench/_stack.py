@@ -1,4 +1,4 @@
-"""Shared setup for the ops benchmarks: embedded servers, a migrated database, a daphne process.
+"""Shared setup for the ops benchmarks: embedded servers, a migrated database, a web server process.
 
 Rate limits per IP are switched off (the whole load comes from 127.0.0.1); everything else is
 the production path.
@@ -51,14 +51,16 @@ def stack() -> Iterator[Path]:
 
 
 @contextmanager
-def daphne(processes: int = 1) -> Iterator[str]:
-    """`processes` daphne servers on one port, started the way `make run` starts them."""
+def web(processes: int = 1, server: str = "uvicorn") -> Iterator[str]:
+    """`processes` web servers (`WEB_SERVER`: uvicorn or daphne) on one port, started the way
+    `make run` starts them."""
     from arena.launcher.__main__ import web_listen, web_start
 
     listener = web_listen("127.0.0.1", 0)
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     # The servers' log (errors only: LOG_LEVEL=WARNING) goes to stderr; access lines do not.
-    children = web_start(listener, processes, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "WEB_SERVER": server}
+    children = web_start(listener, processes, stdout=subprocess.DEVNULL, env=env)
     listener.close()
     deadline = time.monotonic() + 30
     ready = 0
@@ -68,7 +70,7 @@ def daphne(processes: int = 1) -> Iterator[str]:
         except httpx.HTTPError:
             time.sleep(0.1)
         if time.monotonic() > deadline or any(child.poll() is not None for child in children):
-            raise RuntimeError("daphne did not start")
+            raise RuntimeError(f"{server} did not start")
     time.sleep(0.5 if processes > 1 else 0)
     try:
         yield base

@@ -1,9 +1,9 @@
-"""Concurrent battles over real WebSockets to one daphne process, against a fake provider.
+"""Concurrent battles over real WebSockets to one web server process, against a fake provider.
 
-    .venv/bin/python bench/streaming.py [--tps 10] [--tokens 30] [--steps 50,100,250,500]
+    .venv/bin/python bench/streaming.py [--tps 10] [--tokens 30] [--steps 50,100,250,500] [--server uvicorn]
 
 Both contenders are `openai_chat` models on FakeOpenAIServer ("fake-rate:<tps>:<n>"), run in a
-process of its own so that it competes with neither the clients nor daphne for a GIL; its send
+process of its own so that it competes with neither the clients nor the web server for a GIL; its send
 times and the clients' arrival times are both read from CLOCK_MONOTONIC (time.perf_counter),
 which is one clock for every process on the machine.
 Per step (N battles = 2N provider streams):
@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 import websockets
-from _stack import daphne, percentile, stack  # bench/ is on sys.path as the script's folder
+from _stack import percentile, stack, web  # bench/ is on sys.path as the script's folder
 
 SENT: dict[tuple[str, str], list[float]] = defaultdict(list)
 
@@ -225,6 +225,7 @@ def main() -> None:
     parser.add_argument("--steps", default="50,100,250,500", help="battles per step")
     parser.add_argument("--ramp", type=float, default=2.0, help="seconds over which starts spread")
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--server", default="uvicorn", help="ASGI server: uvicorn or daphne")
     parser.add_argument("--limit-ms", type=float, default=10.0, help="added p99 that ends the ramp")
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
@@ -236,9 +237,9 @@ def main() -> None:
     with stack():
         fake = _FakeProcess()
         try:
-            with daphne(1) as base:
+            with web(1, args.server) as base:
                 arena, cookies = _setup(fake.base_url, model, sum(steps) + 23)
-                print(f"model {model}, one daphne process, starts spread over {args.ramp:g} s")
+                print(f"model {model}, one {args.server} process, starts spread over {args.ramp:g} s")
                 asyncio.run(_ttft(base, fake.base_url, model, arena, cookies[:23]))
                 cookies = cookies[23:]
                 for n in steps:
