@@ -7,6 +7,7 @@ The HTTP path is the ASGI server (each of `--servers` in turn) → Django → CS
 rate-limit check (Redis) → one
 transaction (row lock, insert, state update) → JSON with the reveal. The baseline inserts rows
 of the same shape, one autocommitted INSERT per vote, over the same number of connections.
+The load comes from bench/_http1.py (a minimal HTTP/1.1 client: httpx itself was the bound).
 Client and server share this machine's cores; the numbers are a floor.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import secrets
 import socket
 import subprocess
@@ -26,7 +28,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from _stack import percentile, stack, web  # bench/ is on sys.path as the script's folder
+from _http1 import Http1Connection  # bench/ is on sys.path as the script's folder
+from _stack import percentile, stack, web
 
 
 def _battles(count: int) -> list[tuple[str, str]]:
@@ -69,25 +72,27 @@ async def _http_votes(
     latencies: list[float] = []
     failures: list[str] = []
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            battle_id, cookie = queue.get_nowait()
-            started = time.perf_counter()
-            response = await client.post(
-                f"/api/battles/{battle_id}/vote",
-                json={"choice": "a", "idempotency_key": uuid.uuid4().hex},
-                headers={"X-CSRFToken": csrf},
-                cookies={"arena_annotator": cookie, "csrftoken": csrf},
-            )
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                failures.append(f"{response.status_code} {response.text[:300]!r}")
+    async def worker() -> None:
+        connection = Http1Connection(base)
+        try:
+            while not queue.empty():
+                battle_id, cookie = queue.get_nowait()
+                body = json.dumps({"choice": "a", "idempotency_key": uuid.uuid4().hex}).encode()
+                started = time.perf_counter()
+                status, payload = await connection.post(
+                    f"/api/battles/{battle_id}/vote",
+                    body,
+                    {"X-CSRFToken": csrf, "Cookie": f"arena_annotator={cookie}; csrftoken={csrf}"},
+                )
+                latencies.append(time.perf_counter() - started)
+                if status != 200:
+                    failures.append(f"{status} {payload[:300]!r}")
+        finally:
+            await connection.close()
 
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
     if failures:
         raise SystemExit(f"{len(failures)} votes failed, e.g. {failures[0]}; the benchmark is void")
     return latencies, elapsed
