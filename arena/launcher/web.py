@@ -19,6 +19,7 @@ error first), `LOG_LEVEL`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -66,12 +67,10 @@ def run_uvicorn(fd: int) -> None:
         log_level=os.environ.get("LOG_LEVEL", "warning").lower(),
         timeout_graceful_shutdown=10,
     )
-    try:
+    # uvicorn shuts down gracefully on SIGINT (Ctrl-C reaches every process of `make run`) and
+    # then re-raises it; the launcher reports the stop, a traceback here would be noise.
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
-    except KeyboardInterrupt:
-        # uvicorn shuts down gracefully on SIGINT (Ctrl-C reaches every process of `make run`)
-        # and then re-raises it; the launcher reports the stop, a traceback here would be noise.
-        pass
 
 
 def run_daphne(fd: int, options: list[str]) -> None:
