@@ -5,7 +5,7 @@
 One arena with 12 contenders and 3,000 votes, recomputed once so every request reads a stored
 snapshot (as in production: requests never fit a model). Each endpoint gets C clients for the
 same number of seconds; /healthz, answered before any other middleware, is the floor of what
-daphne and this client cost per request on this machine.
+the web server and this client cost per request on this machine.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import random
 import time
 
 import httpx
-from _stack import daphne, percentile, stack  # bench/ is on sys.path as the script's folder
+from _stack import percentile, stack, web  # bench/ is on sys.path as the script's folder
 
 
 def _arena(contenders: int, votes: int) -> str:
@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--processes", type=int, default=1, help="daphne web processes")
+    parser.add_argument("--processes", type=int, default=1, help="web server processes")
     args = parser.parse_args()
     with stack():
         slug = _arena(contenders=12, votes=3000)
@@ -75,7 +75,7 @@ def main() -> None:
             "leaderboard API": f"/api/arenas/{slug}/leaderboard",
         }
         rows = []
-        with daphne(args.processes) as base:
+        with web(args.processes) as base:
             for name, path in paths.items():
                 latencies, failures = asyncio.run(_load(base, path, args.concurrency, args.seconds))
                 if failures:
