@@ -179,6 +179,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 # Request bodies: JSON/forms above this are refused with 400 before any view parses them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# Bodies above this get 413 at the ASGI edge, before Django spools them (arena/body_limit.py).
+HTTP_MAX_BODY_BYTES = envint("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024)
 # /metrics answers only with `Authorization: Bearer <token>` when this is set.
 METRICS_TOKEN = envstr("METRICS_TOKEN")
 
