@@ -127,7 +127,7 @@ class Command(BaseCommand):
             sql, params = _query(full_prompt=False)
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{QUERY_WORK_MEM}'")
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, [arena.id, "anonymous", *params])
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, [arena.id, "anonymous", [], [], *params])
                 self.stdout.write("\n".join(row[0] for row in cursor.fetchall()))
 
         started = time.perf_counter()
