@@ -76,12 +76,18 @@ def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
         blocking=False,
         thread_local=False,  # the renewing thread must see the token this thread acquired
     )
-    if not lock.acquire():
+    # A pending mark left before this run reads the votes is satisfied by it, so it is cleared
+    # first. Clearing it only after taking the lock lost marks: a run skipped in between (it
+    # found the lock taken and marked pending) had its mark erased and no follow-up ran.
+    client.delete(key("recompute_pending", arena_id))
+    while not lock.acquire():
         client.set(key("recompute_pending", arena_id), 1, ex=settings.ARENA_RECOMPUTE_LOCK_SECONDS)
-        logger.info("leaderboard recompute arena=%s already running; marked pending", arena_id)
-        return None
+        if client.exists(lock.name):
+            logger.info("leaderboard recompute arena=%s already running; marked pending", arena_id)
+            return None
+        # The run holding the lock ended between our attempt and our mark and may have looked
+        # for a mark before we set it: try again rather than leave the mark to nobody.
     try:
-        client.delete(key("recompute_pending", arena_id))
         with _lock_renewed(lock, every=settings.ARENA_RECOMPUTE_LOCK_SECONDS / 3):
             return leaderboard_recompute(arena_id=arena_id)
     finally:
