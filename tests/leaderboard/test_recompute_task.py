@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 from pytest_django.fixtures import Settings as SettingsWrapper
+from redis.lock import Lock
 
 from annotators.models import Annotator
 from battles.models import Arena, Contender, Vote
@@ -125,6 +126,27 @@ def test_concurrent_runs_for_one_arena_do_not_both_run(monkeypatch: pytest.Monke
     assert queued == [7], "the skipped runs leave one follow-up run behind"
     assert not redis_client().exists(key("recompute_lock", 7))
     assert triggers.leaderboard_recompute_exclusive(arena_id=7) is not None
+
+
+def test_a_skipped_run_whose_holder_ended_meanwhile_runs_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock was taken at the attempt but is gone by the time the pending mark is set: the
+    holder may have looked for marks already, so the run tries again instead of leaving one."""
+    attempts: list[bool] = []
+    real_acquire = Lock.acquire
+
+    def taken_once(self: Lock, *args: Any, **kwargs: Any) -> bool:
+        attempts.append(True)
+        return False if len(attempts) == 1 else bool(real_acquire(self, *args, **kwargs))
+
+    queued: list[int] = []
+    monkeypatch.setattr(Lock, "acquire", taken_once)
+    monkeypatch.setattr(triggers, "leaderboard_recompute", lambda *, arena_id: RecomputeReport(arena_id))
+    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id: queued.append(arena_id))
+    assert triggers.leaderboard_recompute_exclusive(arena_id=8) is not None
+    assert len(attempts) == 2
+    # Its own mark is still there when it ends: one follow-up run, harmless, rather than none.
+    assert queued == [8]
+    assert not redis_client().exists(key("recompute_pending", 8))
 
 
 @pytest.mark.django_db
