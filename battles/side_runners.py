@@ -41,6 +41,7 @@ from battles.providers.registry import (
 )
 from battles.services import generation_fail
 from battles.services.outputs import generation_finish_with_media, generation_finish_with_trace
+from ops.provider_health import side_outcome
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -57,13 +58,20 @@ Work = Callable[[], Awaitable[dict[str, Any]]]
 
 async def side_guarded(plan: SidePlan, turn_index: int, send: Send, work: Work) -> None:
     """Run `work` (which finishes the generation and returns the extra `side_done` fields);
-    turn any failure into a failed side with a message that names nothing."""
+    turn any failure into a failed side with a message that names nothing. Each outcome counts
+    towards the contender's provider health, as a text side's does (ops/provider_health.py)."""
     started = time.monotonic()
 
     def elapsed_ms() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    async def fail(message: str) -> None:
+    async def outcome(ok: bool, kind: str = "") -> None:
+        await side_outcome(contender_id=plan.contender_id, arena=plan.labels[0],
+                           contender=plan.labels[1], ok=ok, kind=kind,
+                           seconds=time.monotonic() - started)
+
+    async def fail(message: str, kind: str = "error") -> None:
+        await outcome(False, kind)
         await database_sync_to_async(generation_fail)(
             generation_id=plan.generation_id, error=message, duration_ms=elapsed_ms()
         )
@@ -77,7 +85,7 @@ async def side_guarded(plan: SidePlan, turn_index: int, send: Send, work: Work) 
         await fail(str(error))
         return
     except TimeoutError:
-        await fail(f"The model took longer than {plan.settings.total_timeout:g} s.")
+        await fail(f"The model took longer than {plan.settings.total_timeout:g} s.", "timeout")
         return
     except asyncio.CancelledError:
         await asyncio.shield(database_sync_to_async(generation_fail)(
@@ -87,8 +95,9 @@ async def side_guarded(plan: SidePlan, turn_index: int, send: Send, work: Work) 
         raise
     except Exception:
         logger.exception("side %s of generation %s crashed", plan.side, plan.generation_id)
-        await fail("Something went wrong on our side while generating this answer.")
+        await fail("Something went wrong on our side while generating this answer.", "internal")
         return
+    await outcome(True)
     await send({"type": "side_done", "side": plan.side, "turn": turn_index, "html": "", **done})
 
 

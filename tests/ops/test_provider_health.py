@@ -9,10 +9,13 @@ from django.test import Client
 from django.utils import timezone
 
 from annotators.models import Annotator
-from battles.models import Contender, ContenderStatus
+from battles.models import Contender, ContenderStatus, Modality
 from ops.models import ContenderPause
 from ops.provider_health import contenders_resume
-from tests.factories import annotator_create, arena_create, contender_openai
+from tests.battles.modality_helpers import play
+from tests.factories import annotator_create, arena_create, contender_create, contender_openai
+from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
+from tests.fakes.media_server import FakeMediaServer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.ops.ws import battle_run, db
 
@@ -90,3 +93,30 @@ async def test_it_does_not_count_successes_against_a_contender(
         messages = await battle_run(alice, {"arena": slug, "prompt": "Hi"})
         assert messages[-1]["can_vote"] is True
     assert await db(lambda: ContenderPause.objects.count()) == 0
+
+
+async def test_media_and_search_sides_count_towards_health_too(
+    alice: Annotator, fake_media: FakeMediaServer
+) -> None:
+    """Image, search and music sides run through `side_guarded`, not the text stream; their
+    failures pause a contender the same way."""
+
+    def setup() -> tuple[str, int, int]:
+        arena = arena_create(modality=Modality.SEARCH)
+        broken = contender_create(
+            arena=arena, slug="broken-search", provider_kind="search_chat",
+            endpoint=fake_media.base_url + "/v1", model_id="fake-search-chat",
+            params={"search_url": fake_media.base_url + "/searx", "read_timeout": 3},
+        )
+        healthy = contender_create(arena=arena, slug="demo", provider_kind="demo_search",
+                                   params={"style": "brief", "token_delay": 0})
+        return arena.slug, broken.id, healthy.id
+
+    slug, broken_id, healthy_id = await db(setup)
+    for _ in range(5):  # "explode" makes the fake search backend answer 500
+        await play(alice, {"arena": slug, "prompt": "explode the search"})
+    statuses = await db(lambda: dict(Contender.objects.values_list("id", "status")))
+    assert statuses[broken_id] == ContenderStatus.PAUSED
+    assert statuses[healthy_id] == ContenderStatus.ACTIVE
+    pause = await db(lambda: ContenderPause.objects.get(contender_id=broken_id))
+    assert pause.reason == "5 of its last 5 answers failed"
