@@ -27,13 +27,21 @@ class Http1Connection:
         return self.reader, self.writer
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        return await self.request("POST", path, body, {"Content-Type": "application/json", **headers})
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.request("GET", path)
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """One request and its whole response: (status, body)."""
         reader, writer = await self._connect()
         lines = [
-            f"POST {path} HTTP/1.1",
+            f"{method} {path} HTTP/1.1",
             f"Host: {self.host}:{self.port}",
-            "Content-Type: application/json",
             f"Content-Length: {len(body)}",
-            *(f"{name}: {value}" for name, value in headers.items()),
+            *(f"{name}: {value}" for name, value in (headers or {}).items()),
         ]
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         head = await reader.readuntil(b"\r\n\r\n")

@@ -4,8 +4,9 @@
 
 One arena with 12 contenders and 3,000 votes, recomputed once so every request reads a stored
 snapshot (as in production: requests never fit a model). Each endpoint gets C clients for the
-same number of seconds; /healthz, answered before any other middleware, is the floor of what
-the web server and this client cost per request on this machine.
+same number of seconds over keep-alive connections of bench/_http1.py; /healthz, answered
+before any other middleware, is the floor of what the web server and this client cost per
+request on this machine.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import itertools
 import random
 import time
 
-import httpx
-from _stack import percentile, stack, web  # bench/ is on sys.path as the script's folder
+from _http1 import Http1Connection  # bench/ is on sys.path as the script's folder
+from _stack import percentile, stack, web
 
 
 def _arena(contenders: int, votes: int) -> str:
@@ -44,20 +45,22 @@ async def _load(base: str, path: str, concurrency: int, seconds: float) -> tuple
     latencies: list[float] = []
     failures = 0
 
-    async def worker(client: httpx.AsyncClient, until: float) -> None:
+    async def worker(until: float) -> None:
         nonlocal failures
-        while time.perf_counter() < until:
-            started = time.perf_counter()
-            response = await client.get(path)
-            latencies.append(time.perf_counter() - started)
-            failures += response.status_code != 200
+        connection = Http1Connection(base)
+        try:
+            while time.perf_counter() < until:
+                started = time.perf_counter()
+                status, _ = await connection.get(path)
+                latencies.append(time.perf_counter() - started)
+                failures += status != 200
+        finally:
+            await connection.close()
 
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        await asyncio.gather(*(worker(client, time.perf_counter() + 1) for _ in range(concurrency)))
-        latencies.clear()  # warm-up
-        until = time.perf_counter() + seconds
-        await asyncio.gather(*(worker(client, until) for _ in range(concurrency)))
+    await asyncio.gather(*(worker(time.perf_counter() + 1) for _ in range(concurrency)))
+    latencies.clear()  # warm-up
+    until = time.perf_counter() + seconds
+    await asyncio.gather(*(worker(until) for _ in range(concurrency)))
     return latencies, failures
 
 
