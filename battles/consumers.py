@@ -156,7 +156,7 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
         if started.battle.mode == BattleMode.SIDE_BY_SIDE:
             message["names"] = await _side_by_side_names(started)
         await self.send_json(message)
-        self.stream_task = asyncio.create_task(turn_stream(started, self.send_json))
+        self.stream_task = asyncio.create_task(turn_stream(started, self.send_to_page))
 
     async def turn_continue(self, content: dict[str, Any]) -> None:
         started = await _turn_add(self.annotator, self.scope, content)
@@ -164,7 +164,18 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
             {"type": "turn_started", "battle_id": str(started.battle.id),
              "turn": started.turn.index}
         )
-        self.stream_task = asyncio.create_task(turn_stream(started, self.send_json))
+        self.stream_task = asyncio.create_task(turn_stream(started, self.send_to_page))
+
+    async def send_to_page(self, message: dict[str, Any]) -> None:
+        """What the streams send. A page that has just gone is not the provider's fault: uvicorn
+        raises on a send to a closed socket (an OSError) before `disconnect` has run, which
+        would fail the side as a crash and count it against the contender's health. The send
+        is dropped instead; `disconnect` then cancels the stream, which records the
+        interruption."""
+        try:
+            await self.send_json(message)
+        except OSError:
+            logger.debug("page gone; dropped a %s message", message.get("type"))
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})

@@ -46,6 +46,11 @@ def outcome_push(*, contender_id: int, ok: bool) -> tuple[int, int]:
     return sum(int(value) for value in outcomes), len(outcomes)
 
 
+def outcomes_recent(contender_id: int) -> list[bool]:
+    """The answers in the current window, newest first: True for each one that failed."""
+    return [value == b"1" for value in redis_client().lrange(_key(contender_id), 0, -1)]
+
+
 def contender_pause(*, contender_id: int, reason: str) -> bool:
     """Pause an active contender and record why; False if it was not active."""
     with transaction.atomic():
