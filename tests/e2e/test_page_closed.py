@@ -28,7 +28,7 @@ async def _start_then_vanish(server: ArenaServer, cookie: str, arena: str) -> st
     socket = await websockets.connect(url, origin=server.url,  # type: ignore[arg-type]
                                       additional_headers={"Cookie": f"arena_annotator={cookie}"})
     await socket.send(json.dumps({"type": "start", "arena": arena, "prompt": "Tell me of tides."}))
-    battle_id, streaming = "", set()
+    battle_id, streaming = "", set[str]()
     while streaming != {"a", "b"}:
         message = json.loads(await socket.recv())
         battle_id = str(message.get("battle_id") or battle_id)
