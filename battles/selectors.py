@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 from django.db.models import Prefetch
 
 from battles.citations import citations_to_html, sources_public
+from battles.listening import listening_state
 from battles.models import (
     Arena,
     Battle,
@@ -20,6 +21,7 @@ from battles.models import (
     Contender,
     ContenderStatus,
     Generation,
+    Modality,
 )
 from battles.rendering import markdown_to_safe_html
 from battles.side_runners import media_public
@@ -87,7 +89,7 @@ def battle_public(battle: Battle) -> dict[str, Any]:
         sides = {generation.side: _side_public(generation) for generation in turn.generations.all()}
         turns.append({"index": turn.index, "prompt": turn.prompt, **sides})
     vote = getattr(battle, "vote", None)
-    return {
+    public: dict[str, Any] = {
         "id": str(battle.id),
         "arena": battle.arena.slug,
         "mode": battle.mode,
@@ -97,3 +99,7 @@ def battle_public(battle: Battle) -> dict[str, Any]:
         "vote": {"choice": vote.choice, "rationale": vote.rationale} if vote else None,
         "reveal": battle_reveal(battle),
     }
+    if battle.arena.modality == Modality.MUSIC:
+        # A reloaded music page starts from what the server has already heard.
+        public["listening"] = listening_state(battle)
+    return public

@@ -90,6 +90,9 @@ async def test_it_generates_two_tracks_and_gates_the_vote_on_listening(alice: An
     status, body = await db(lambda: _listen(alice, battle_id, [
         {"side": "a", "kind": "ended", "position": 1.1, "t": t0 + 6800}]))
     assert body["can_vote"] is True, body
+    # A reloaded page reads the same listening state with the battle.
+    detail = await db(lambda: client_for(alice).get(f"/api/battles/{battle_id}").json())
+    assert detail["listening"] == body
 
     status, body = await db(lambda: _vote(alice, battle_id))
     assert status == 200 and body["reveal"]

@@ -23,7 +23,13 @@ from tests.e2e.pages import (
     wait_until_answered,
     wait_until_votable,
 )
-from tests.factories import arena_create, contender_create, terms_publish
+from tests.factories import (
+    annotator_create,
+    arena_create,
+    battle_ready,
+    contender_create,
+    terms_publish,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -96,6 +102,69 @@ def test_it_streams_two_markdown_answers_then_reveals_the_names_after_the_vote(
     vote = Vote.objects.get(battle=battle)
     assert (vote.choice, vote.rationale) == ("a", "A explains the steps; B is vague.")
     assert not vote_button(browser, "b").is_enabled()
+
+
+def test_a_reload_brings_the_battle_back_still_anonymous_and_votable(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    consent_and_open(browser, arena_server, arena)
+    browser.find_element(By.ID, "prompt").send_keys("What makes a good map?", Keys.ENTER)
+    streamed = [answer_text(box) for box in wait_until_votable(browser)]
+    battle = latest_battle()
+    assert f"battle={battle.id}" in browser.current_url
+
+    browser.refresh()
+    restored = [answer_text(box) for box in wait_until_votable(browser)]
+    assert restored == streamed
+    assert browser.find_element(By.CSS_SELECTOR, "#turns .prompt").text == "What makes a good map?"
+    for contender in (battle.contender_a, battle.contender_b):
+        assert contender.name not in browser.page_source
+
+    vote_button(browser, "b").click()
+    assert_names_revealed(browser, battle)
+    wait(browser).until(lambda b: Vote.objects.filter(battle=battle, choice="b").exists())
+
+    browser.refresh()
+    assert_names_revealed(browser, battle)
+    wait(browser).until(lambda b: b.find_element(By.ID, "new-battle").is_displayed())
+    assert not vote_button(browser, "a").is_enabled()
+    browser.find_element(By.ID, "new-battle").click()
+    wait(browser).until(lambda b: "battle=" not in b.current_url)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#turns li")
+
+
+def test_a_reload_mid_stream_shows_the_battle_as_interrupted(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    consent_and_open(browser, arena_server, arena)
+    browser.find_element(By.ID, "prompt").send_keys("Explain how a compass works.", Keys.ENTER)
+    wait(browser).until(streaming_answer_with_text)
+    battle = latest_battle()
+
+    browser.refresh()
+    # The closed socket cancels both sides; the page polls until the server has failed them.
+    wait(browser).until(lambda b: "cannot be voted on" in b.find_element(By.ID, "status").text)
+    failed = browser.find_elements(By.CSS_SELECTOR, "#turns .answer.failed")
+    assert len(failed) >= 1
+    assert "Interrupted" in failed[0].text
+    assert browser.find_element(By.ID, "new-battle").is_displayed()
+    assert not vote_button(browser, "a").is_enabled()
+    battle.refresh_from_db()
+    assert battle.state == BattleState.FAILED
+
+
+def test_another_annotator_opening_the_address_gets_no_battle(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    owner = annotator_create()
+    battle = battle_ready(arena=arena, annotator=owner)
+    consent_and_open(browser, arena_server, arena)
+
+    browser.get(f"{arena_url(arena_server, arena)}?battle={battle.id}")
+    wait(browser).until(lambda b: "cannot be shown" in b.find_element(By.ID, "status").text)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#turns li")
+    assert "battle=" not in browser.current_url
+    assert browser.find_element(By.ID, "prompt").is_enabled()
 
 
 def test_it_starts_a_second_battle_from_a_clean_page(

@@ -105,3 +105,9 @@ def test_it_shows_two_same_size_images_with_a_full_size_view_then_reveals_after_
     assert_names_revealed(browser, battle)
     assert Vote.objects.get(battle=battle).choice == "b"
     assert [str(img.get_attribute("src")) for img in images(browser)] == urls
+
+    # A reload brings both images back from the battle API, with the names (the vote is stored).
+    browser.refresh()
+    wait(browser).until(loaded)
+    assert [str(img.get_attribute("src")) for img in images(browser)] == urls
+    assert_names_revealed(browser, battle)

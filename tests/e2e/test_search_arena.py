@@ -19,6 +19,8 @@ from tests.e2e.pages import (
     consent_and_open,
     latest_battle,
     vote_button,
+    wait,
+    wait_until_answered,
     wait_until_votable,
 )
 from tests.factories import arena_create, contender_create, terms_publish
@@ -79,6 +81,7 @@ def test_both_answers_cite_numbered_sources_in_one_style_then_reveal_after_the_v
             host = str(urlsplit(str(link.get_attribute("href"))).hostname)
             assert domain == host.removeprefix("www.")
     assert len(styles) == 1, styles
+    cited = [box.find_element(By.CSS_SELECTOR, ".sources").text for box in boxes]
     for contender in arena.contenders.all():
         assert contender.name not in browser.page_source
 
@@ -86,3 +89,10 @@ def test_both_answers_cite_numbered_sources_in_one_style_then_reveal_after_the_v
     battle = latest_battle()
     assert_names_revealed(browser, battle)
     assert Vote.objects.get(battle=battle).choice == "a"
+
+    # A reload shows each answer with the same sources, from the battle API.
+    browser.refresh()
+    boxes = wait_until_answered(browser)
+    wait(browser).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#turns .sources")) == 2)
+    assert [box.find_element(By.CSS_SELECTOR, ".sources").text for box in boxes] == cited
+    assert_names_revealed(browser, battle)

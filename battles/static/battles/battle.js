@@ -1,5 +1,7 @@
 // The battle page: one WebSocket for prompts and streams, HTTP for the vote.
 // Server HTML arrives already sanitized; raw deltas are only ever inserted as text.
+// Once a battle starts, the address names it (?battle=<id>): a reload, or coming back later,
+// restores it from the battle API, answers as they ended and the vote still open.
 
 const root = document.getElementById("battle");
 const arenaSlug = root.dataset.arena;
@@ -30,6 +32,8 @@ const state = {
   pendingSend: null,
   // Who answered on each side, once known (after the vote, or at once side by side).
   names: null,
+  // The stored battle this page is bringing back (from ?battle=), until "New battle".
+  restoring: null,
 };
 
 function say(message, isError = false) {
@@ -87,6 +91,7 @@ function setComposing(enabled) {
 const handlers = {
   battle_started(msg) {
     state.battleId = msg.battle_id;
+    rememberBattle(msg.battle_id);
     if (msg.names) showNames(msg.names);
   },
   turn_started() {},
@@ -280,6 +285,8 @@ async function vote(choice) {
 
 function newBattle() {
   state.battleId = null;
+  state.restoring = null;
+  rememberBattle(null);
   state.voted = false;
   state.failed = false;
   state.streaming = false;
@@ -327,6 +334,79 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+function rememberBattle(battleId) {
+  const url = new URL(location.href);
+  if (battleId) url.searchParams.set("battle", battleId);
+  else url.searchParams.delete("battle");
+  history.replaceState(null, "", url);
+}
+
+// A side as the battle API reports it, shown as if it had just ended on this page.
+function showStoredSide(turn, side, stored) {
+  if (stored.status === "done") {
+    handlers.side_done({ ...stored, type: "side_done", turn, side });
+  } else if (stored.status === "failed") {
+    handlers.side_failed({ type: "side_failed", turn, side, error: stored.error || "it did not finish." });
+  } else {
+    answerEl(turn, side).querySelector(".pending").textContent = "Still being made…";
+  }
+}
+
+function showStoredBattle(battle) {
+  state.battleId = battle.id;
+  turnsEl.replaceChildren();
+  if (battle.reveal) showNames(battle.reveal);
+  for (const turn of battle.turns) {
+    addTurn(turn.index, turn.prompt);
+    turnsEl.lastElementChild.dataset.accepted = "1";
+    for (const side of ["a", "b"]) if (turn[side]) showStoredSide(turn.index, side, turn[side]);
+  }
+  if (hooks.restored) hooks.restored(battle);
+  afterEl.hidden = true;
+  if (battle.state === "ready") {
+    setVoting(true);
+    setComposing(true);
+    say("Your battle is back: both answers are complete. Vote, or keep the conversation going.");
+  } else if (battle.state === "voted") {
+    state.voted = true;
+    if (hooks.voted) hooks.voted(battle);
+    afterEl.hidden = false;
+    say("You have voted on this battle; the models are revealed above.");
+  } else if (battle.state === "streaming") {
+    // Tracks go on in the worker; a text side cut off by the reload is failed by the server.
+    afterEl.hidden = false;
+    say("The answers are still being made; they will appear here when they are done.");
+    setTimeout(() => restore(battle.id), 2000);
+  } else {
+    state.failed = true;
+    afterEl.hidden = false;
+    say("This battle was interrupted before both answers finished, so it cannot be voted on. Start a new battle.", true);
+  }
+}
+
+async function restore(battleId) {
+  if (state.restoring !== battleId) return; // "New battle" was pressed meanwhile
+  setComposing(false);
+  if (!turnsEl.children.length) say("Restoring your battle…");
+  try {
+    const response = await fetch(`/api/battles/${encodeURIComponent(battleId)}`, {
+      credentials: "same-origin",
+    });
+    const battle = await response.json().catch(() => ({}));
+    if (state.restoring !== battleId) return; // "New battle" was pressed meanwhile
+    if (response.ok && battle.arena === arenaSlug) {
+      showStoredBattle(battle);
+      return;
+    }
+    rememberBattle(null);
+    say(response.ok ? "That battle belongs to another arena. Type a prompt to start a new one."
+      : `That battle cannot be shown: ${battle.message || "it is not yours"}. Type a prompt to start a new one.`, true);
+  } catch (error) {
+    say("Network problem while restoring your battle; reload the page to try again.", true);
+  }
+  setComposing(true);
+}
+
 hooks.page = {
   battleId: () => state.battleId,
   refreshVoting: () => setVoting(state.canVote),
@@ -334,4 +414,8 @@ hooks.page = {
 };
 setVoting(false);
 connect();
-promptEl.focus();
+const storedBattle = new URLSearchParams(location.search).get("battle");
+if (storedBattle) {
+  state.restoring = storedBattle;
+  restore(storedBattle);
+} else promptEl.focus();

@@ -132,6 +132,13 @@ hooks = window.arenaHooks = {
     attach(msg.side, audio);
     showHeard();
   },
+  restored(battle) {
+    if (!battle.listening) return;
+    listen.heard = battle.listening.heard;
+    listen.required = battle.listening.required_s;
+    listen.canVote = battle.listening.can_vote;
+    showHeard();
+  },
   voted() {
     document.getElementById("after").before(feedbackForm());
   },
