@@ -36,10 +36,18 @@ def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "axis_y": 20 + len(rows) * ROW_HEIGHT - 4}
 
 
-def _heat(rate: float) -> str:
-    """Red (row loses) through white to green (row wins)."""
-    hue = round(rate * 120)
-    return f"hsl({hue} 70% {round(92 - abs(rate - 0.5) * 50)}%)"
+HEAT_STEPS = 10  # win-rate colours: classes heat-0 … heat-10, red (row loses) to green
+COUNT_STEPS = 5  # battle-count shades: classes count-1 … count-5, light to dark
+
+
+def _heat_class(rate: float) -> str:
+    """A class, not an inline style: the page's CSP (style-src 'self') blocks style attributes.
+    The colours live in leaderboard.css, one per step of 10 points."""
+    return f"heat-{round(min(max(rate, 0.0), 1.0) * HEAT_STEPS)}"
+
+
+def _count_class(count: int, top: int) -> str:
+    return f"count-{max(1, round(COUNT_STEPS * count / top))}" if count else ""
 
 
 def matrices_view(snapshot_matrices: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,10 +69,9 @@ def matrices_view(snapshot_matrices: dict[str, Any], rows: list[dict[str, Any]])
             rate = snapshot_matrices["win_rate"][i][j]
             count = snapshot_matrices["battle_count"][i][j]
             wins.append({"text": "" if rate is None else f"{rate:.0%}",
-                         "style": "" if rate is None else f"background:{_heat(rate)}"})
-            shade = round(96 - 40 * count / top)
+                         "class": "" if rate is None else _heat_class(rate)})
             counts.append({"text": str(count) if count else "",
-                           "style": f"background:hsl(220 60% {shade}%)" if count else ""})
+                           "class": _count_class(count, top)})
         win_rows.append({"name": r["name"], "cells": wins})
         count_rows.append({"name": r["name"], "cells": counts})
     return {"names": names, "win_rate": win_rows, "battle_count": count_rows,

@@ -153,5 +153,10 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
         yield driver
+        # Whatever a test did, the pages it saw must not have broken their own CSP: the
+        # browser refuses the inline style or script and says so only in the console.
+        refused = [entry["message"] for entry in driver.get_log("browser")
+                   if "Content Security Policy" in entry["message"]]
+        assert not refused, f"a page broke its own Content-Security-Policy: {refused}"
     finally:
         driver.quit()

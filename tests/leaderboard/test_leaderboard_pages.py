@@ -37,7 +37,8 @@ def test_it_shows_ratings_intervals_and_matrices(cast: Cast) -> None:
     assert "Good Lab" in page and "from 36 votes" in page
     assert page.count('class="badge provisional"') == 1  # Rare Model: 3 votes < 20
     assert "<svg" in page and page.count("<circle") == 3
-    assert "Win rate" in page and "Battles per pair" in page and "background:hsl(" in page
+    assert "Win rate" in page and "Battles per pair" in page
+    assert 'class="heat-' in page and 'class="count-' in page
     assert "<script" not in page and "cdn" not in page.lower()
 
 

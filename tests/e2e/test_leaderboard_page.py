@@ -1,0 +1,32 @@
+"""The leaderboard page in a browser: the heatmaps are coloured under the page's own CSP."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from leaderboard.services import leaderboard_recompute
+from tests.e2e.conftest import ArenaServer
+from tests.factories import annotator_create, arena_create, contender_create
+from tests.leaderboard.conftest import votes_cast
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.timeout(60)]
+
+TRANSPARENT = "rgba(0, 0, 0, 0)"
+
+
+def test_the_matrices_are_coloured(arena_server: ArenaServer, browser: WebDriver) -> None:
+    arena = arena_create(slug="heat")
+    first, second = contender_create(arena=arena), contender_create(arena=arena)
+    votes_cast(arena=arena, annotator=annotator_create(), a=first, b=second, choice="a", n=9)
+    leaderboard_recompute(arena_id=arena.id)
+
+    browser.get(f"{arena_server.url}/a/heat/leaderboard/")
+
+    cells = browser.find_elements(By.CSS_SELECTOR, ".matrix td[class]")
+    assert cells
+    backgrounds = {cell.value_of_css_property("background-color") for cell in cells}
+    assert TRANSPARENT not in backgrounds
+    assert len(backgrounds) >= 2  # the winner's and the loser's cells differ
