@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
+
+from battles.models import Contender
 
 from leaderboard.services import leaderboard_recompute
 from tests.factories import annotator_create, arena_create, client_for, contender_create
@@ -49,6 +52,10 @@ def arena_slug() -> str:
 def test_no_page_uses_what_the_policy_blocks(arena_slug: str) -> None:
     annotator = client_for(annotator_create())
     moderator, _ = moderator_client()
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", "root@example.org", "x" * 16))
+    contender = Contender.objects.filter(arena__slug=arena_slug).first()
+    assert contender is not None
     pages = {
         "/consent/": Client(),
         "/accounts/login/": Client(),
@@ -62,6 +69,10 @@ def test_no_page_uses_what_the_policy_blocks(arena_slug: str) -> None:
         "/releases/": annotator,
         "/moderation/": moderator,
         "/moderation/audit/": moderator,
+        "/admin/": admin,
+        "/admin/battles/contender/": admin,
+        f"/admin/battles/contender/{contender.id}/change/": admin,
+        "/admin/battles/battle/": admin,
     }
     for path, client in pages.items():
         response = client.get(path)
