@@ -13,7 +13,6 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from battles.models import Contender
-
 from leaderboard.services import leaderboard_recompute
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 from tests.leaderboard.conftest import votes_cast
