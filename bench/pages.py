@@ -69,9 +69,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--processes", type=int, default=1, help="web server processes")
+    parser.add_argument("--contenders", type=int, default=12, help="contenders in the arena")
     args = parser.parse_args()
     with stack():
-        slug = _arena(contenders=12, votes=3000)
+        slug = _arena(contenders=args.contenders, votes=3000)
         paths = {
             "/healthz (baseline)": "/healthz",
             "leaderboard page": f"/a/{slug}/leaderboard/",
@@ -84,7 +85,8 @@ def main() -> None:
                 if failures:
                     raise SystemExit(f"{failures} requests to {path} failed; the benchmark is void")
                 rows.append((name, len(latencies) / args.seconds, latencies))
-    print(f"concurrency={args.concurrency} seconds={args.seconds:g} web processes={args.processes}")
+    print(f"concurrency={args.concurrency} seconds={args.seconds:g} web processes={args.processes}"
+          f" contenders={args.contenders}")
     print(f"{'endpoint':<22}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'vs healthz':>12}")
     floor = rows[0][1]
     for name, rate, lat in rows:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from battles.models import Arena
 from leaderboard.models import OVERALL
 from leaderboard.presenters import excluded_view, interval_plot, matrices_view
+from leaderboard.rendered import rendered_once
 from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
 
 
@@ -26,7 +29,17 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if snapshot is not None:
         rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)
-        context.update(rows=rows, plot=interval_plot(rows),
-                       matrices=matrices_view(snapshot.matrices, rows),
-                       excluded=excluded_view(snapshot.excluded or {}))
+
+        def board() -> str:
+            return render_to_string("leaderboard/board.html", {
+                **context, "rows": rows, "plot": interval_plot(rows),
+                "matrices": matrices_view(snapshot.matrices, rows),
+                "excluded": excluded_view(snapshot.excluded or {}),
+            })
+
+        # The board is our own template's autoescaped output, kept as text by the cache.
+        context["board"] = mark_safe(  # noqa: S308
+            rendered_once("page", (arena.slug, snapshot.id, category, style, deprecated, rows),
+                          board)
+        )
     return render(request, "leaderboard/leaderboard.html", context)

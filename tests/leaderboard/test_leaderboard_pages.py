@@ -74,3 +74,57 @@ def test_it_says_how_many_votes_were_left_out_and_why(cast: Cast, client: Client
     page = client.get(f"/a/{arena.slug}/leaderboard/").content.decode()
     assert "3 identity leak" in page
     assert "2 from side-by-side battles" in page
+
+
+def test_a_rendered_board_is_kept_until_anything_it_shows_changes(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's board is rendered once per snapshot and rows; a rename or a new snapshot
+    shows at once (in the API too), because either makes a new key."""
+    from leaderboard import views
+
+    arena, best, okay, _rare = _board(cast)
+    built: list[int] = []
+    real_plot = views.interval_plot
+
+    def plot_counted(rows: list[dict[str, object]]) -> dict[str, object]:
+        built.append(1)
+        return real_plot(rows)
+
+    monkeypatch.setattr(views, "interval_plot", plot_counted)
+    client = Client()
+    first = client.get("/a/text/leaderboard/").content.decode()
+    again = client.get("/a/text/leaderboard/").content.decode()
+    api_first = client.get("/api/arenas/text/leaderboard").json()
+    assert first == again and len(built) == 1
+    assert client.get("/api/arenas/text/leaderboard").json() == api_first
+
+    best.name = "Renamed Model"
+    best.save()
+    assert "Renamed Model" in client.get("/a/text/leaderboard/").content.decode()
+    renamed = client.get("/api/arenas/text/leaderboard").json()["rows"]
+    assert "Renamed Model" in {row["name"] for row in renamed}
+    assert len(built) == 2
+
+    cast(arena=arena, a=okay, b=best, choice="a", n=30)
+    leaderboard_recompute(arena_id=arena.id)
+    assert "from 66 votes" in client.get("/a/text/leaderboard/").content.decode()
+    assert client.get("/api/arenas/text/leaderboard").json()["num_votes"] == 66
+
+
+def test_the_board_renders_without_redis(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from leaderboard import rendered
+
+    _board(cast)
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(rendered.cache, "get", down)
+    monkeypatch.setattr(rendered.cache, "set", down)
+    page = Client().get("/a/text/leaderboard/")
+    assert page.status_code == 200 and "Best Model" in page.content.decode()
+    rows = Client().get("/api/arenas/text/leaderboard").json()["rows"]
+    assert "Best Model" in {row["name"] for row in rows}
