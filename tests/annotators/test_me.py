@@ -23,6 +23,19 @@ def test_it_lists_the_persons_own_battles_only() -> None:
     assert b"Nothing is stored" in client_for(None).get("/me/").content
 
 
+def test_each_battle_links_back_to_its_page_and_an_open_one_asks_for_the_vote() -> None:
+    alice = annotator_create()
+    open_battle = battle_ready(annotator=alice)
+    voted = battle_ready(annotator=alice)
+    Vote.objects.create(battle=voted, annotator=alice, choice="a", idempotency_key="me-voted-1")
+    voted.state = "voted"
+    voted.save()
+    page = client_for(alice).get("/me/").content.decode()
+    assert f'/a/{open_battle.arena.slug}/?battle={open_battle.id}">Not yet: vote now' in page
+    assert f'/a/{voted.arena.slug}/?battle={voted.id}">Hello?' in page
+    assert f'?battle={voted.id}">Not yet' not in page
+
+
 def test_consent_and_demographics_can_be_changed_and_withdrawn() -> None:
     alice = annotator_create()
     client = client_for(alice)
