@@ -4,9 +4,10 @@ Same rules as text: messages name only the side; each side fails on its own with
 message (provider error, timeout, corrupt file, crash) and nothing half-made is stored; the
 battle settles through `generation_finish` / `generation_fail`.
 
-Image and search sides run in the web process, inside the consumer's task, with progress sent
-over the same WebSocket (a closed page cancels them like a text stream). Music sides run in a
-Celery worker (battles/music_jobs.py), which passes a `send` that publishes to the battle's group.
+Search sides run in the web process, inside the consumer's task, streaming over the same
+WebSocket (a closed page cancels them like a text stream). Image and music sides run in a
+Celery worker (battles/worker_sides.py), which passes a `send` that publishes to the battle's
+group; the page's relay forwards it (battles/worker_relay.py).
 """
 
 from __future__ import annotations
@@ -246,8 +247,15 @@ async def side_search(plan: SidePlan, turn_index: int, send: Send) -> None:
     await side_guarded(plan, turn_index, send, work)
 
 
-# Music is not here: its sides run in Celery (battles/music_relay.py queues and follows them).
-RUNNERS: dict[str, Callable[[SidePlan, int, Send], Awaitable[None]]] = {
-    "image": side_image,
+Runner = Callable[["SidePlan", int, "Send"], Awaitable[None]]
+
+# Sides the web process streams itself (search answers stream token by token, like text).
+RUNNERS: dict[str, Runner] = {
     "search": side_search,
+}
+# Sides made in Celery workers (battles/worker_sides.py); the web process queues them and
+# relays their messages (battles/worker_relay.py), so a closed page does not cancel them.
+WORKER_RUNNERS: dict[str, Runner] = {
+    "image": side_image,
+    "music": side_music,
 }

@@ -18,8 +18,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from battles.models import Battle, BattleState, Contender, Modality, Turn
-from battles.music_relay import music_turn_follow
+from battles.models import Battle, BattleState, Contender, Turn
 from battles.provider_config import provider_settings_for
 from battles.providers import (
     ChatMessage,
@@ -32,7 +31,8 @@ from battles.providers import (
 from battles.rendering import markdown_to_safe_html
 from battles.services import generation_fail, generation_finish
 from battles.services.battle_flow import TurnStarted
-from battles.side_runners import RUNNERS
+from battles.side_runners import RUNNERS, WORKER_RUNNERS
+from battles.worker_relay import worker_turn_follow
 from ops.provider_health import side_outcome
 
 logger = logging.getLogger(__name__)
@@ -197,9 +197,9 @@ def _battle_state(battle_id: Any) -> str:
 async def turn_stream(started: TurnStarted, send: Send) -> None:
     """Stream both sides of a freshly opened turn, then report whether voting is open."""
     plans = await _plans_for(started)
-    if plans[0].modality == Modality.MUSIC:
-        await music_turn_follow(battle_id=started.battle.id, turn_index=started.turn.index,
-                                plans=plans, send=send)
+    if plans[0].modality in WORKER_RUNNERS:
+        await worker_turn_follow(battle_id=started.battle.id, turn_index=started.turn.index,
+                                 plans=plans, send=send)
     else:
         await asyncio.gather(
             *(RUNNERS.get(plan.modality, _side_stream)(plan, started.turn.index, send)

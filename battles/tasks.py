@@ -13,10 +13,10 @@ def battles_fail_stale_task() -> int:
     return battles_fail_stale()
 
 
-@shared_task(name="battles.music_generate")
-def music_generate_task(generation_id: int) -> bool:
-    """One side of a music turn (battles/music_jobs.py); queued on ARENA_MEDIA_QUEUE."""
-    # Imported here: music_jobs → streaming → music_relay → this module.
-    from battles.music_jobs import music_side_generate
+@shared_task(name="battles.media_generate")
+def media_generate_task(generation_id: int) -> bool:
+    """One side of a music or image turn (battles/worker_sides.py); queued on ARENA_MEDIA_QUEUE."""
+    # Imported here: worker_sides → streaming → worker_relay → this module.
+    from battles.worker_sides import worker_side_generate
 
-    return music_side_generate(generation_id=generation_id)
+    return worker_side_generate(generation_id=generation_id)

@@ -30,8 +30,8 @@ def media_worker(
 
 
 @pytest.fixture
-def music_worker(settings: Any, media_worker: MediaWorker) -> MediaWorker:
-    """Music sides go to the test worker, and this process reads the files it writes."""
+def sides_worker(settings: Any, media_worker: MediaWorker) -> MediaWorker:
+    """Image and music sides go to the test worker, and this process reads the files it writes."""
     settings.ARENA_MEDIA_QUEUE = media_worker.queue
     settings.MEDIA_ROOT = str(media_worker.media_root)
     return media_worker

@@ -52,7 +52,9 @@ async def test_it_returns_the_search_answers_with_citations_and_sources(alice: A
         assert "provider_marker" not in str(turn[side])
 
 
-async def test_it_returns_images_by_their_opaque_urls(alice: Annotator) -> None:
+async def test_it_returns_images_by_their_opaque_urls(
+    alice: Annotator, sides_worker: MediaWorker
+) -> None:
     slug = await db(lambda: _arena(Modality.IMAGE, "demo_image", ("painterly", "flat"),
                                    settings={"image_width": 128, "image_height": 96}))
     messages = await play(alice, {"arena": slug, "prompt": "a red lighthouse"})
@@ -65,7 +67,7 @@ async def test_it_returns_images_by_their_opaque_urls(alice: Annotator) -> None:
     assert detail["reveal"] is None
 
 
-async def test_it_returns_music_tracks(alice: Annotator, music_worker: MediaWorker) -> None:
+async def test_it_returns_music_tracks(alice: Annotator, sides_worker: MediaWorker) -> None:
     slug = await db(lambda: _arena(Modality.MUSIC, "demo_music", ("simple", "chiptune"),
                                    settings={"default_duration_s": 2}))
     messages = await play(alice, {"arena": slug, "prompt": "a calm piano instrumental"})

@@ -3,8 +3,10 @@ without metadata, served only to their annotator; corrupt images and errors fail
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import time
 
 import pytest
 from django.core.files.storage import default_storage
@@ -13,15 +15,18 @@ from PIL import Image
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, MediaAsset, Modality
 from tests.battles.modality_helpers import (
+    communicator_for,
     db,
     play,
     private_media_root,  # noqa: F401
+    until,
 )
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
 from tests.fakes.media_server import FakeMediaServer
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60),
+              pytest.mark.usefixtures("sides_worker")]
 
 
 @pytest.fixture
@@ -139,3 +144,23 @@ async def test_the_demo_corrupt_switch_fails_one_side(alice: Annotator) -> None:
     assert [m["type"] for m in messages].count("side_failed") == 1
     statuses = await db(lambda: sorted(Generation.objects.values_list("status", flat=True)))
     assert statuses == ["done", "failed"]
+
+
+async def test_closing_the_page_does_not_stop_the_images(alice: Annotator) -> None:
+    """Images are made in a Celery worker: a page closed mid-generation finds them done when it
+    comes back (the battle page restores it from `?battle=`)."""
+    slug = await db(lambda: _image_arena(_demo("painterly", step_delay=0.2),
+                                         _demo("blocky", step_delay=0.2)))
+    communicator = communicator_for(alice)
+    await communicator.connect()
+    await communicator.send_json_to({"type": "start", "arena": slug, "prompt": "a red barn"})
+    battle_id = (await until(communicator, "battle_started"))[0]["battle_id"]
+    await communicator.disconnect()
+
+    deadline = time.monotonic() + 20
+    while await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.STREAMING:
+        assert time.monotonic() < deadline, "the images were never finished"
+        await asyncio.sleep(0.1)
+    assert await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.READY
+    assert await db(lambda: MediaAsset.objects.filter(generation__turn__battle_id=battle_id)
+                    .count()) == 2

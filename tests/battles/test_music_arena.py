@@ -20,7 +20,7 @@ from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
 from tests.fakes.media_server import FakeMediaServer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90),
-              pytest.mark.usefixtures("music_worker")]
+              pytest.mark.usefixtures("sides_worker")]
 
 FULL: dict[str, object] = {"vocals": True, "lyrics": True, "min_duration_s": 1, "max_duration_s": 30}
 INSTRUMENTAL: dict[str, object] = {"vocals": False, "lyrics": False, "min_duration_s": 1,

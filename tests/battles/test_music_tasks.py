@@ -12,8 +12,8 @@ import pytest
 
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, GenerationStatus, MediaAsset, Modality
-from battles.music_jobs import music_side_generate
-from battles.tasks import music_generate_task
+from battles.tasks import media_generate_task
+from battles.worker_sides import worker_side_generate
 from tests.battles.conftest import MediaWorker
 from tests.battles.modality_helpers import communicator_for, db, play, until
 from tests.factories import annotator_create, arena_create, client_for, contender_create
@@ -38,7 +38,7 @@ def _music_arena(*params: dict[str, object]) -> str:
 
 
 async def test_a_worker_makes_both_tracks_and_the_socket_relays_progress_and_files(
-    alice: Annotator, music_worker: MediaWorker
+    alice: Annotator, sides_worker: MediaWorker
 ) -> None:
     slug = await db(lambda: _music_arena({"style": "studio"}, {"style": "chiptune"}))
 
@@ -59,7 +59,7 @@ async def test_a_worker_makes_both_tracks_and_the_socket_relays_progress_and_fil
 
 
 async def test_a_failing_provider_fails_only_its_side(
-    alice: Annotator, music_worker: MediaWorker
+    alice: Annotator, sides_worker: MediaWorker
 ) -> None:
     slug = await db(lambda: _music_arena({"style": "simple"}, {"style": "detuned", "corrupt": True}))
 
@@ -79,7 +79,7 @@ async def test_a_failing_provider_fails_only_its_side(
 
 
 async def test_closing_the_page_does_not_stop_the_tracks(
-    alice: Annotator, music_worker: MediaWorker
+    alice: Annotator, sides_worker: MediaWorker
 ) -> None:
     slug = await db(lambda: _music_arena({"style": "simple", "step_delay": 0.3},
                                          {"style": "chiptune", "step_delay": 0.3}))
@@ -104,7 +104,7 @@ async def test_a_side_that_cannot_be_queued_fails_at_once(
     def broker_down(*args: object, **kwargs: object) -> None:
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(music_generate_task, "apply_async", broker_down)
+    monkeypatch.setattr(media_generate_task, "apply_async", broker_down)
     slug = await db(lambda: _music_arena({"style": "simple"}, {"style": "chiptune"}))
 
     messages = await play(alice, {"arena": slug, "prompt": "a short march"})
@@ -116,7 +116,7 @@ async def test_a_side_that_cannot_be_queued_fails_at_once(
 
 
 async def test_a_task_run_again_leaves_an_ended_side_alone(
-    alice: Annotator, music_worker: MediaWorker
+    alice: Annotator, sides_worker: MediaWorker
 ) -> None:
     slug = await db(lambda: _music_arena({"style": "simple"}, {"style": "chiptune"}))
     battle_id = (await play(alice, {"arena": slug, "prompt": "a short march"}))[0]["battle_id"]
@@ -124,7 +124,7 @@ async def test_a_task_run_again_leaves_an_ended_side_alone(
     assets = await db(lambda: set(MediaAsset.objects.values_list("id", flat=True)))
 
     for generation in generations:
-        ran = await db(lambda g=generation: music_side_generate(generation_id=g.id))
+        ran = await db(lambda g=generation: worker_side_generate(generation_id=g.id))
         assert ran is False
 
     assert await db(lambda: set(MediaAsset.objects.values_list("id", flat=True))) == assets

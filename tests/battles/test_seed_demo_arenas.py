@@ -47,7 +47,7 @@ def test_it_seeds_one_arena_of_each_kind_idempotently() -> None:
 
 
 @pytest.mark.parametrize("modality", list(PROMPTS))
-@pytest.mark.usefixtures("music_worker")
+@pytest.mark.usefixtures("sides_worker")
 async def test_every_seeded_arena_plays_a_battle(modality: str) -> None:
     def setup() -> tuple[Annotator, str]:
         call_command("seed_demo", verbosity=0)

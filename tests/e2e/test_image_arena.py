@@ -25,6 +25,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(90),
+    pytest.mark.usefixtures("media_worker"),  # images are made by Celery tasks
 ]
 
 

@@ -1,8 +1,8 @@
-"""The web side of music generations: queue both sides on Celery, then relay what the workers
-report to the battle's WebSocket until both sides have ended.
+"""The web side of worker-made sides (music and image): queue both sides on Celery, then relay
+what the workers report to the battle's WebSocket until both sides have ended.
 
 Workers publish `progress`, `side_done` (with the media URL) and `side_failed` to the group
-`battle.<uuid>` (battles/music_jobs.py). The relay joins that group for the turn from a task of
+`battle.<uuid>` (battles/worker_sides.py). The relay joins that group for the turn from a task of
 its own, not through the consumer's channel-layer listener, so a Redis restart cannot cut off
 a socket (tests/ops/test_faults.py). The database stays the truth: while it waits, the relay
 reads which sides have ended, so a message lost with Redis, or published before the relay
@@ -23,12 +23,13 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from battles.models import Generation, GenerationStatus
+from battles.models import Generation, GenerationStatus, Modality
 from battles.services import generation_fail
-from battles.side_runners import media_public
-from battles.tasks import music_generate_task
+from battles.side_runners import WORKER_RUNNERS, media_public
+from battles.tasks import media_generate_task
 
 if TYPE_CHECKING:
+    from battles.services.battle_flow import TurnStarted
     from battles.streaming import Send, SidePlan
 
 logger = logging.getLogger(__name__)
@@ -52,22 +53,35 @@ def route_message(request: dict[str, Any], turn_index: int) -> dict[str, Any]:
             "duration_s": float(request.get("duration_s", 10))}
 
 
-def music_sides_queue(*, generation_ids: Sequence[int]) -> None:
-    """One Celery task per side, queued once the rows it reads are committed. A side that
-    cannot be queued (broker down) fails at once rather than leaving the page waiting."""
+# What a failed side is called on the page, by modality.
+_ANSWER: dict[str, str] = {Modality.MUSIC: "track", Modality.IMAGE: "image"}
+
+
+def worker_sides_queue(started: TurnStarted) -> None:
+    """For an image or music turn: one Celery task per side, queued once the rows it reads are
+    committed. Called as the turn is stored, not by the relay, so a page closed right after
+    `battle_started` still gets its answers. A side that cannot be queued (broker down) fails
+    at once rather than leaving the page waiting."""
+    modality = started.battle.arena.modality
+    if modality not in WORKER_RUNNERS:
+        return
+    answer = _ANSWER.get(modality, "answer")
+
     def queue(generation_id: int) -> None:
         try:
-            music_generate_task.apply_async(args=[generation_id], queue=settings.ARENA_MEDIA_QUEUE)
+            media_generate_task.apply_async(args=[generation_id], queue=settings.ARENA_MEDIA_QUEUE)
         except Exception:
-            logger.exception("could not queue music generation %s", generation_id)
+            logger.exception("could not queue media generation %s", generation_id)
             generation_fail(generation_id=generation_id,
-                            error="This track could not be started; please try again.")
+                            error=f"This {answer} could not be started; please try again.")
 
-    for generation_id in generation_ids:
-        transaction.on_commit(partial(queue, generation_id))
+    for generation in (started.generation_a, started.generation_b):
+        transaction.on_commit(partial(queue, generation.id))
 
 
-def _sides_ended(pending: dict[str, int], turn_index: int) -> list[dict[str, Any]]:
+def _sides_ended(
+    pending: dict[str, int], turn_index: int, answer: str = "answer"
+) -> list[dict[str, Any]]:
     """The messages a worker sent, or would have sent, for sides the database says ended."""
     messages: list[dict[str, Any]] = []
     ended = Generation.objects.filter(id__in=pending.values()).exclude(
@@ -79,14 +93,14 @@ def _sides_ended(pending: dict[str, int], turn_index: int) -> list[dict[str, Any
                              "html": "", "media": media_public(media)})
         else:
             messages.append({"type": "side_failed", "side": generation.side, "turn": turn_index,
-                             "error": generation.error or "This track could not be made."})
+                             "error": generation.error or f"This {answer} could not be made."})
     return messages
 
 
-def _sides_expire(pending: dict[str, int]) -> None:
+def _sides_expire(pending: dict[str, int], answer: str = "answer") -> None:
     for generation_id in pending.values():
         generation_fail(generation_id=generation_id,
-                        error="No worker was free to make this track in time.")
+                        error=f"No worker was free to make this {answer} in time.")
 
 
 async def _read(layer: BaseChannelLayer, channel: str, inbox: asyncio.Queue[dict[str, Any]]) -> None:
@@ -99,12 +113,14 @@ async def _read(layer: BaseChannelLayer, channel: str, inbox: asyncio.Queue[dict
         logger.warning("channel layer unavailable; following the database only", exc_info=True)
 
 
-async def music_turn_follow(
+async def worker_turn_follow(
     *, battle_id: object, turn_index: int, plans: Sequence[SidePlan], send: Send
 ) -> None:
-    """Queue both sides, relay their progress and outcome; returns once both have ended."""
+    """Relay both sides' progress and outcome (queued by `worker_sides_queue` as the turn was
+    stored); returns once both have ended."""
     layer = get_channel_layer()
-    assert layer is not None, "music battles need CHANNEL_LAYERS"
+    assert layer is not None, "worker sides need CHANNEL_LAYERS"
+    answer = _ANSWER.get(plans[0].modality, "answer")
     group = battle_group(battle_id)
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     channel: str | None = None
@@ -116,9 +132,8 @@ async def music_turn_follow(
         channel = None
     reader = asyncio.create_task(_read(layer, channel, inbox)) if channel else None
     try:
-        await send(route_message(plans[0].request, turn_index))
-        await database_sync_to_async(music_sides_queue)(
-            generation_ids=[plan.generation_id for plan in plans])
+        if plans[0].modality == Modality.MUSIC:
+            await send(route_message(plans[0].request, turn_index))
         pending = {plan.side: plan.generation_id for plan in plans}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(p.settings.total_timeout for p in plans) + QUEUE_WAIT_S
@@ -127,8 +142,9 @@ async def music_turn_follow(
                 found = [await asyncio.wait_for(inbox.get(), DB_CHECK_S)]
             except TimeoutError:
                 if loop.time() > deadline:
-                    await database_sync_to_async(_sides_expire)(dict(pending))
-                found = await database_sync_to_async(_sides_ended)(dict(pending), turn_index)
+                    await database_sync_to_async(_sides_expire)(dict(pending), answer)
+                found = await database_sync_to_async(_sides_ended)(dict(pending), turn_index,
+                                                                   answer)
             for message in found:
                 if message.get("turn") != turn_index or message.get("side") not in pending:
                     continue

@@ -1,9 +1,10 @@
-"""One side of a music turn, made in a Celery worker.
+"""One side of a music or image turn, made in a Celery worker.
 
-A real model takes tens of seconds to minutes per track, so tracks are made in workers, not in
-the web process, and a closed page no longer cancels them. The worker runs the same side runner
+A real model takes seconds (an image) to minutes (a track) per answer, so media sides are made
+in workers, not in the web process: a closed or reloaded page no longer cancels them, and a GPU
+machine can serve the queue. The worker runs the same side runner
 as before (battles/side_runners.py: cleaning, storing, failing on its own) and publishes its
-messages to the battle's group, where the page's relay picks them up (battles/music_relay.py).
+messages to the battle's group, where the page's relay picks them up (battles/worker_relay.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from battles.models import Generation, GenerationStatus
-from battles.music_relay import GROUP_MESSAGE, battle_group
 from battles.provider_config import provider_settings_for
-from battles.side_runners import side_music
+from battles.side_runners import WORKER_RUNNERS
 from battles.streaming import SidePlan
+from battles.worker_relay import GROUP_MESSAGE, battle_group
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _plan_for(generation_id: int) -> tuple[SidePlan, int, str] | None:
 
 async def _generate(plan: SidePlan, turn_index: int, group: str) -> None:
     layer = get_channel_layer()
-    assert layer is not None, "music generations need CHANNEL_LAYERS"
+    assert layer is not None, "worker sides need CHANNEL_LAYERS"
 
     async def publish(message: dict[str, Any]) -> None:
         try:
@@ -51,12 +52,12 @@ async def _generate(plan: SidePlan, turn_index: int, group: str) -> None:
         except Exception:  # the relay reads the outcome from the database too
             logger.warning("could not publish %s to %s", message.get("type"), group, exc_info=True)
 
-    await side_music(plan, turn_index, publish)
+    await WORKER_RUNNERS[plan.modality](plan, turn_index, publish)
 
 
-def music_side_generate(*, generation_id: int) -> bool:
-    """Make, clean and store one side's track; False (and nothing done) when it already ended,
-    so a task delivered twice, or re-run after a worker died, makes at most one track."""
+def worker_side_generate(*, generation_id: int) -> bool:
+    """Make, clean and store one side's image or track; False (and nothing done) when it
+    already ended, so a task delivered twice, or re-run after a worker died, makes at most one."""
     loaded = _plan_for(generation_id)
     if loaded is None:
         return False
