@@ -2,27 +2,30 @@
 
     .venv/bin/python bench/streaming.py [--tps 10] [--tokens 30] [--steps 50,100,250,500] [--server uvicorn]
 
-Both contenders are `openai_chat` models on FakeOpenAIServer ("fake-rate:<tps>:<n>"), run in a
-process of its own so that it competes with neither the clients nor the web server for a GIL; its send
-times and the clients' arrival times are both read from CLOCK_MONOTONIC (time.perf_counter),
-which is one clock for every process on the machine.
+Both contenders are `openai_chat` models on FakeOpenAIServer ("fake-rate:<tps>:<n>"), each on
+a fake of its own (two providers, as in production), each in a process of its own so that it
+competes with neither the clients nor the web server for a GIL; send times and the clients'
+arrival times are both read from CLOCK_MONOTONIC (time.perf_counter), which is one clock for
+every process on the machine.
 Per step (N battles = 2N provider streams):
 
-- direct: 2N streams read straight from the fake server with httpx; their "added" latency
-  (arrival minus send) is what this harness itself costs, the floor of every figure;
+- direct: 2N streams read straight from the two fakes with httpx (alternating); their "added"
+  latency (arrival minus send) is what this harness itself costs, the floor of every figure;
 - arena: N WebSocket clients each start one battle (starts spread over `--ramp` seconds) and
   read both sides; added latency = chunk arrival at the client minus the fake server's send.
 
 A chunk is matched to its send by (prompt, token): every battle has its own prompt, and the two
 sides of a battle send the same tokens, so their arrivals are paired with sends in order.
 The ramp stops at the first step where a battle fails or added p99 reaches --limit-ms.
-Time to first token: sequential single battles vs sequential direct requests, unloaded.
+Time to first token, unloaded: sequential single battles vs calling both providers directly,
+at once, as a battle does (the first token of either counts, for both).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -102,7 +105,7 @@ def _added(arrived: dict[tuple[str, str], list[float]]) -> list[float]:
     return added
 
 
-def _setup(fake_url: str, model: str, battles: int) -> tuple[str, list[str]]:
+def _setup(fake_urls: tuple[str, str], model: str, battles: int) -> tuple[str, list[str]]:
     from annotators.cookies import annotator_cookie_value
     from annotators.models import Annotator, TermsVersion
     from battles.models import Arena, Contender
@@ -111,7 +114,7 @@ def _setup(fake_url: str, model: str, battles: int) -> tuple[str, list[str]]:
         version=1, body="Bench."
     )
     arena, _ = Arena.objects.get_or_create(slug="stream", defaults={"name": "Stream"})
-    for slug in ("a", "b"):
+    for slug, fake_url in zip(("a", "b"), fake_urls, strict=True):
         Contender.objects.get_or_create(
             arena=arena, slug=slug,
             defaults={"name": slug.upper(), "provider_kind": "openai_chat", "endpoint": fake_url,
@@ -169,17 +172,25 @@ def _summary(name: str, added: list[float], extra: str = "") -> str:
     return f"  {name:<8} chunks={len(added):>6}  added p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  {extra}"
 
 
-async def _step(base: str, fake: _FakeProcess, model: str, arena: str, cookies: list[str], step: int,
-                ramp: float) -> tuple[bool, float]:
+def _sends(fakes: list[_FakeProcess]) -> None:
+    for fake in fakes:
+        fake.sends()
+
+
+async def _step(base: str, fakes: list[_FakeProcess], model: str, arena: str, cookies: list[str],
+                step: int, ramp: float) -> tuple[bool, float]:
     n = len(cookies)
     direct_arrived: dict[tuple[str, str], list[float]] = defaultdict(list)
-    limits = httpx.Limits(max_connections=2 * n, max_keepalive_connections=2 * n)
-    async with httpx.AsyncClient(base_url=fake.base_url, limits=limits, timeout=60) as client:
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(
+            httpx.AsyncClient(base_url=fake.base_url, limits=limits, timeout=60)) for fake in fakes]
         await asyncio.gather(*(
-            _direct(client, model, f"direct {step} {i // 2}", ramp * i / (2 * n), direct_arrived)
+            _direct(clients[i % 2], model, f"direct {step} {i // 2}", ramp * i / (2 * n),
+                    direct_arrived)
             for i in range(2 * n)
         ))
-    fake.sends()
+    _sends(fakes)
     print(_summary("direct", _added(direct_arrived), f"({2 * n} streams)"))
     arrived: dict[tuple[str, str], list[float]] = defaultdict(list)
     ws_url = base.replace("http://", "ws://") + "/ws/battle/"
@@ -191,7 +202,7 @@ async def _step(base: str, fake: _FakeProcess, model: str, arena: str, cookies: 
     )
     elapsed = time.perf_counter() - started
     ok = sum(1 for r in results if isinstance(r, tuple) and r[0])
-    fake.sends()
+    _sends(fakes)
     added = _added(arrived)
     ttfts = [r[1] for r in results if isinstance(r, tuple) and r[1]]
     print(_summary("arena", added, f"({n} battles, {ok} votable, {elapsed:.1f} s, "
@@ -200,13 +211,19 @@ async def _step(base: str, fake: _FakeProcess, model: str, arena: str, cookies: 
     return ok == n, percentile(added, 99) * 1000
 
 
-async def _ttft(base: str, fake_url: str, model: str, arena: str, cookies: list[str]) -> None:
+async def _ttft(base: str, fake_urls: tuple[str, str], model: str, arena: str,
+                cookies: list[str]) -> None:
     direct: list[float] = []
     through: list[float] = []
     scratch: dict[tuple[str, str], list[float]] = defaultdict(list)
-    async with httpx.AsyncClient(base_url=fake_url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=fake_urls[0], timeout=60) as provider_a, \
+            httpx.AsyncClient(base_url=fake_urls[1], timeout=60) as provider_b:
         for i, cookie in enumerate(cookies):
-            direct.append(await _direct(client, model, f"ttft direct {i}", 0, scratch))
+            both = await asyncio.gather(
+                _direct(provider_a, model, f"ttft direct {i}", 0, scratch),
+                _direct(provider_b, model, f"ttft direct {i}", 0, scratch),
+            )
+            direct.append(min(both))
             ws_url = base.replace("http://", "ws://") + "/ws/battle/"
             ok, first = await _battle(ws_url, base, cookie, arena, f"ttft {i}", 0, scratch)
             if ok:
@@ -235,16 +252,17 @@ def main() -> None:
         return
     largest = 0
     with stack():
-        fake = _FakeProcess()
+        fakes = [_FakeProcess(), _FakeProcess()]
+        urls = (fakes[0].base_url, fakes[1].base_url)
         try:
             with web(1, args.server) as base:
-                arena, cookies = _setup(fake.base_url, model, sum(steps) + 23)
+                arena, cookies = _setup(urls, model, sum(steps) + 23)
                 print(f"model {model}, one {args.server} process, starts spread over {args.ramp:g} s")
-                asyncio.run(_ttft(base, fake.base_url, model, arena, cookies[:23]))
+                asyncio.run(_ttft(base, urls, model, arena, cookies[:23]))
                 cookies = cookies[23:]
                 for n in steps:
                     print(f"step: {n} battles ({2 * n} streams)")
-                    ok, p99 = asyncio.run(_step(base, fake, model, arena, cookies[:n], n,
+                    ok, p99 = asyncio.run(_step(base, fakes, model, arena, cookies[:n], n,
                                                 args.ramp))
                     cookies = cookies[n:]
                     if not ok or p99 >= args.limit_ms:
@@ -252,7 +270,8 @@ def main() -> None:
                         break
                     largest = n
         finally:
-            fake.stop()
+            for fake in fakes:
+                fake.stop()
     print(f"largest step within limits: {largest} battles ({2 * largest} streams); "
           f"target >= 500 battles, added p99 < {args.limit_ms:g} ms")
 
