@@ -17,8 +17,9 @@ import redis
 from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from arena.metrics import metrics_registry
 from arena.redis_client import TIMEOUT_S, redis_client
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             return _json({"code": "unauthorized", "message": "A metrics token is required."}, 401)
-    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 ENDPOINTS: dict[str, Callable[[HttpRequest], HttpResponse]] = {

@@ -1,20 +1,28 @@
 """Prometheus metrics, served at /metrics (see arena.health).
 
-Each web process exposes its own counters; Prometheus sums the replicas. Recompute durations are
-observed in Celery workers, which serve no HTTP, so `recompute_observe` also writes them to
-Redis and every web process reports them from there.
+Several processes share a host: `make run` starts one web process per core behind one socket,
+and Celery workers make images and music tracks (so they observe those providers' latency and
+errors). With PROMETHEUS_MULTIPROC_DIR set (the launcher and the containers set it), every
+process writes its samples there and `metrics_registry()` reports their sum for the host: the
+web's /metrics for the web container or `make run`, a worker's own port (WORKER_METRICS_PORT,
+arena/celery.py) for a worker container. Without it, a process reports only its own samples.
+Prometheus sums what the scraped targets report. Recompute durations are also written to Redis
+by whichever worker ran them and reported from there by every web process.
 
 Other apps call the small functions here rather than touching prometheus_client directly.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 from collections.abc import Iterator
 
 import redis
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from arena.redis_client import redis_client
@@ -54,7 +62,8 @@ contender_resumes = Counter(
     ["arena", "contender"],
 )
 websocket_connections = Gauge(
-    "arena_websocket_connections", "Open battle WebSocket connections in this process."
+    "arena_websocket_connections", "Open battle WebSocket connections.",
+    multiprocess_mode="livesum",
 )
 
 RECOMPUTE_KEY = "arena:metrics:recompute"
@@ -124,3 +133,15 @@ class RecomputeCollector(Collector):
 
 
 REGISTRY.register(RecomputeCollector())
+
+
+@functools.cache
+def metrics_registry() -> CollectorRegistry:
+    """What /metrics and a worker's metrics port report: the sum over this host's processes
+    when PROMETHEUS_MULTIPROC_DIR is set, else this process's own registry."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    registry.register(RecomputeCollector())
+    return registry

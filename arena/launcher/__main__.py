@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -109,6 +110,17 @@ def web_start(listener: socket.socket, processes: int, **popen: Any) -> list[sub
     ]
 
 
+def _metrics_dir(var_dir: Path) -> None:
+    """One metrics folder for every process started here, emptied first: /metrics on any web
+    process then reports the sum over all of them, the Celery worker included (arena/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = var_dir / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def command_run() -> int:
     var_dir = Path(os.environ.get("ARENA_VAR_DIR", BASE_DIR / ".var"))
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +129,7 @@ def command_run() -> int:
     port = os.environ.get("PORT", "8000")
     processes = envint("WEB_CONCURRENCY", os.cpu_count() or 1)
     os.environ.setdefault("ALLOWED_HOSTS", f"{host},127.0.0.1,localhost")
+    _metrics_dir(var_dir)
     with servers(var_dir, persistent=True):
         _manage("migrate", "--no-input", "-v", "0")
         _manage("collectstatic", "--no-input", "-v", "0")

@@ -32,7 +32,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SERVER_START_TIMEOUT_S = 30
-# Music tracks are made by Celery tasks: the server queues them here, for `media_worker`.
+# Images and music tracks are made by Celery tasks: the server queues them here, for `media_worker`.
 MEDIA_QUEUE = f"media-e2e-{os.getpid()}"
 
 
@@ -103,8 +103,14 @@ def _page_summary(driver: webdriver.Chrome) -> str:
 
 
 @pytest.fixture(scope="session")
+def metrics_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by the server and the media worker, as `make run` shares one (arena/metrics.py)."""
+    return tmp_path_factory.mktemp("prometheus")
+
+
+@pytest.fixture(scope="session")
 def arena_server(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, metrics_dir: Path
 ) -> Iterator[ArenaServer]:
     """The web server serving the whole platform (pages, static files, WebSockets) on a free port."""
     port = _free_port()
@@ -116,6 +122,7 @@ def arena_server(
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "ARENA_MEDIA_QUEUE": MEDIA_QUEUE,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -135,10 +142,13 @@ def arena_server(
 
 
 @pytest.fixture(scope="session")
-def media_worker(arena_server: ArenaServer) -> Iterator[None]:
-    """A Celery worker for the server's music tracks (same environment, so same MEDIA_ROOT)."""
-    with celery_worker(queue=MEDIA_QUEUE, env={}):
-        yield
+def media_worker(arena_server: ArenaServer, metrics_dir: Path) -> Iterator[str]:
+    """A Celery worker for the server's images and music tracks (same environment, so same
+    MEDIA_ROOT and metrics folder); yields the URL of its metrics port."""
+    port = _free_port()
+    with celery_worker(queue=MEDIA_QUEUE, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+                                                "WORKER_METRICS_PORT": str(port)}):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
