@@ -93,8 +93,8 @@ def _side_by_side_names(started: TurnStarted) -> dict[str, Any] | None:
 
 class BattleConsumer(AsyncJsonWebsocketConsumer):
     # Battles stream straight to their own socket; listening on the Redis channel layer here
-    # would let a Redis restart kill every battle in flight (tests/ops/test_faults.py). Music
-    # turns join their battle's group from the stream task instead (battles/worker_relay.py).
+    # would let a Redis restart kill every battle in flight (tests/ops/test_faults.py). Image
+    # and music turns join their battle's group from the stream task instead (battles/worker_relay.py).
     channel_layer_alias = None
     annotator: Annotator | None
     stream_task: asyncio.Task[None] | None

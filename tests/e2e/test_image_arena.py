@@ -112,3 +112,25 @@ def test_it_shows_two_same_size_images_with_a_full_size_view_then_reveals_after_
     wait(browser).until(loaded)
     assert [str(img.get_attribute("src")) for img in images(browser)] == urls
     assert_names_revealed(browser, battle)
+
+
+def test_a_reload_while_the_images_are_made_shows_them_when_ready(
+    arena_server: ArenaServer, browser: WebDriver
+) -> None:
+    """The images are made by the worker, not by the page: reloading mid-generation loses
+    nothing; the page waits for them and opens the vote."""
+    terms_publish()
+    slow = arena_create(slug="slow-canvas", name="Slow Canvas", modality=Modality.IMAGE,
+                        max_turns=1, settings={"image_width": 128, "image_height": 96})
+    for slug in ("slow-a", "slow-b"):
+        contender_create(arena=slow, slug=slug, provider_kind="demo_image",
+                         params={"style": "flat", "step_delay": 0.4})
+    consent_and_open(browser, arena_server, slow)
+    browser.find_element(By.ID, "prompt").send_keys("a windmill at noon", Keys.ENTER)
+    wait(browser).until(lambda b: "battle=" in b.current_url)
+
+    browser.refresh()
+    wait(browser).until(lambda b: "still being made" in b.find_element(By.ID, "status").text)
+    wait_until_votable(browser)
+    wait(browser).until(loaded)
+    assert latest_battle().state == "ready"

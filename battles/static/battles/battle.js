@@ -32,8 +32,10 @@ const state = {
   pendingSend: null,
   // Who answered on each side, once known (after the vote, or at once side by side).
   names: null,
-  // The stored battle this page is bringing back (from ?battle=), until "New battle".
+  // The stored battle this page is bringing back (from ?battle=), until "New battle", and the
+  // status each of its sides was last drawn with.
   restoring: null,
+  shownSides: {},
 };
 
 function say(message, isError = false) {
@@ -352,14 +354,27 @@ function showStoredSide(turn, side, stored) {
   }
 }
 
+// Polled while answers are still being made: only sides whose status changed are drawn again,
+// so a track already playing on one side is not interrupted when the other one arrives.
 function showStoredBattle(battle) {
+  if (state.battleId !== battle.id || turnsEl.children.length !== battle.turns.length) {
+    turnsEl.replaceChildren();
+    state.shownSides = {};
+    for (const turn of battle.turns) {
+      addTurn(turn.index, turn.prompt);
+      turnsEl.lastElementChild.dataset.accepted = "1";
+    }
+  }
   state.battleId = battle.id;
-  turnsEl.replaceChildren();
   if (battle.reveal) showNames(battle.reveal);
   for (const turn of battle.turns) {
-    addTurn(turn.index, turn.prompt);
-    turnsEl.lastElementChild.dataset.accepted = "1";
-    for (const side of ["a", "b"]) if (turn[side]) showStoredSide(turn.index, side, turn[side]);
+    for (const side of ["a", "b"]) {
+      const stored = turn[side];
+      const key = `${turn.index}:${side}`;
+      if (!stored || state.shownSides[key] === stored.status) continue;
+      state.shownSides[key] = stored.status;
+      showStoredSide(turn.index, side, stored);
+    }
   }
   if (hooks.restored) hooks.restored(battle);
   afterEl.hidden = true;
