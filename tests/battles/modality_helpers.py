@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,30 @@ async def play(annotator: Annotator, start: dict[str, Any]) -> list[dict[str, An
 
 async def db(function: Any) -> Any:
     return await database_sync_to_async(function)()
+
+
+async def start_then_close(annotator: Annotator, start: dict[str, Any], *, after: str) -> str:
+    """Start a battle, read until the first `after` message, close the page; the battle id."""
+    communicator = communicator_for(annotator)
+    await communicator.connect()
+    await communicator.send_json_to({"type": "start", **start})
+    battle_id = str((await until(communicator, after))[0]["battle_id"])
+    await communicator.disconnect()
+    return battle_id
+
+
+async def settled_with_media(battle_id: str, timeout_s: float = 20) -> tuple[str, int]:
+    """Wait until the battle stops streaming; its state and how many media files it kept."""
+    from battles.models import Battle, BattleState, MediaAsset
+
+    deadline = time.monotonic() + timeout_s
+    while await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.STREAMING:
+        assert time.monotonic() < deadline, "the battle never finished"
+        await asyncio.sleep(0.1)
+    return await db(lambda: (
+        str(Battle.objects.get(id=battle_id).state),
+        MediaAsset.objects.filter(generation__turn__battle_id=battle_id).count(),
+    ))
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,8 @@ without metadata, served only to their annotator; corrupt images and errors fail
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import time
 
 import pytest
 from django.core.files.storage import default_storage
@@ -15,11 +13,11 @@ from PIL import Image
 from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, MediaAsset, Modality
 from tests.battles.modality_helpers import (
-    communicator_for,
     db,
     play,
     private_media_root,  # noqa: F401
-    until,
+    settled_with_media,
+    start_then_close,
 )
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 from tests.fakes.fixtures import fake_media_fixture  # noqa: F401
@@ -151,16 +149,6 @@ async def test_closing_the_page_does_not_stop_the_images(alice: Annotator) -> No
     comes back (the battle page restores it from `?battle=`)."""
     slug = await db(lambda: _image_arena(_demo("painterly", step_delay=0.2),
                                          _demo("blocky", step_delay=0.2)))
-    communicator = communicator_for(alice)
-    await communicator.connect()
-    await communicator.send_json_to({"type": "start", "arena": slug, "prompt": "a red barn"})
-    battle_id = (await until(communicator, "battle_started"))[0]["battle_id"]
-    await communicator.disconnect()
-
-    deadline = time.monotonic() + 20
-    while await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.STREAMING:
-        assert time.monotonic() < deadline, "the images were never finished"
-        await asyncio.sleep(0.1)
-    assert await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.READY
-    assert await db(lambda: MediaAsset.objects.filter(generation__turn__battle_id=battle_id)
-                    .count()) == 2
+    battle_id = await start_then_close(alice, {"arena": slug, "prompt": "a red barn"},
+                                       after="battle_started")
+    assert await settled_with_media(battle_id) == (BattleState.READY, 2)

@@ -4,9 +4,7 @@ nothing to a side that has ended."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 
 import pytest
 
@@ -15,7 +13,7 @@ from battles.models import Battle, BattleState, Generation, GenerationStatus, Me
 from battles.tasks import media_generate_task
 from battles.worker_sides import worker_side_generate
 from tests.battles.conftest import MediaWorker
-from tests.battles.modality_helpers import communicator_for, db, play, until
+from tests.battles.modality_helpers import db, play, settled_with_media, start_then_close
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
@@ -83,19 +81,9 @@ async def test_closing_the_page_does_not_stop_the_tracks(
 ) -> None:
     slug = await db(lambda: _music_arena({"style": "simple", "step_delay": 0.3},
                                          {"style": "chiptune", "step_delay": 0.3}))
-    communicator = communicator_for(alice)
-    await communicator.connect()
-    await communicator.send_json_to({"type": "start", "arena": slug, "prompt": "a lullaby, instrumental"})
-    battle_id = (await until(communicator, "progress"))[0]["battle_id"]
-    await communicator.disconnect()
-
-    deadline = time.monotonic() + 20
-    while await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.STREAMING:
-        assert time.monotonic() < deadline, "the tracks were never finished"
-        await asyncio.sleep(0.1)
-    assert await db(lambda: Battle.objects.get(id=battle_id).state) == BattleState.READY
-    assert await db(lambda: MediaAsset.objects.filter(generation__turn__battle_id=battle_id)
-                    .count()) == 2
+    battle_id = await start_then_close(
+        alice, {"arena": slug, "prompt": "a lullaby, instrumental"}, after="progress")
+    assert await settled_with_media(battle_id) == (BattleState.READY, 2)
 
 
 async def test_a_side_that_cannot_be_queued_fails_at_once(
