@@ -13,16 +13,26 @@ round trip, measured with bench/pages.py.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.template.loader import get_template
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 RENDERED_TTL_S = 600
+
+
+@functools.cache
+def templates_digest(*names: str) -> str:
+    """A digest of these templates' source: part of the key, so a deploy that changes the markup
+    never serves a board rendered by the old templates."""
+    sources = [get_template(name).template.source for name in names]  # type: ignore[attr-defined]
+    return hashlib.blake2b("\0".join(sources).encode(), digest_size=8).hexdigest()
 
 
 def rendered_once(kind: str, inputs: object, render: Callable[[], str]) -> str:

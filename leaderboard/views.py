@@ -10,8 +10,10 @@ from django.utils.safestring import mark_safe
 from battles.models import Arena
 from leaderboard.models import OVERALL
 from leaderboard.presenters import excluded_view, interval_plot, matrices_view
-from leaderboard.rendered import rendered_once
+from leaderboard.rendered import rendered_once, templates_digest
 from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
+
+BOARD_TEMPLATES = ("leaderboard/board.html", "leaderboard/matrix.html")
 
 
 def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
@@ -39,7 +41,7 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
 
         # The board is our own template's autoescaped output, kept as text by the cache.
         context["board"] = mark_safe(  # noqa: S308
-            rendered_once("page", (arena.slug, snapshot.id, category, style, deprecated, rows),
-                          board)
+            rendered_once("page", (arena.slug, snapshot.id, category, style, deprecated, rows,
+                                   templates_digest(*BOARD_TEMPLATES)), board)
         )
     return render(request, "leaderboard/leaderboard.html", context)
