@@ -21,6 +21,7 @@ from annotators.services.profile import (
 )
 from annotators.views import _safe_next
 from battles.models import Battle
+from moderation.selectors import hidden_turn_ids
 
 
 def _signed_in(request: HttpRequest, user: object) -> HttpResponse:
@@ -101,6 +102,7 @@ def me(request: HttpRequest) -> HttpResponse:
         request,
         "annotators/me.html",
         {"annotator": annotator, "battles": battles, "age_bands": AgeBand.choices,
+         "hidden_turns": hidden_turn_ids(battle_ids=[battle.id for battle in battles]),
          "languages": ", ".join(annotator.languages or []), "error": error},
         status=400 if error else 200,
     )

@@ -25,6 +25,7 @@ from battles.models import (
 )
 from battles.rendering import markdown_to_safe_html
 from battles.side_runners import media_public
+from moderation.models import HiddenContent
 
 
 class ContenderIdentity(TypedDict):
@@ -81,13 +82,31 @@ def _side_public(generation: Generation) -> dict[str, Any]:
     return side
 
 
+HIDDEN_HTML = "<p><em>Hidden by a moderator.</em></p>"
+
+
+def _side_hidden(generation: Generation) -> dict[str, Any]:
+    return {"status": generation.status, "html": HIDDEN_HTML, "error": "", "hidden": True}
+
+
 def battle_public(battle: Battle) -> dict[str, Any]:
-    """Everything the battle page may show about a battle, safe before the vote."""
+    """Everything the battle page may show about a battle, safe before the vote. Prompts and
+    answers a moderator hid (`moderation.HiddenContent`) are left out, as from releases."""
+    hidden = set(HiddenContent.objects.filter(turn__battle=battle)
+                 .values_list("turn_id", "generation_id"))
+    hidden_turns = {turn_id for turn_id, generation_id in hidden if generation_id is None}
+    hidden_answers = {generation_id for _, generation_id in hidden}
     turns = []
     generations = Prefetch("generations", queryset=Generation.objects.select_related("media"))
     for turn in battle.turns.prefetch_related(generations).order_by("index"):
-        sides = {generation.side: _side_public(generation) for generation in turn.generations.all()}
-        turns.append({"index": turn.index, "prompt": turn.prompt, **sides})
+        turn_hidden = turn.id in hidden_turns
+        sides = {
+            generation.side: _side_hidden(generation)
+            if turn_hidden or generation.id in hidden_answers else _side_public(generation)
+            for generation in turn.generations.all()
+        }
+        turns.append({"index": turn.index, "prompt": "" if turn_hidden else turn.prompt,
+                      "prompt_hidden": turn_hidden, **sides})
     vote = getattr(battle, "vote", None)
     public: dict[str, Any] = {
         "id": str(battle.id),

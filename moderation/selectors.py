@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, QuerySet
 
 from battles.models import Arena, BattleMode, Vote
@@ -37,11 +39,13 @@ def audit_recent(*, limit: int = 200) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.all()[:limit]
 
 
-def hidden_turn_ids() -> set[int]:
-    """Prompts hidden whole (not just one answer), for pages and releases."""
-    return set(
-        HiddenContent.objects.filter(generation__isnull=True).values_list("turn_id", flat=True)
-    )
+def hidden_turn_ids(*, battle_ids: Iterable[object] | None = None) -> set[int]:
+    """Prompts hidden whole (not just one answer), for pages and releases; of these battles
+    only, if given."""
+    rows = HiddenContent.objects.filter(generation__isnull=True)
+    if battle_ids is not None:
+        rows = rows.filter(turn__battle_id__in=list(battle_ids))
+    return set(rows.values_list("turn_id", flat=True))
 
 
 def hidden_generation_ids() -> set[int]:

@@ -122,3 +122,33 @@ def test_the_audit_log_cannot_be_edited_through_the_site_or_the_model() -> None:
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE moderation_auditentry SET action = 'rewritten'")
     assert AuditEntry.objects.get().action == "annotator_ban"
+
+
+def test_hidden_content_leaves_the_owners_pages_too() -> None:
+    """Hiding takes content out of releases and of the battle API the page restores from, and
+    out of the owner's /me/ list; the rest of the battle still shows."""
+    from tests.factories import client_for
+
+    flag = _flag()
+    battle, turn = flag.battle, flag.turn
+    assert battle is not None and turn is not None and flag.annotator is not None
+    answer_b = turn.generations.get(side="b")
+    flag.generation = answer_b
+    flag.save()
+    moderator, _ = moderator_client()
+    owner = client_for(flag.annotator)
+
+    moderator.post(f"/moderation/flags/{flag.id}/", {"action": "hide"})
+    detail = owner.get(f"/api/battles/{battle.id}").json()
+    shown = detail["turns"][0]
+    assert shown["prompt"] == "Hello?" and "Answer a" in shown["a"]["html"]
+    assert shown["b"]["hidden"] is True and "Answer b" not in str(shown["b"])
+
+    whole = Flag.objects.create(kind=FlagKind.PROMPT, reason="pii", source="pii",
+                                annotator=flag.annotator, battle=battle, turn=turn, excerpt="x")
+    moderator.post(f"/moderation/flags/{whole.id}/", {"action": "hide"})
+    shown = owner.get(f"/api/battles/{battle.id}").json()["turns"][0]
+    assert shown["prompt"] == "" and shown["prompt_hidden"] is True
+    assert shown["a"]["hidden"] and "Answer a" not in str(shown["a"])
+    me = owner.get("/me/").content.decode()
+    assert "(hidden by a moderator)" in me and "Hello?" not in me

@@ -361,7 +361,7 @@ function showStoredBattle(battle) {
     turnsEl.replaceChildren();
     state.shownSides = {};
     for (const turn of battle.turns) {
-      addTurn(turn.index, turn.prompt);
+      addTurn(turn.index, turn.prompt_hidden ? "(Hidden by a moderator.)" : turn.prompt);
       turnsEl.lastElementChild.dataset.accepted = "1";
     }
   }
