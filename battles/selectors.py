@@ -7,10 +7,13 @@ annotator picked the models by name.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, TypedDict
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
+from annotators.models import Annotator
 from battles.citations import citations_to_html, sources_public
 from battles.listening import listening_state
 from battles.models import (
@@ -58,6 +61,23 @@ def contenders_selectable(*, arena: Arena) -> list[Contender]:
 
 def identities_visible(battle: Battle) -> bool:
     return battle.state == BattleState.VOTED or battle.mode == BattleMode.SIDE_BY_SIDE
+
+
+WAITING_FOR_VOTE = timedelta(days=1)
+
+
+def battle_waiting_for_vote(*, annotator: Annotator | None, arena: Arena, mode: str) -> str | None:
+    """The id of this annotator's latest battle here that is finished but not voted (from the
+    last day), so a fresh visit can offer it back; None when there is none."""
+    if annotator is None:
+        return None
+    found = (
+        Battle.objects.filter(annotator=annotator, arena=arena, mode=mode,
+                              state=BattleState.READY,
+                              created_at__gte=timezone.now() - WAITING_FOR_VOTE)
+        .order_by("-created_at").values_list("id", flat=True).first()
+    )
+    return str(found) if found else None
 
 
 def battle_reveal(battle: Battle) -> dict[str, ContenderIdentity] | None:

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotators.services import annotator_needs_consent
 from battles.models import Arena, BattleMode
-from battles.selectors import arena_list_active, contenders_selectable
+from battles.selectors import arena_list_active, battle_waiting_for_vote, contenders_selectable
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,13 +23,21 @@ def _consent_redirect(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _waiting(request: HttpRequest, arena: Arena, mode: str) -> str | None:
+    """A finished, unvoted battle to offer back, unless the address already names one."""
+    if "battle" in request.GET:
+        return None
+    return battle_waiting_for_vote(annotator=request.annotator, arena=arena, mode=mode)  # type: ignore[attr-defined]
+
+
 @ensure_csrf_cookie
 def arena(request: HttpRequest, slug: str) -> HttpResponse:
     arena = get_object_or_404(Arena, slug=slug, is_active=True)
     return _consent_redirect(request) or render(
         request,
         "battles/arena.html",
-        {"arena": arena, "mode": BattleMode.ANONYMOUS, "contenders": []},
+        {"arena": arena, "mode": BattleMode.ANONYMOUS, "contenders": [],
+         "waiting": _waiting(request, arena, BattleMode.ANONYMOUS)},
     )
 
 
@@ -40,5 +48,6 @@ def side_by_side(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "battles/arena.html",
         {"arena": arena, "mode": BattleMode.SIDE_BY_SIDE,
-         "contenders": contenders_selectable(arena=arena)},
+         "contenders": contenders_selectable(arena=arena),
+         "waiting": _waiting(request, arena, BattleMode.SIDE_BY_SIDE)},
     )

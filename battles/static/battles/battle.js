@@ -94,6 +94,7 @@ const handlers = {
   battle_started(msg) {
     state.battleId = msg.battle_id;
     rememberBattle(msg.battle_id);
+    document.getElementById("waiting")?.remove();
     if (msg.names) showNames(msg.names);
   },
   turn_started() {},
