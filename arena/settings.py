@@ -133,7 +133,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Ranking recomputes may go to a dedicated (GPU) worker: set ARENA_RANKING_QUEUE=rankings on
 # every service and run one worker with `-Q rankings` (docs/deployment.md).
 CELERY_TASK_ROUTES = {"leaderboard.recompute*": {"queue": envstr("ARENA_RANKING_QUEUE", "celery")}}
-# Images and music tracks are made by Celery tasks on this queue (battles/worker_sides.py); a GPU worker may
+# Images and music tracks are made by Celery tasks on this queue (battles/sides/worker.py); a GPU worker may
 # take it alone with `-Q <name>`. Read at queueing time, so tests can route it to their worker.
 ARENA_MEDIA_QUEUE = envstr("ARENA_MEDIA_QUEUE", "celery")
 

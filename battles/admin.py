@@ -3,15 +3,52 @@ environment variable that holds them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from pydantic import ValidationError as SettingsError
 
+from battles.errors import ArenaError
+from battles.modalities import modality_choices, modality_spec, provider_kind_choices
 from battles.models import Arena, Battle, Contender, Generation, Turn, Vote
-from battles.providers.registry import ALL_PROVIDER_KIND_CHOICES
+from moderation.filters import FilterConfigError, filters_build
+
+
+def _settings_problems(error: SettingsError) -> list[str]:
+    return [f"{'.'.join(str(part) for part in problem['loc']) or 'settings'}: {problem['msg']}"
+            for problem in error.errors()]
+
+
+class ArenaForm(forms.ModelForm):
+    """Settings are typed by the modality and checked here, when the admin saves them."""
+
+    modality = forms.ChoiceField(choices=modality_choices)
+
+    class Meta:
+        model = Arena
+        fields = ["name", "slug", "modality", "description", "is_active", "require_rationale",
+                  "max_prompt_chars", "max_turns", "settings"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        modality, raw = cleaned.get("modality"), cleaned.get("settings")
+        if not isinstance(modality, str):
+            return cleaned
+        try:
+            settings = modality_spec(modality).settings_parse(raw)
+        except SettingsError as error:
+            self.add_error("settings", _settings_problems(error))
+            return cleaned
+        try:
+            filters_build(settings.filters)
+        except FilterConfigError as error:
+            self.add_error("settings", f"filters: {error}")
+        return cleaned
 
 
 class ContenderForm(forms.ModelForm):
-    provider_kind = forms.ChoiceField(choices=ALL_PROVIDER_KIND_CHOICES)
+    provider_kind = forms.ChoiceField(choices=provider_kind_choices)
 
     class Meta:
         model = Contender
@@ -19,6 +56,20 @@ class ContenderForm(forms.ModelForm):
             "arena", "slug", "name", "organisation", "status", "sampling_weight", "provider_kind",
             "endpoint", "model_id", "api_key_env", "params", "system_prompt", "capabilities",
         ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        arena, kind = cleaned.get("arena"), cleaned.get("provider_kind")
+        if isinstance(arena, Arena) and kind:
+            try:
+                offered = dict(modality_spec(arena.modality).provider_kinds)
+            except ArenaError as error:
+                self.add_error("arena", error.message)
+                return cleaned
+            if kind not in offered:
+                self.add_error("provider_kind", f"{arena.name} is a {arena.modality} arena; "
+                                                f"pick one of: {', '.join(offered.values())}.")
+        return cleaned
 
 
 class ContenderInline(admin.TabularInline):
@@ -31,6 +82,7 @@ class ContenderInline(admin.TabularInline):
 
 @admin.register(Arena)
 class ArenaAdmin(admin.ModelAdmin):
+    form = ArenaForm
     list_display = ["name", "slug", "modality", "is_active", "require_rationale"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ContenderInline]

@@ -25,8 +25,7 @@ from battles.models import Arena, BattleMode
 from battles.selectors import battle_reveal
 from battles.services import ArenaError, battle_start, turn_add
 from battles.services.battle_flow import TurnStarted
-from battles.streaming import turn_stream
-from battles.worker_relay import worker_sides_queue
+from battles.sides.stream import turn_stream
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def _battle_start(
     arena = Arena.objects.filter(slug=slug).first() if isinstance(slug, str) else None
     if arena is None:
         raise ArenaError("No such arena.", code="arena_unknown", status=404)
-    started = battle_start(
+    return battle_start(
         arena=arena,
         annotator=_annotator_now(annotator),
         prompt=content.get("prompt"),
@@ -69,8 +68,6 @@ def _battle_start(
         contender_a=content.get("contender_a"),
         contender_b=content.get("contender_b"),
     )
-    worker_sides_queue(started)  # image and music sides: queued now, even if the page closes
-    return started
 
 
 @database_sync_to_async
@@ -78,12 +75,10 @@ def _turn_add(
     annotator: Annotator | None, scope: dict[str, Any], content: dict[str, Any]
 ) -> TurnStarted:
     prompt_rate_limit(annotator=annotator, scope=scope)
-    started = turn_add(
+    return turn_add(
         battle_id=str(content.get("battle_id", "")), annotator=_annotator_now(annotator),
         prompt=content.get("prompt"),
     )
-    worker_sides_queue(started)
-    return started
 
 
 @database_sync_to_async
@@ -94,7 +89,7 @@ def _side_by_side_names(started: TurnStarted) -> dict[str, Any] | None:
 class BattleConsumer(AsyncJsonWebsocketConsumer):
     # Battles stream straight to their own socket; listening on the Redis channel layer here
     # would let a Redis restart kill every battle in flight (tests/ops/test_faults.py). Image
-    # and music turns join their battle's group from the stream task instead (battles/worker_relay.py).
+    # and music turns join their battle's group from the stream task instead (battles/sides/relay.py).
     channel_layer_alias = None
     annotator: Annotator | None
     stream_task: asyncio.Task[None] | None

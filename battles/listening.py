@@ -1,10 +1,12 @@
-"""Listening in the music arena: what the page's players did, and whether both tracks were
-heard long enough to vote.
+"""Time with each side's media before the vote: what the page's players (audio) or viewers (3D)
+did, and whether both sides were heard or viewed long enough, for modalities that declare an
+`ExposureGate`.
 
 The page reports play / pause / seek / tick / ended with the track position and its own clock.
 Each stretch of playback counts at most the time that really passed, by the page's clock *and*
 by the server's receive times, so a page cannot claim listening it did not do; seeking forward
-counts nothing. The vote service asks `listening_require` before it stores a music vote.
+counts nothing. A viewer reports cumulative seconds viewed as its position, so the same rule
+holds. The vote service asks `listening_require` before it stores a vote.
 """
 
 from __future__ import annotations
@@ -17,18 +19,19 @@ from typing import Any, TypedDict
 from django.db import transaction
 
 from annotators.models import Annotator
+from battles.errors import ArenaError, Conflict
+from battles.modalities import arena_settings, modality_spec
+from battles.modalities.base import ExposureGate
 from battles.models import (
     Battle,
     BattleState,
     ListenEvent,
     ListenKind,
     MediaAsset,
-    Modality,
     VoteFeedback,
 )
-from battles.services.errors import ArenaError, Conflict
+from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
 
-DEFAULT_MIN_LISTEN_S = 5.0
 MAX_EVENTS_PER_REPORT = 50
 CLIENT_SLACK_S = 0.25
 SERVER_SLACK_S = 0.5
@@ -57,8 +60,14 @@ def _stretches(events: Iterable[ListenEvent]) -> float:
     return total
 
 
+def exposure_gate(battle: Battle) -> ExposureGate | None:
+    return modality_spec(battle.arena.modality).gate
+
+
 def listening_state(battle: Battle) -> Listening:
-    minimum = float((battle.arena.settings or {}).get("min_listen_s", DEFAULT_MIN_LISTEN_S))
+    gate = exposure_gate(battle)
+    assert gate is not None, "only gated modalities measure listening or viewing"
+    minimum = float(getattr(arena_settings(battle.arena), gate.setting))
     durations = {
         asset.generation.side: (asset.duration_ms or 0) / 1000
         for asset in MediaAsset.objects.filter(generation__turn__battle=battle)
@@ -66,8 +75,13 @@ def listening_state(battle: Battle) -> Listening:
     }
     events = list(ListenEvent.objects.filter(battle=battle).order_by("received_at", "id"))
     heard = {side: round(_stretches(e for e in events if e.side == side), 2) for side in "ab"}
-    required = {side: round(min(minimum, max(durations.get(side, 0) - 0.5, 0.5)), 2)
-                for side in "ab"}
+
+    def required_for(side: str) -> float:
+        if not gate.bounded_by_duration:
+            return round(minimum, 2)
+        return round(min(minimum, max(durations.get(side, 0) - 0.5, 0.5)), 2)
+
+    required = {side: required_for(side) for side in "ab"}
     can_vote = battle.state == BattleState.READY and all(
         side in durations and heard[side] >= required[side] for side in "ab"
     )
@@ -75,26 +89,28 @@ def listening_state(battle: Battle) -> Listening:
 
 
 def listening_require(battle: Battle) -> None:
-    """Conflict unless a music battle's two tracks were both heard long enough."""
-    if battle.arena.modality != Modality.MUSIC:
+    """Conflict unless both sides' media had the annotator's time the arena asks for."""
+    gate = exposure_gate(battle)
+    if gate is None:
         return
     state = listening_state(battle)
     if not state["can_vote"]:
         raise Conflict(
-            f"Listen to both tracks for at least {max(state['required_s'].values()):g} s "
-            f"before voting (heard: A {state['heard']['a']:.0f} s, "
+            f"{gate.verb} both {gate.noun} for at least {max(state['required_s'].values()):g} s "
+            f"before voting ({gate.measured}: A {state['heard']['a']:.0f} s, "
             f"B {state['heard']['b']:.0f} s).",
             code="listen_more",
         )
 
 
-def _owned_music_battle(battle_id: uuid.UUID | str, annotator: Annotator | None) -> Battle:
-    from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
+def _owned_battle(battle_id: uuid.UUID | str, annotator: Annotator | None) -> Battle:
+    return battle_lock_for_annotator(battle_id, annotator_require_consent(annotator))
 
-    annotator = annotator_require_consent(annotator)
-    battle = battle_lock_for_annotator(battle_id, annotator)
-    if battle.arena.modality != Modality.MUSIC:
-        raise ArenaError("Listening is only measured in music arenas.", code="not_music")
+
+def _owned_gated_battle(battle_id: uuid.UUID | str, annotator: Annotator | None) -> Battle:
+    battle = _owned_battle(battle_id, annotator)
+    if exposure_gate(battle) is None:
+        raise ArenaError("This arena does not measure listening or viewing.", code="not_gated")
     return battle
 
 
@@ -126,7 +142,7 @@ def listen_record(
     """Store a report of player events (`position` in seconds, `t` in ms on the page's clock)."""
     cleaned = _clean_events(events)
     with transaction.atomic():
-        battle = _owned_music_battle(battle_id, annotator)
+        battle = _owned_gated_battle(battle_id, annotator)
         if battle.state != BattleState.READY:
             raise Conflict("Listening counts only while the battle awaits a vote.",
                            code="battle_not_ready")
@@ -144,7 +160,7 @@ def feedback_submit(
         raise ArenaError(f"Feedback is limited to {MAX_FEEDBACK_CHARS} characters.",
                          code="feedback_too_long")
     with transaction.atomic():
-        battle = _owned_music_battle(battle_id, annotator)
+        battle = _owned_battle(battle_id, annotator)
         vote = getattr(battle, "vote", None)
         if battle.state != BattleState.VOTED or vote is None:
             raise Conflict("Feedback comes after the vote.", code="not_voted")

@@ -12,17 +12,14 @@ from django.db import models
 from django.db.models import Q
 
 
-class Modality(models.TextChoices):
-    TEXT = "text", "Text chat"
-    SEARCH = "search", "Search-augmented chat"
-    MUSIC = "music", "Text to music"
-    IMAGE = "image", "Text to image"
-
-
 class Arena(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
-    modality = models.CharField(max_length=16, choices=Modality.choices, default=Modality.TEXT)
+    modality = models.CharField(
+        max_length=16, default="text",
+        help_text="A modality from the registry (battles/modalities/); the admin offers the "
+                  "installed ones.",
+    )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     require_rationale = models.BooleanField(
@@ -30,7 +27,10 @@ class Arena(models.Model):
     )
     max_prompt_chars = models.PositiveIntegerField(default=4000)
     max_turns = models.PositiveIntegerField(default=10)
-    settings = models.JSONField(default=dict, blank=True, help_text="Modality-specific settings.")
+    settings = models.JSONField(
+        default=dict, blank=True,
+        help_text="Typed by the modality (battles/modalities/); checked when an admin saves it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -220,13 +220,8 @@ class Vote(models.Model):
         indexes = [models.Index(fields=["created_at"])]
 
 
-class MediaKind(models.TextChoices):
-    IMAGE = "image", "Image"
-    AUDIO = "audio", "Audio"
-
-
 class MediaAsset(models.Model):
-    """An image or audio track one side produced, re-encoded without metadata.
+    """A file one side produced (image, track, 3D asset), normalized to its arena's format.
 
     The id and the stored file name are random: neither says which contender made it. The file is
     served only through the ownership-checked media view, never from MEDIA_URL.
@@ -234,7 +229,7 @@ class MediaAsset(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     generation = models.OneToOneField(Generation, on_delete=models.CASCADE, related_name="media")
-    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    kind = models.CharField(max_length=8, help_text="The modality's media kind: image, audio, …")
     file = models.FileField(max_length=200)
     content_type = models.CharField(max_length=40)
     byte_size = models.PositiveIntegerField()
@@ -244,12 +239,6 @@ class MediaAsset(models.Model):
     sample_rate = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["image", "audio"]), name="media_kind_valid"
-            ),
-        ]
 
 
 class ListenKind(models.TextChoices):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypedDict
 
-from battles.services.errors import ArenaError
+from battles.errors import ArenaError
 
 DEFAULT_DURATION_S = 10.0
 MAX_DURATION_S = 60.0

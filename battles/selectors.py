@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from annotators.models import Annotator
 from battles.citations import citations_to_html, sources_public
-from battles.listening import listening_state
+from battles.listening import exposure_gate, listening_state
 from battles.models import (
     Arena,
     Battle,
@@ -24,10 +24,9 @@ from battles.models import (
     Contender,
     ContenderStatus,
     Generation,
-    Modality,
 )
 from battles.rendering import markdown_to_safe_html
-from battles.side_runners import media_public
+from battles.sides.media import media_public
 from moderation.models import HiddenContent
 
 
@@ -138,7 +137,7 @@ def battle_public(battle: Battle) -> dict[str, Any]:
         "vote": {"choice": vote.choice, "rationale": vote.rationale} if vote else None,
         "reveal": battle_reveal(battle),
     }
-    if battle.arena.modality == Modality.MUSIC:
-        # A reloaded music page starts from what the server has already heard.
+    if exposure_gate(battle) is not None:
+        # A reloaded page starts from what the server has already measured.
         public["listening"] = listening_state(battle)
     return public

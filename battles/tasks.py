@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from battles.services.upkeep import battles_fail_stale
+from battles.sides.worker import worker_side_generate
 
 
 @shared_task(name="battles.fail_stale")
@@ -15,8 +16,6 @@ def battles_fail_stale_task() -> int:
 
 @shared_task(name="battles.media_generate")
 def media_generate_task(generation_id: int) -> bool:
-    """One side of a music or image turn (battles/worker_sides.py); queued on ARENA_MEDIA_QUEUE."""
-    # Imported here: worker_sides → streaming → worker_relay → this module.
-    from battles.worker_sides import worker_side_generate
-
+    """One worker-made side (battles/sides/worker.py); queued on ARENA_MEDIA_QUEUE by
+    battles/sides/queue.py under this name."""
     return worker_side_generate(generation_id=generation_id)

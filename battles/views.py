@@ -9,8 +9,10 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotators.services import annotator_needs_consent
+from battles.modalities import modality_spec
 from battles.models import Arena, BattleMode
 from battles.selectors import arena_list_active, battle_waiting_for_vote, contenders_selectable
+from battles.services.battle_flow import turn_limit
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -30,24 +32,23 @@ def _waiting(request: HttpRequest, arena: Arena, mode: str) -> str | None:
     return battle_waiting_for_vote(annotator=request.annotator, arena=arena, mode=mode)  # type: ignore[attr-defined]
 
 
+def _arena_page(request: HttpRequest, arena: Arena, mode: str) -> HttpResponse:
+    """The one battle page; the modality spec names its partial and script."""
+    contenders = contenders_selectable(arena=arena) if mode == BattleMode.SIDE_BY_SIDE else []
+    return render(request, "battles/arena.html", {
+        "arena": arena, "mode": mode, "contenders": contenders,
+        "spec": modality_spec(arena.modality), "turn_limit": turn_limit(arena),
+        "waiting": _waiting(request, arena, mode),
+    })
+
+
 @ensure_csrf_cookie
 def arena(request: HttpRequest, slug: str) -> HttpResponse:
     arena = get_object_or_404(Arena, slug=slug, is_active=True)
-    return _consent_redirect(request) or render(
-        request,
-        "battles/arena.html",
-        {"arena": arena, "mode": BattleMode.ANONYMOUS, "contenders": [],
-         "waiting": _waiting(request, arena, BattleMode.ANONYMOUS)},
-    )
+    return _consent_redirect(request) or _arena_page(request, arena, BattleMode.ANONYMOUS)
 
 
 @ensure_csrf_cookie
 def side_by_side(request: HttpRequest, slug: str) -> HttpResponse:
     arena = get_object_or_404(Arena, slug=slug, is_active=True)
-    return _consent_redirect(request) or render(
-        request,
-        "battles/arena.html",
-        {"arena": arena, "mode": BattleMode.SIDE_BY_SIDE,
-         "contenders": contenders_selectable(arena=arena),
-         "waiting": _waiting(request, arena, BattleMode.SIDE_BY_SIDE)},
-    )
+    return _consent_redirect(request) or _arena_page(request, arena, BattleMode.SIDE_BY_SIDE)

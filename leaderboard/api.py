@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from battles.modalities import modality_spec
 from battles.models import Arena
 from battles.services.errors import NotFound
 from leaderboard.models import OVERALL, LeaderboardSnapshot
@@ -22,6 +23,9 @@ CSV_COLUMNS = ("rank", "contender_id", "name", "organisation", "status", "rating
 
 def _snapshot(slug: str, category: str, style_control: bool) -> tuple[Arena, LeaderboardSnapshot]:
     arena = get_object_or_404(Arena, slug=slug, is_active=True)
+    if style_control and not modality_spec(arena.modality).style_features:
+        raise NotFound("Style control is not computed for this arena: its answers are not text.",
+                       code="style_unavailable")
     snapshot = leaderboard_latest(arena=arena, category=category, style_control=style_control)
     if snapshot is None:
         raise NotFound("No leaderboard has been computed for this arena and category yet.")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from battles.modalities import arena_settings
 from battles.models import Arena, Contender, ContenderStatus
 from leaderboard.models import OVERALL, LeaderboardSnapshot
-
-DEFAULT_PROVISIONAL_VOTES = 30
 
 
 def leaderboard_latest(
@@ -40,7 +39,7 @@ def leaderboard_rows(
     *, arena: Arena, snapshot: LeaderboardSnapshot, include_deprecated: bool = False
 ) -> list[dict[str, Any]]:
     """The snapshot's rows with each contender's current organisation and status."""
-    threshold = int((arena.settings or {}).get("provisional_votes", DEFAULT_PROVISIONAL_VOTES))
+    threshold = arena_settings(arena).provisional_votes
     ids = [row["contender_id"] for row in snapshot.result["rows"]]
     contenders = {
         c["id"]: c

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from battles.modalities import modality_spec
 from battles.models import Arena
 from leaderboard.models import OVERALL
 from leaderboard.presenters import excluded_view, interval_plot, matrices_view
@@ -22,12 +23,13 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
     category = request.GET.get("category", OVERALL)
     if category not in categories:
         category = OVERALL
-    style = request.GET.get("style") == "1"
+    style_available = modality_spec(arena.modality).style_features
+    style = style_available and request.GET.get("style") == "1"
     deprecated = request.GET.get("deprecated") == "1"
     snapshot = leaderboard_latest(arena=arena, category=category, style_control=style)
     context: dict[str, object] = {
         "arena": arena, "snapshot": snapshot, "categories": categories, "category": category,
-        "style": style, "deprecated": deprecated,
+        "style": style, "style_available": style_available, "deprecated": deprecated,
     }
     if snapshot is not None:
         rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)

@@ -17,7 +17,6 @@ from battles.models import (
     Contender,
     Generation,
     GenerationStatus,
-    Modality,
     Turn,
 )
 
@@ -36,7 +35,7 @@ def annotator_create(*, consented: bool = True) -> Annotator:
 def arena_create(**fields: Any) -> Arena:
     n = next(_counter)
     defaults: dict[str, Any] = {"slug": f"arena-{n}", "name": f"Arena {n}",
-                                "modality": Modality.TEXT}
+                                "modality": "text"}
     return Arena.objects.create(**{**defaults, **fields})
 
 

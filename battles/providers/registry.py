@@ -1,8 +1,8 @@
-"""Provider kinds per modality, and the factories that build them from settings."""
+"""Media and search provider kinds, and the factories that build them from settings; each
+modality spec (battles/modalities/) names the kinds it offers."""
 
 from __future__ import annotations
 
-from . import PROVIDER_KIND_CHOICES
 from .base import ProviderSettings
 from .images_demo import DemoImageProvider
 from .images_openai import OpenAIImagesProvider
@@ -28,12 +28,6 @@ SEARCH_KINDS: list[tuple[str, str]] = [
     ("demo_search", "Offline demo (search)"),
 ]
 
-
-def all_kinds() -> list[tuple[str, str]]:
-    return [*PROVIDER_KIND_CHOICES, *SEARCH_KINDS, *IMAGE_KINDS, *MUSIC_KINDS]
-
-
-ALL_PROVIDER_KIND_CHOICES = all_kinds()
 
 
 def image_provider_for(settings: ProviderSettings) -> ImageProvider:

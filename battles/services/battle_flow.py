@@ -1,8 +1,9 @@
-"""Starting battles, adding turns, and recording what each side produced.
+"""Starting battles and adding turns.
 
-State moves STREAMING → READY when both sides of the latest turn are done, STREAMING → FAILED
-when either side fails, READY → STREAMING when the annotator continues, READY → VOTED on a vote.
-Transitions take a row lock on the battle so two sides finishing at once cannot race.
+A battle moves READY → STREAMING when the annotator continues, READY → VOTED on a vote; how a
+turn's sides end is in `generations`. What differs by modality (prompt routing, capability
+pairing, turn cap, sides made by workers) comes from the arena's modality spec. Worker-made sides
+are queued here, as the turn is stored, so every entry point that opens a turn gets them made.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from annotators.models import Annotator
 from annotators.services import annotator_needs_consent
 from annotators.services.standing import annotator_blocked_reason
-from battles.modalities import contender_fits, turn_request
+from battles.modalities import ModalitySpec, arena_settings, modality_spec
 from battles.models import (
     Arena,
     Battle,
@@ -28,14 +28,16 @@ from battles.models import (
     Contender,
     ContenderStatus,
     Generation,
-    GenerationStatus,
     Turn,
 )
 from battles.services.errors import ArenaError, Conflict, Forbidden, NotFound
+from battles.services.generations import generation_fail, generation_finish
 from battles.services.matchmaking import pair_pick
 from battles.services.prompts import prompt_clean
-from leaderboard.ranking.text_style import style_counts
+from battles.sides.queue import worker_sides_queue_on_commit
 from moderation.services import screening
+
+__all__ = ["TurnStarted", "battle_start", "generation_fail", "generation_finish", "turn_add"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,24 @@ def _open_turn(
     generation_a, generation_b = Generation.objects.bulk_create(
         [Generation(turn=turn, side="a"), Generation(turn=turn, side="b")]
     )
+    worker_sides_queue_on_commit(modality=battle.arena.modality,
+                                 generation_ids=(generation_a.id, generation_b.id))
     return TurnStarted(battle, turn, generation_a, generation_b)
+
+
+def _turn_request(arena: Arena, spec: ModalitySpec, prompt: str) -> dict[str, Any]:
+    """The modality's reading of an accepted prompt (stored on the turn); ArenaError if refused."""
+    return spec.route(prompt, arena_settings(arena))
+
+
+def _fits(spec: ModalitySpec, contender: Contender, request: dict[str, Any]) -> bool:
+    return spec.fits(dict(contender.capabilities or {}), request)
+
+
+def turn_limit(arena: Arena) -> int:
+    """The arena's turn cap, never above what its modality allows."""
+    cap = modality_spec(arena.modality).max_turns
+    return min(arena.max_turns, cap) if cap else arena.max_turns
 
 
 def battle_start(
@@ -97,15 +116,13 @@ def battle_start(
         raise ArenaError("This arena is closed.", code="arena_closed")
     cleaned = prompt_clean(arena=arena, prompt=prompt)
     screening.prompt_screen(arena=arena, annotator=annotator, prompt=cleaned)
-    request = turn_request(arena=arena, prompt=cleaned)
+    spec = modality_spec(arena.modality)
+    request = _turn_request(arena, spec, cleaned)
     if mode == BattleMode.ANONYMOUS:
-        first, second = pair_pick(
-            arena=arena, rng=rng,
-            fits=lambda c: contender_fits(arena=arena, contender=c, request=request),
-        )
+        first, second = pair_pick(arena=arena, rng=rng, fits=lambda c: _fits(spec, c, request))
     elif mode == BattleMode.SIDE_BY_SIDE:
         first, second = _named_pair(arena=arena, slug_a=contender_a, slug_b=contender_b)
-        _require_fit(arena, request, first, second)
+        _require_fit(spec, request, first, second)
     else:
         raise ArenaError("Unknown battle mode.", code="mode_invalid")
     with transaction.atomic():
@@ -115,8 +132,8 @@ def battle_start(
         return _open_turn(battle, 0, cleaned, request)
 
 
-def _require_fit(arena: Arena, request: dict[str, Any], *contenders: Contender) -> None:
-    if not all(contender_fits(arena=arena, contender=c, request=request) for c in contenders):
+def _require_fit(spec: ModalitySpec, request: dict[str, Any], *contenders: Contender) -> None:
+    if not all(_fits(spec, c, request) for c in contenders):
         raise ArenaError(
             "One of these models cannot make that request; try another length or style.",
             code="request_unsupported",
@@ -154,75 +171,18 @@ def turn_add(*, battle_id: uuid.UUID | str, annotator: Annotator | None, prompt:
             raise Conflict("This battle failed; start a new one.", code="battle_failed")
         if battle.state != BattleState.READY:
             raise Conflict("Wait until both answers have finished.", code="battle_streaming")
-        cleaned = prompt_clean(arena=battle.arena, prompt=prompt)
-        request = turn_request(arena=battle.arena, prompt=cleaned)
-        _require_fit(battle.arena, request, battle.contender_a, battle.contender_b)
+        limit = turn_limit(battle.arena)
         turns = battle.turns.count()
-        if turns >= battle.arena.max_turns:
+        if turns >= limit:
             raise ArenaError(
-                f"This battle reached its {battle.arena.max_turns} turns; please vote.",
+                "This arena takes one prompt per battle; please vote." if limit == 1
+                else f"This battle reached its {limit} turns; please vote.",
                 code="too_many_turns",
             )
+        cleaned = prompt_clean(arena=battle.arena, prompt=prompt)
+        spec = modality_spec(battle.arena.modality)
+        request = _turn_request(battle.arena, spec, cleaned)
+        _require_fit(spec, request, battle.contender_a, battle.contender_b)
         battle.state = BattleState.STREAMING
         battle.save(update_fields=["state", "updated_at"])
         return _open_turn(battle, turns, cleaned, request)
-
-
-def _settle_battle(turn_id: int) -> None:
-    """After a side ends: READY when both sides of this turn are done, FAILED if one failed."""
-    turn = Turn.objects.select_related("battle").get(id=turn_id)
-    battle = Battle.objects.select_for_update().get(id=turn.battle_id)
-    if battle.state != BattleState.STREAMING:
-        return
-    statuses = set(turn.generations.values_list("status", flat=True))
-    if GenerationStatus.FAILED in statuses:
-        battle.state = BattleState.FAILED
-    elif statuses == {GenerationStatus.DONE}:
-        battle.state = BattleState.READY
-        screening.turn_settled_on_commit(turn.id)
-    else:
-        return
-    battle.save(update_fields=["state", "updated_at"])
-
-
-def generation_finish(
-    *,
-    generation_id: int,
-    text: str,
-    time_to_first_token_ms: int | None,
-    duration_ms: int,
-    prompt_tokens: int | None = None,
-    completion_tokens: int | None = None,
-) -> None:
-    with transaction.atomic():
-        updated = Generation.objects.filter(
-            id=generation_id, status=GenerationStatus.STREAMING
-        ).update(
-            text=text,
-            status=GenerationStatus.DONE,
-            time_to_first_token_ms=time_to_first_token_ms,
-            duration_ms=duration_ms,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            style_counts=style_counts(text),
-            finished_at=timezone.now(),
-        )
-        if updated:
-            _settle_battle(Generation.objects.get(id=generation_id).turn_id)
-
-
-def generation_fail(
-    *, generation_id: int, error: str, text: str = "", duration_ms: int | None = None
-) -> None:
-    with transaction.atomic():
-        updated = Generation.objects.filter(
-            id=generation_id, status=GenerationStatus.STREAMING
-        ).update(
-            text=text,
-            status=GenerationStatus.FAILED,
-            error=error,
-            duration_ms=duration_ms,
-            finished_at=timezone.now(),
-        )
-        if updated:
-            _settle_battle(Generation.objects.get(id=generation_id).turn_id)

@@ -1,33 +1,6 @@
-"""Rule violations, each with a stable code for clients and a message for people."""
+"""The rule violations live in `battles.errors` (importable without loading the write layer, so
+modality modules and routers can raise them); this name stays for the services' callers."""
 
-from __future__ import annotations
+from battles.errors import ArenaError, Conflict, Forbidden, NotFound
 
-
-class ArenaError(Exception):
-    """A request broke a rule; nothing was changed. Adapters turn it into a clear message."""
-
-    code = "invalid"
-    status = 400
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        if status:
-            self.status = status
-
-
-class NotFound(ArenaError):
-    code = "not_found"
-    status = 404
-
-
-class Forbidden(ArenaError):
-    code = "forbidden"
-    status = 403
-
-
-class Conflict(ArenaError):
-    code = "conflict"
-    status = 409
+__all__ = ["ArenaError", "Conflict", "Forbidden", "NotFound"]

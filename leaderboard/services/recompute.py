@@ -16,6 +16,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from battles.modalities import arena_settings, modality_spec
 from battles.models import Arena, Contender
 from leaderboard.categories import TagRule, battle_categories, tag_rule
 from leaderboard.models import OVERALL, CategoryTag, LeaderboardSnapshot
@@ -48,22 +49,21 @@ class RecomputeReport:
 
 @dataclass(frozen=True)
 class RankingOptions:
-    """Per-arena choices from `Arena.settings`, validated so a typo fails loudly."""
+    """Per-arena ranking choices."""
 
     both_bad: str
     ci: str
     num_bootstrap: int
 
+    style_control: bool = True
+
     @classmethod
     def for_arena(cls, arena: Arena) -> RankingOptions:
-        options = arena.settings or {}
-        both_bad = options.get("both_bad", "tie")
-        ci = options.get("ci", "sandwich")
-        if both_bad not in ("tie", "drop"):
-            raise ValueError(f"arena {arena.slug}: settings.both_bad must be 'tie' or 'drop'")
-        if ci not in ("sandwich", "bootstrap"):
-            raise ValueError(f"arena {arena.slug}: settings.ci must be 'sandwich' or 'bootstrap'")
-        return cls(both_bad, ci, int(options.get("num_bootstrap", 1000)))
+        """From the arena's typed settings (validated when saved; a stored typo still fails
+        here loudly). Style control only where the modality's answers have text style."""
+        options = arena_settings(arena)
+        return cls(options.both_bad, options.ci, options.num_bootstrap,
+                   style_control=modality_spec(arena.modality).style_features)
 
 
 def _category_masks(table: VoteTable, tags: list[TagRule]) -> dict[str, np.ndarray]:
@@ -171,7 +171,7 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
         battles = _battle_set(table, mask, features)
         if battles.num_models < 2:
             continue
-        for style in (False, True):
+        for style in (False, True) if options.style_control else (False,):
             result = _fit(battles, style=style, options=options)
             snapshots.append(
                 LeaderboardSnapshot(

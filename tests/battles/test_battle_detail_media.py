@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from annotators.models import Annotator
-from battles.models import Modality
 from tests.battles.conftest import MediaWorker
 from tests.battles.modality_helpers import db, play
 from tests.factories import annotator_create, arena_create, client_for, contender_create
@@ -40,7 +39,7 @@ def _done(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 async def test_it_returns_the_search_answers_with_citations_and_sources(alice: Annotator) -> None:
-    slug = await db(lambda: _arena(Modality.SEARCH, "demo_search", ("thorough", "brief")))
+    slug = await db(lambda: _arena("search", "demo_search", ("thorough", "brief")))
     messages = await play(alice, {"arena": slug, "prompt": "Why are there two tides a day?"})
     battle_id = messages[0]["battle_id"]
 
@@ -55,7 +54,7 @@ async def test_it_returns_the_search_answers_with_citations_and_sources(alice: A
 async def test_it_returns_images_by_their_opaque_urls(
     alice: Annotator, sides_worker: MediaWorker
 ) -> None:
-    slug = await db(lambda: _arena(Modality.IMAGE, "demo_image", ("painterly", "flat"),
+    slug = await db(lambda: _arena("image", "demo_image", ("painterly", "flat"),
                                    settings={"image_width": 128, "image_height": 96}))
     messages = await play(alice, {"arena": slug, "prompt": "a red lighthouse"})
     battle_id = messages[0]["battle_id"]
@@ -68,7 +67,7 @@ async def test_it_returns_images_by_their_opaque_urls(
 
 
 async def test_it_returns_music_tracks(alice: Annotator, sides_worker: MediaWorker) -> None:
-    slug = await db(lambda: _arena(Modality.MUSIC, "demo_music", ("simple", "chiptune"),
+    slug = await db(lambda: _arena("music", "demo_music", ("simple", "chiptune"),
                                    settings={"default_duration_s": 2}))
     messages = await play(alice, {"arena": slug, "prompt": "a calm piano instrumental"})
 

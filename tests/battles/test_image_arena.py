@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from annotators.models import Annotator
-from battles.models import Battle, BattleState, Generation, MediaAsset, Modality
+from battles.models import Battle, BattleState, Generation, MediaAsset
 from tests.battles.modality_helpers import (
     db,
     play,
@@ -33,7 +33,7 @@ def alice() -> Annotator:
 
 
 def _image_arena(*specs: dict[str, object]) -> str:
-    arena = arena_create(modality=Modality.IMAGE, max_turns=1,
+    arena = arena_create(modality="image", max_turns=1,
                          settings={"image_width": 320, "image_height": 240})
     for spec in specs:
         contender_create(arena=arena, **spec)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from annotators.models import Annotator
-from battles.models import Battle, BattleState, MediaAsset, Modality, Turn, VoteFeedback
+from battles.models import Battle, BattleState, MediaAsset, Turn, VoteFeedback
 from tests.battles.modality_helpers import (
     db,
     play,
@@ -33,7 +33,7 @@ def alice() -> Annotator:
 
 
 def _music_arena(*specs: dict[str, object], min_listen_s: float = 1.0) -> str:
-    arena = arena_create(modality=Modality.MUSIC, max_turns=1,
+    arena = arena_create(modality="music", max_turns=1,
                          settings={"min_listen_s": min_listen_s, "default_duration_s": 3})
     for spec in specs:
         contender_create(arena=arena, **spec)

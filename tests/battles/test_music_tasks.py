@@ -9,9 +9,9 @@ import json
 import pytest
 
 from annotators.models import Annotator
-from battles.models import Battle, BattleState, Generation, GenerationStatus, MediaAsset, Modality
+from battles.models import Battle, BattleState, Generation, GenerationStatus, MediaAsset
+from battles.sides.worker import worker_side_generate
 from battles.tasks import media_generate_task
-from battles.worker_sides import worker_side_generate
 from tests.battles.conftest import MediaWorker
 from tests.battles.modality_helpers import db, play, settled_with_media, start_then_close
 from tests.factories import annotator_create, arena_create, client_for, contender_create
@@ -27,7 +27,7 @@ def alice() -> Annotator:
 
 
 def _music_arena(*params: dict[str, object]) -> str:
-    arena = arena_create(modality=Modality.MUSIC, max_turns=1,
+    arena = arena_create(modality="music", max_turns=1,
                          settings={"min_listen_s": 1, "default_duration_s": 2})
     for extra in params:
         contender_create(arena=arena, provider_kind="demo_music", model_id="tune-model-x",

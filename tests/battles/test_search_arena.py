@@ -8,7 +8,7 @@ import json
 import pytest
 
 from annotators.models import Annotator
-from battles.models import Battle, BattleState, Generation, Modality
+from battles.models import Battle, BattleState, Generation
 from tests.battles.modality_helpers import (
     communicator_for,
     db,
@@ -29,7 +29,7 @@ def alice() -> Annotator:
 
 
 def _search_arena(*specs: dict[str, object]) -> str:
-    arena = arena_create(modality=Modality.SEARCH)
+    arena = arena_create(modality="search")
     for spec in specs:
         contender_create(arena=arena, **spec)
     return arena.slug

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from annotators.models import Annotator
-from battles.models import Arena, Modality
+from battles.modalities import modalities
+from battles.models import Arena
 from tests.battles.modality_helpers import (
     db,
     play,
@@ -21,7 +22,6 @@ from tests.factories import annotator_create
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
-
 @pytest.fixture(autouse=True)
 def _private_var_dir(settings: Any, tmp_path: Path) -> None:
     """seed_demo writes the admin password under VAR_DIR; keep the developer's file intact."""
@@ -29,10 +29,10 @@ def _private_var_dir(settings: Any, tmp_path: Path) -> None:
 
 
 PROMPTS: dict[str, str] = {
-    Modality.TEXT: "Explain TCP",
-    Modality.SEARCH: "Why do bees swarm?",
-    Modality.IMAGE: "a red lighthouse at sunset",
-    Modality.MUSIC: "a calm instrumental piano tune, 3 seconds",
+    "text": "Explain TCP",
+    "search": "Why do bees swarm?",
+    "image": "a red lighthouse at sunset",
+    "music": "a calm instrumental piano tune, 3 seconds",
 }
 
 
@@ -40,7 +40,7 @@ def test_it_seeds_one_arena_of_each_kind_idempotently() -> None:
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)
     arenas = {a.modality: a for a in Arena.objects.all()}
-    assert set(arenas) == set(Modality.values)
+    assert set(arenas) == set(modalities())
     for arena in arenas.values():
         assert arena.contenders.count() >= 4
         assert all(c.is_demo for c in arena.contenders.all())

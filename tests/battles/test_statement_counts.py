@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from annotators.services.standing import annotator_load_current
 from battles.models import Arena, BattleState, Vote
 from battles.services import battle_start
-from battles.streaming import _plans_for
+from battles.sides.plan import plans_for
 from tests.factories import (
     annotator_create,
     arena_create,
@@ -57,7 +57,7 @@ def test_it_starts_a_battle_in_eight_statements(django_assert_max_num_queries) -
         started = battle_start(
             arena=Arena.objects.get(slug=arena.slug), annotator=annotator, prompt="Explain TCP"
         )
-        plans = async_to_sync(_plans_for)(started)
+        plans = async_to_sync(plans_for)(started)
 
     assert [plan.side for plan in plans] == ["a", "b"]
     assert [plan.messages[0].content for plan in plans] == ["Explain TCP", "Explain TCP"]

@@ -9,7 +9,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from battles.models import Arena, Modality, Vote
+from battles.models import Arena, Vote
 from tests.e2e.conftest import ArenaServer
 from tests.e2e.pages import (
     assert_names_revealed,
@@ -32,7 +32,7 @@ pytestmark = [
 @pytest.fixture
 def arena() -> Arena:
     terms_publish()
-    arena = arena_create(slug="canvas", name="Canvas Arena", modality=Modality.IMAGE,
+    arena = arena_create(slug="canvas", name="Canvas Arena", modality="image",
                          max_turns=1, settings={"image_width": 320, "image_height": 240})
     contender_create(arena=arena, slug="vermeer-xl", name="Vermeer XL", organisation="Delft AI",
                      provider_kind="demo_image", model_id="vermeer-xl-2025",
@@ -120,7 +120,7 @@ def test_a_reload_while_the_images_are_made_shows_them_when_ready(
     """The images are made by the worker, not by the page: reloading mid-generation loses
     nothing; the page waits for them and opens the vote."""
     terms_publish()
-    slow = arena_create(slug="slow-canvas", name="Slow Canvas", modality=Modality.IMAGE,
+    slow = arena_create(slug="slow-canvas", name="Slow Canvas", modality="image",
                         max_turns=1, settings={"image_width": 128, "image_height": 96})
     for slug in ("slow-a", "slow-b"):
         contender_create(arena=slow, slug=slug, provider_kind="demo_image",

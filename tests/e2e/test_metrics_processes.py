@@ -12,7 +12,6 @@ import pytest
 import websockets
 
 from annotators.cookies import annotator_cookie_value
-from battles.models import Modality
 from tests.e2e.conftest import ArenaServer
 from tests.factories import annotator_create, arena_create, contender_create
 
@@ -33,7 +32,7 @@ async def _image_battle(server: ArenaServer, cookie: str, arena: str) -> dict[st
 def test_the_web_reports_what_the_worker_observed(
     arena_server: ArenaServer, media_worker: str
 ) -> None:
-    arena = arena_create(slug="metrics-image", modality=Modality.IMAGE, max_turns=1,
+    arena = arena_create(slug="metrics-image", modality="image", max_turns=1,
                          settings={"image_width": 64, "image_height": 64})
     for slug in ("easel", "brush"):
         contender_create(arena=arena, slug=slug, provider_kind="demo_image",

@@ -15,7 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from battles.listening import listening_state
-from battles.models import Arena, ListenEvent, Modality, Vote
+from battles.models import Arena, ListenEvent, Vote
 from tests.e2e.conftest import CHROMEDRIVER, CHROMIUM, ArenaServer
 from tests.e2e.pages import (
     assert_names_revealed,
@@ -59,7 +59,7 @@ def browser() -> Iterator[webdriver.Chrome]:
 @pytest.fixture
 def arena() -> Arena:
     terms_publish()
-    arena = arena_create(slug="jukebox", name="Jukebox Arena", modality=Modality.MUSIC,
+    arena = arena_create(slug="jukebox", name="Jukebox Arena", modality="music",
                          max_turns=1,
                          settings={"min_listen_s": MIN_LISTEN_S, "default_duration_s": TRACK_S})
     contender_create(arena=arena, slug="big-studio", name="Big Studio", provider_kind="demo_music",

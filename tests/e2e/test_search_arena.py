@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from battles.models import Arena, Modality, Vote
+from battles.models import Arena, Vote
 from tests.e2e.conftest import ArenaServer
 from tests.e2e.pages import (
     assert_names_revealed,
@@ -35,7 +35,7 @@ pytestmark = [
 @pytest.fixture
 def arena() -> Arena:
     terms_publish()
-    arena = arena_create(slug="lookup", name="Lookup Arena", modality=Modality.SEARCH)
+    arena = arena_create(slug="lookup", name="Lookup Arena", modality="search")
     contender_create(arena=arena, slug="owl-search", name="Owl Search", provider_kind="demo_search",
                      params={"style": "thorough", "token_delay": 0.005})
     contender_create(arena=arena, slug="magpie", name="Magpie", provider_kind="demo_search",

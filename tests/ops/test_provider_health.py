@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from annotators.models import Annotator
-from battles.models import Contender, ContenderStatus, Modality
+from battles.models import Contender, ContenderStatus
 from ops.models import ContenderPause
 from ops.provider_health import contenders_resume
 from tests.battles.modality_helpers import play
@@ -102,7 +102,7 @@ async def test_media_and_search_sides_count_towards_health_too(
     failures pause a contender the same way."""
 
     def setup() -> tuple[str, int, int]:
-        arena = arena_create(modality=Modality.SEARCH)
+        arena = arena_create(modality="search")
         broken = contender_create(
             arena=arena, slug="broken-search", provider_kind="search_chat",
             endpoint=fake_media.base_url + "/v1", model_id="fake-search-chat",

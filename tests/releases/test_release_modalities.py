@@ -10,7 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from battles.models import Generation, ListenEvent, MediaAsset, Modality, VoteFeedback
+from battles.models import Generation, ListenEvent, MediaAsset, VoteFeedback
 from releases.models import ReleasePolicy
 from releases.services import release_build, releases_root
 from releases.verify import release_verify
@@ -25,7 +25,7 @@ def _rows(directory: Path) -> list[dict[str, Any]]:
 
 
 def test_a_search_release_carries_redacted_traces_and_citations() -> None:
-    arena = arena_create(modality=Modality.SEARCH)
+    arena = arena_create(modality="search")
     a, b = contender_create(arena=arena), contender_create(arena=arena)
     policy = ReleasePolicy.objects.create(arena=arena)
     battle = battle_voted(arena=arena, annotator=person(), a=a, b=b, prompt="Who runs example.org?")
@@ -45,7 +45,7 @@ def test_a_search_release_carries_redacted_traces_and_citations() -> None:
 
 def test_a_music_release_copies_tracks_under_opaque_names(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    arena = arena_create(modality=Modality.MUSIC)
+    arena = arena_create(modality="music")
     a, b = contender_create(arena=arena), contender_create(arena=arena)
     policy = ReleasePolicy.objects.create(arena=arena)
     battle = battle_voted(arena=arena, annotator=person(), a=a, b=b, prompt="Calm piano, 10 s")

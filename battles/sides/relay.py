@@ -1,8 +1,8 @@
-"""The web side of worker-made sides (music and image): queue both sides on Celery, then relay
-what the workers report to the battle's WebSocket until both sides have ended.
+"""The web side of worker-made sides: relay what the workers report to the battle's WebSocket
+until both sides have ended.
 
 Workers publish `progress`, `side_done` (with the media URL) and `side_failed` to the group
-`battle.<uuid>` (battles/worker_sides.py). The relay joins that group for the turn from a task of
+`battle.<uuid>` (battles/sides/worker.py). The relay joins that group for the turn from a task of
 its own, not through the consumer's channel-layer listener, so a Redis restart cannot cut off
 a socket (tests/ops/test_faults.py). The database stays the truth: while it waits, the relay
 reads which sides have ended, so a message lost with Redis, or published before the relay
@@ -15,22 +15,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.conf import settings
-from django.db import transaction
 
-from battles.models import Generation, GenerationStatus, Modality
-from battles.services import generation_fail
-from battles.side_runners import WORKER_RUNNERS, media_public
-from battles.tasks import media_generate_task
-
-if TYPE_CHECKING:
-    from battles.services.battle_flow import TurnStarted
-    from battles.streaming import Send, SidePlan
+from battles.modalities import modality_spec
+from battles.models import Generation, GenerationStatus
+from battles.services.generations import generation_fail
+from battles.sides.media import media_public
+from battles.sides.plan import Send, SidePlan
 
 logger = logging.getLogger(__name__)
 
@@ -42,41 +36,6 @@ ENDED = ("side_done", "side_failed")
 
 def battle_group(battle_id: object) -> str:
     return f"battle.{battle_id}"
-
-
-def route_message(request: dict[str, Any], turn_index: int) -> dict[str, Any]:
-    """How the router read the prompt, shown to the annotator while the tracks are made."""
-    return {"type": "route", "turn": turn_index,
-            "instrumental": bool(request.get("instrumental", True)),
-            "lyrics_given": bool(request.get("lyrics")),
-            "write_lyrics": bool(request.get("write_lyrics", False)),
-            "duration_s": float(request.get("duration_s", 10))}
-
-
-# What a failed side is called on the page, by modality.
-_ANSWER: dict[str, str] = {Modality.MUSIC: "track", Modality.IMAGE: "image"}
-
-
-def worker_sides_queue(started: TurnStarted) -> None:
-    """For an image or music turn: one Celery task per side, queued once the rows it reads are
-    committed. Called as the turn is stored, not by the relay, so a page closed right after
-    `battle_started` still gets its answers. A side that cannot be queued (broker down) fails
-    at once rather than leaving the page waiting."""
-    modality = started.battle.arena.modality
-    if modality not in WORKER_RUNNERS:
-        return
-    answer = _ANSWER.get(modality, "answer")
-
-    def queue(generation_id: int) -> None:
-        try:
-            media_generate_task.apply_async(args=[generation_id], queue=settings.ARENA_MEDIA_QUEUE)
-        except Exception:
-            logger.exception("could not queue media generation %s", generation_id)
-            generation_fail(generation_id=generation_id,
-                            error=f"This {answer} could not be started; please try again.")
-
-    for generation in (started.generation_a, started.generation_b):
-        transaction.on_commit(partial(queue, generation.id))
 
 
 def _sides_ended(
@@ -116,11 +75,12 @@ async def _read(layer: BaseChannelLayer, channel: str, inbox: asyncio.Queue[dict
 async def worker_turn_follow(
     *, battle_id: object, turn_index: int, plans: Sequence[SidePlan], send: Send
 ) -> None:
-    """Relay both sides' progress and outcome (queued by `worker_sides_queue` as the turn was
+    """Relay both sides' progress and outcome (queued by the battle service as the turn was
     stored); returns once both have ended."""
     layer = get_channel_layer()
     assert layer is not None, "worker sides need CHANNEL_LAYERS"
-    answer = _ANSWER.get(plans[0].modality, "answer")
+    spec = modality_spec(plans[0].modality)
+    answer = spec.answer_noun
     group = battle_group(battle_id)
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     channel: str | None = None
@@ -132,8 +92,9 @@ async def worker_turn_follow(
         channel = None
     reader = asyncio.create_task(_read(layer, channel, inbox)) if channel else None
     try:
-        if plans[0].modality == Modality.MUSIC:
-            await send(route_message(plans[0].request, turn_index))
+        notice = spec.turn_notice(plans[0].request, turn_index)
+        if notice is not None:
+            await send(notice)
         pending = {plan.side: plan.generation_id for plan in plans}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(p.settings.total_timeout for p in plans) + QUEUE_WAIT_S

@@ -1,0 +1,173 @@
+"""The shape every modality declares, and the typed per-arena settings they share.
+
+A modality (text, search, image, music, 3D, …) is one module under `battles/modalities/` that
+builds one `ModalitySpec`. Platform code (battle start, turns, side running, the relay, voting,
+seeding, pages, releases) reads the spec and never branches on a modality's name, so adding one
+means writing that module, its template partial and its script, plus one registry line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from battles.providers.base import ChatMessage, ProviderSettings
+
+
+class ArenaSettings(BaseModel):
+    """What every arena may set in `Arena.settings`; a modality extends it with its own fields.
+
+    Unknown keys are refused (a typo fails when the admin saves, not when a task first reads
+    it). Values are plain JSON so the field stays a JSONField.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    both_bad: Literal["tie", "drop"] = "tie"
+    ci: Literal["sandwich", "bootstrap"] = "sandwich"
+    num_bootstrap: int = Field(default=1000, ge=10, le=100_000)
+    provisional_votes: int = Field(default=30, ge=0, le=1_000_000)
+    filters: list[dict[str, Any]] = Field(default_factory=list)
+
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SidePlan:
+    """What a runner gets for one side of a turn (built by battles/sides/plan.py).
+
+    Messages to the page name only the side (`a` / `b`), never the contender: `labels` and
+    `contender_id` are for provider health and metrics, which never reach the page.
+    """
+
+    side: str
+    generation_id: int
+    settings: ProviderSettings
+    messages: list[ChatMessage]
+    contender_id: int = 0
+    labels: tuple[str, str] = ("", "")  # (arena slug, contender slug), for metrics only
+    modality: str = "text"
+    prompt: str = ""
+    request: dict[str, Any] = field(default_factory=dict)  # the modality's reading of the prompt
+    arena_settings: ArenaSettings = field(default_factory=lambda: ArenaSettings())
+    battle_id: str = ""
+
+
+Runner = Callable[[SidePlan, int, Send], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """A dimension voted on beside the overall choice (A / B / tie), e.g. 3D geometry."""
+
+    slug: str
+    label: str
+    question: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ExposureGate:
+    """The vote opens only after the annotator spent enough time with each side's media.
+
+    The page reports player or viewer events (battles/listening.py); `setting` names the arena
+    setting with the minimum seconds per side. Audio counts the stretches heard, bounded by the
+    track's length; a 3D viewer reports cumulative seconds viewed the same way.
+    """
+
+    setting: str
+    verb: str  # "Listen to", "Look at"
+    noun: str  # "tracks", "models"
+    measured: str  # "heard", "viewed"
+    bounded_by_duration: bool = True
+
+
+@dataclass(frozen=True)
+class DemoContender:
+    slug: str
+    name: str
+    provider_kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+    capabilities: dict[str, Any] = field(default_factory=dict)
+    sampling_weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class DemoArena:
+    """The arena `seed_demo` creates for this modality, with offline contenders."""
+
+    slug: str
+    name: str
+    description: str
+    contenders: tuple[DemoContender, ...]
+    max_turns: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+ProviderFactory = Callable[[ProviderSettings], Any]
+Route = Callable[[str, ArenaSettings], dict[str, Any]]
+Fits = Callable[[dict[str, Any], dict[str, Any]], bool]
+TurnNotice = Callable[[dict[str, Any], int], dict[str, Any] | None]
+
+
+def _any_prompt(prompt: str, settings: ArenaSettings) -> dict[str, Any]:
+    return {}
+
+
+def _every_contender(capabilities: dict[str, Any], request: dict[str, Any]) -> bool:
+    return True
+
+
+def _no_notice(request: dict[str, Any], turn_index: int) -> dict[str, Any] | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ModalitySpec:
+    """Everything that differs between modalities, in one place.
+
+    - `provider_kinds` and `provider_for`: which backends an admin can pick, and how one is built
+      from a contender's settings (ValueError for an unknown kind).
+    - `runner`: how one side of a turn runs (battles/sides/guard.py settles its outcome).
+      `in_worker` sides are made by Celery workers (queued by the battle service on commit)
+      and relayed to the page; the others stream from the web process.
+    - `route` reads an accepted prompt (stored on the turn; ArenaError if refused); `fits`
+      says whether a contender's capabilities can answer it; `turn_notice` is an optional
+      message shown while a worker-made turn is made (the music router's reading).
+    - `gate`: a minimum time with each side's media before the vote; `max_turns`: a hard cap
+      beside the arena's own; `aspects`: default aspects voted beside the overall choice.
+    - `style_features`: whether the text style features (length, markdown) describe answers, so
+      a style-controlled board means something.
+    - `template` / `script`: the page partial and JavaScript module the arena page includes.
+    - `release_kind`: the columns a data release carries (releases/schema.py).
+    """
+
+    slug: str
+    label: str
+    provider_kinds: tuple[tuple[str, str], ...]
+    provider_for: ProviderFactory
+    runner: Runner
+    settings_model: type[ArenaSettings] = ArenaSettings
+    in_worker: bool = False
+    answer_noun: str = "answer"
+    route: Route = _any_prompt
+    fits: Fits = _every_contender
+    turn_notice: TurnNotice = _no_notice
+    gate: ExposureGate | None = None
+    max_turns: int | None = None
+    aspects: tuple[Aspect, ...] = ()
+    style_features: bool = True
+    template: str = ""
+    script: str = ""
+    release_kind: str = "text"
+    media_kind: str = ""
+    demo: DemoArena | None = None
+    help: str = ""
+
+    def settings_parse(self, raw: object) -> ArenaSettings:
+        """The arena's settings, typed; pydantic's ValidationError says which key is wrong."""
+        return self.settings_model.model_validate(raw or {})

@@ -1,0 +1,97 @@
+"""Search-augmented chat: answers cite numbered sources in one standardized style (raw provider
+markers never reach the page), with the full system trace stored per answer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from battles.citations import citations_standardize, citations_to_html, sources_public
+from battles.modalities.base import DemoArena, DemoContender, ModalitySpec
+from battles.providers import ProviderError, TextDelta, Usage
+from battles.providers.media_base import SearchHit, SearchQuery, SearchResults, SourcesCited
+from battles.providers.registry import SEARCH_KINDS, search_provider_for
+from battles.services.outputs import generation_finish_with_trace
+from battles.sides.guard import SideRun, side_guarded
+from battles.sides.plan import Send, SidePlan
+
+RENDER_INTERVAL_S = 0.1
+
+
+async def side_search(plan: SidePlan, turn_index: int, send: Send) -> None:
+    """Stream the answer with citations standardized on the fly, then store the text and the
+    full trace."""
+
+    async def work(run: SideRun) -> dict[str, Any]:
+        provider = search_provider_for(plan.settings)
+        sources: tuple[SearchHit, ...] = ()
+        seen_hits: list[SearchHit] = []
+        trace: dict[str, Any] = {"queries": [], "results": []}
+        last_render = 0.0
+        async for event in provider.stream_search_chat(plan.messages):
+            if isinstance(event, SearchQuery):
+                trace["queries"].append({"query": event.query, "at_ms": run.elapsed_ms()})
+                await send({"type": "progress", "side": plan.side, "turn": turn_index,
+                            "stage": "searching"})
+            elif isinstance(event, SearchResults):
+                seen_hits.extend(event.hits)
+                trace["results"].append({"query": event.query, "elapsed_ms": event.elapsed_ms,
+                                         "hits": [h.as_json() for h in event.hits]})
+            elif isinstance(event, TextDelta) and event.text:
+                run.token(event.text)
+                if time.monotonic() - last_render >= RENDER_INTERVAL_S:
+                    last_render = time.monotonic()
+                    text, cited = citations_standardize(run.text, seen_hits)
+                    await send({"type": "chunk", "side": plan.side, "turn": turn_index,
+                                "delta": "", "html": citations_to_html(text, cited)})
+            elif isinstance(event, SourcesCited):
+                sources = event.sources
+            elif isinstance(event, Usage):
+                run.usage = event
+        raw = run.text
+        if not raw.strip():
+            raise ProviderError("The model returned an empty answer.")
+        text, cited = citations_standardize(raw, sources)
+        trace.update(
+            provider_sources=[h.as_json() for h in sources],
+            citations=cited,
+            raw_answer=raw,
+            timings={"first_token_ms": run.first_token_ms(), "total_ms": run.elapsed_ms(),
+                     "search_ms": sum(r["elapsed_ms"] for r in trace["results"])},
+        )
+        usage = run.usage
+        await database_sync_to_async(generation_finish_with_trace)(
+            generation_id=plan.generation_id, text=text, trace=trace,
+            time_to_first_token_ms=run.first_token_ms(), duration_ms=run.elapsed_ms(),
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+        )
+        return {"html": citations_to_html(text, cited), "sources": sources_public(cited)}
+
+    await side_guarded(plan, turn_index, send, work)
+
+
+SPEC = ModalitySpec(
+    slug="search",
+    label="Search-augmented chat",
+    provider_kinds=tuple(SEARCH_KINDS),
+    provider_for=search_provider_for,
+    runner=side_search,
+    template="battles/partials/search.html",
+    script="battles/search.js",
+    release_kind="search",
+    demo=DemoArena(
+        slug="search",
+        name="Search Arena (demo)",
+        description="Ask questions; two anonymous search-augmented models answer with "
+                    "citations. The seeded models search a small bundled corpus offline.",
+        contenders=(
+            DemoContender("demo-librarian", "Demo Librarian", "demo_search", {"style": "thorough"}),
+            DemoContender("demo-snippet", "Demo Snippet", "demo_search", {"style": "brief"}),
+            DemoContender("demo-citer", "Demo Citer", "demo_search", {"style": "overciter"}),
+            DemoContender("demo-guesser", "Demo Guesser", "demo_search", {"style": "uncited"}),
+        ),
+    ),
+)

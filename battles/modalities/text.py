@@ -1,0 +1,93 @@
+"""Text chat: multi-turn, answers stream token by token as sanitized Markdown."""
+
+from __future__ import annotations
+
+import time
+from contextlib import aclosing
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from battles.modalities.base import DemoArena, DemoContender, ModalitySpec
+from battles.providers import (
+    PROVIDER_KIND_CHOICES,
+    ProviderError,
+    TextDelta,
+    Usage,
+    text_provider_for,
+)
+from battles.rendering import markdown_to_safe_html
+from battles.services.generations import generation_finish
+from battles.sides.guard import SideRun, side_guarded
+from battles.sides.plan import Send, SidePlan
+
+# Re-rendering the whole answer as Markdown on every token would cost O(n^2); the browser
+# shows raw deltas in between and swaps in sanitized HTML at this interval and at the end.
+RENDER_INTERVAL_S = 0.1
+
+
+async def side_text(plan: SidePlan, turn_index: int, send: Send) -> None:
+    async def work(run: SideRun) -> dict[str, Any]:
+        provider = text_provider_for(plan.settings)
+        last_render = 0.0
+        async with aclosing(provider.stream_chat(plan.messages)) as events:  # type: ignore[type-var]
+            async for event in events:
+                if isinstance(event, Usage):
+                    run.usage = event
+                    continue
+                if not isinstance(event, TextDelta) or not event.text:
+                    continue
+                run.token(event.text)
+                message: dict[str, Any] = {"type": "chunk", "side": plan.side,
+                                           "turn": turn_index, "delta": event.text}
+                if time.monotonic() - last_render >= RENDER_INTERVAL_S:
+                    message["html"] = markdown_to_safe_html(run.text)
+                    last_render = time.monotonic()
+                await send(message)
+        text = run.text
+        if not text.strip():
+            raise ProviderError("The model returned an empty answer.")
+        usage = run.usage
+        await database_sync_to_async(generation_finish)(
+            generation_id=plan.generation_id, text=text,
+            time_to_first_token_ms=run.first_token_ms(), duration_ms=run.elapsed_ms(),
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+        )
+        return {"html": markdown_to_safe_html(text)}
+
+    await side_guarded(plan, turn_index, send, work)
+
+
+def _demo(slug: str, name: str, style: str, **extra: Any) -> DemoContender:
+    gold = extra.pop("gold", False)
+    return DemoContender(
+        slug, name, "demo_text",
+        params={"style": style, "token_delay": 0.02, **({"gold_broken": True} if gold else {})},
+        **extra,
+    )
+
+
+SPEC = ModalitySpec(
+    slug="text",
+    label="Text chat",
+    provider_kinds=tuple(PROVIDER_KIND_CHOICES),
+    provider_for=text_provider_for,
+    runner=side_text,
+    demo=DemoArena(
+        slug="text",
+        name="Text Arena (demo)",
+        description="Chat with two anonymous models. The seeded models are offline demos; add "
+                    "real ones in the admin.",
+        contenders=(
+            _demo("demo-scholar", "Demo Scholar", "expert"),
+            _demo("demo-brief", "Demo Brief", "concise"),
+            _demo("demo-rambler", "Demo Rambler", "verbose"),
+            _demo("demo-sloppy", "Demo Sloppy", "sloppy"),
+            # A gold check: deliberately broken, sampled rarely; its battles measure annotators
+            # (quality signals) and never rank.
+            _demo("demo-gold-check", "Gold check (deliberately broken)", "broken",
+                  sampling_weight=0.15, gold=True),
+        ),
+    ),
+)

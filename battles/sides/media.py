@@ -1,0 +1,54 @@
+"""What media runners share: the provider's events to one result, the stored file, and what the
+page learns about that file (an opaque URL and its shape, never a name or the native format)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.urls import reverse
+
+from battles.media import CleanMedia
+from battles.models import MediaAsset
+from battles.providers import ProviderError
+from battles.providers.media_base import MediaEvent, MediaResult, Progress
+from battles.services.outputs import generation_finish_with_media
+from battles.sides.guard import SideRun
+from battles.sides.plan import Send, SidePlan
+
+
+def media_public(asset: MediaAsset) -> dict[str, Any]:
+    return {
+        "kind": asset.kind,
+        "url": reverse("battles:media", args=[asset.id]),
+        "content_type": asset.content_type,
+        "width": asset.width,
+        "height": asset.height,
+        "duration_ms": asset.duration_ms,
+    }
+
+
+async def media_result(
+    events: AsyncIterator[MediaEvent], plan: SidePlan, turn_index: int, send: Send
+) -> MediaResult:
+    """Relay progress; the one file the provider returned (ProviderError when none)."""
+    result: MediaResult | None = None
+    async for event in events:
+        if isinstance(event, Progress):
+            await send({"type": "progress", "side": plan.side, "turn": turn_index,
+                        "fraction": round(min(max(event.fraction, 0.0), 1.0), 3),
+                        "stage": event.stage[:40]})
+        elif isinstance(event, MediaResult):
+            result = event
+    if result is None or not result.data:
+        raise ProviderError("The model returned no file.")
+    return result
+
+
+async def media_finish(plan: SidePlan, media: CleanMedia, run: SideRun) -> dict[str, Any]:
+    """Store the normalized file and finish the generation; the `side_done` fields."""
+    asset = await database_sync_to_async(generation_finish_with_media)(
+        generation_id=plan.generation_id, media=media, duration_ms=run.elapsed_ms(),
+    )
+    return {"media": media_public(asset)}
