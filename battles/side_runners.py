@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from battles.citations import citations_standardize, citations_to_html, sources_public
 from battles.media import CleanMedia, audio_clean, image_clean
+from battles.media_formats import audio_format_for, image_format_for
 from battles.models import MediaAsset
 from battles.providers import ProviderError, TextDelta, Usage
 from battles.providers.media_base import (
@@ -50,9 +51,6 @@ if TYPE_CHECKING:
     from battles.streaming import Send, SidePlan
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_IMAGE_SIZE = 512
-MAX_IMAGE_SIZE = 1536
 
 Work = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -138,22 +136,14 @@ async def _finish(plan: SidePlan, media: CleanMedia, started: float) -> dict[str
     return {"media": media_public(asset)}
 
 
-def image_size(arena_settings: dict[str, Any]) -> tuple[int, int]:
-    def dimension(name: str) -> int:
-        value = int(arena_settings.get(name, DEFAULT_IMAGE_SIZE))
-        return min(max(value, 64), MAX_IMAGE_SIZE)
-
-    return dimension("image_width"), dimension("image_height")
-
-
 async def side_image(plan: SidePlan, turn_index: int, send: Send) -> None:
     async def work() -> dict[str, Any]:
         started = time.monotonic()
-        width, height = image_size(plan.arena_settings)
+        target = image_format_for(plan.arena_settings)
         provider = image_provider_for(plan.settings)
-        events = provider.generate_image(plan.prompt, width=width, height=height)
+        events = provider.generate_image(plan.prompt, width=target.width, height=target.height)
         result = await _media_result(events, plan, turn_index, send)
-        media = await asyncio.to_thread(image_clean, result.data, width=width, height=height)
+        media = await asyncio.to_thread(image_clean, result.data, target=target)
         return await _finish(plan, media, started)
 
     await side_guarded(plan, turn_index, send, work)
@@ -177,7 +167,8 @@ async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
         provider = music_provider_for(plan.settings)
         result = await _media_result(provider.generate_music(request), plan, turn_index, send)
         media = await asyncio.to_thread(audio_clean, result.data,
-                                        max_duration_s=request.duration_s)
+                                        target=audio_format_for(plan.arena_settings),
+                                        duration_s=request.duration_s)
         return await _finish(plan, media, started)
 
     await side_guarded(plan, turn_index, send, work)
