@@ -16,6 +16,7 @@ pixels, then everything but the pixels is dropped by building a fresh image from
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 
 from PIL import Image, ImageCms, ImageOps
@@ -63,7 +64,7 @@ def image_normalize(data: bytes, *, target: ImageFormat) -> bytes:
 
 def _rgb(image: Image.Image) -> Image.Image:
     """8-bit sRGB pixels as the image means them: upright, colour-managed, alpha flattened."""
-    upright = ImageOps.exif_transpose(image) or image
+    upright = _upright(image)
     if upright.mode in _SIXTEEN_BIT:  # Pillow would clip 16-bit grey to white, not scale it
         upright = upright.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     icc = image.info.get("icc_profile")
@@ -74,6 +75,14 @@ def _rgb(image: Image.Image) -> Image.Image:
         flat = Image.new("RGBA", rgba.size, (*BACKGROUND, 255))
         return Image.alpha_composite(flat, rgba).convert("RGB")
     return upright.convert("RGB")
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turned as its EXIF orientation says; unreadable EXIF is ignored, as browsers do."""
+    try:
+        return ImageOps.exif_transpose(image) or image
+    except (SyntaxError, ValueError, OSError, KeyError, TypeError, struct.error):
+        return image
 
 
 def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
