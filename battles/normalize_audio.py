@@ -59,10 +59,9 @@ def _decoded(data: bytes, *, target: AudioFormat, duration_s: float) -> np.ndarr
     decoded_s = 0.0
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
+            if not container.streams.audio:
                 raise ProviderError(CORRUPT_AUDIO)
-            for frame in container.decode(stream):
+            for frame in container.decode(container.streams.audio[0]):
                 decoded_s += frame.samples / max(frame.sample_rate, 1)
                 if decoded_s > limit_s:
                     raise ProviderError(_too_long(duration_s))

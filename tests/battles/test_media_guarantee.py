@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180),
 # The headers a browser sees that could differ per file; none may.
 HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Cache-Control",
            "Last-Modified", "ETag", "Content-Range", "Accept-Ranges")
-PROMPTS = {Modality.IMAGE: "a red lighthouse at sunset",
+PROMPTS: dict[str, str] = {Modality.IMAGE: "a red lighthouse at sunset",
            Modality.MUSIC: "a calm instrumental piano tune"}
 
 

@@ -9,12 +9,14 @@ import io
 import struct
 import zlib
 from collections.abc import Callable
+from typing import cast
 
 import av
 import numpy as np
 import pyloudnorm
 import pytest
 import soundfile
+from av.audio.stream import AudioStream
 from PIL import Image, ImageCms, PngImagePlugin
 
 from battles import normalize_audio, normalize_image
@@ -53,19 +55,19 @@ def _encoded(fmt: str, codec: str, rate: int, layout: str, seconds: float = 1.0,
     with av.open(buffer, "w", format=fmt) as out:
         out.metadata["title"] = MODEL
         out.metadata["artist"] = MODEL
-        stream = out.add_stream(codec, rate=rate, options=options or {})
-        stream.layout = layout  # type: ignore[union-attr]
-        channels = stream.layout.nb_channels  # type: ignore[union-attr]
+        stream = cast(AudioStream, out.add_stream(codec, rate=rate, options=options or {}))
+        stream.layout = layout
+        channels = stream.layout.nb_channels
         planar = _tone(rate, channels, seconds).T.astype(np.float32)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar), format="fltp",
                                            layout=layout)
         frame.sample_rate = rate
         resampler = av.AudioResampler(
-            format=stream.format.name, layout=layout, rate=rate,  # type: ignore[union-attr]
-            frame_size=stream.codec_context.frame_size or None,  # type: ignore[union-attr]
+            format=stream.format.name, layout=layout, rate=rate,
+            frame_size=stream.codec_context.frame_size or None,
         )
         for chunk in [*resampler.resample(frame), *resampler.resample(None), None]:
-            for packet in stream.encode(chunk):  # type: ignore[union-attr]
+            for packet in stream.encode(chunk):
                 out.mux(packet)
     return buffer.getvalue()
 
