@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from battles.media import image_clean
+from battles.media_formats import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, image_format_for
 from battles.modalities.base import ArenaSettings, DemoArena, DemoContender, ModalitySpec
 from battles.providers.registry import IMAGE_KINDS, image_provider_for
 from battles.sides.guard import SideRun, side_guarded
@@ -17,20 +18,20 @@ from battles.sides.plan import Send, SidePlan
 
 
 class ImageSettings(ArenaSettings):
-    image_width: int = Field(default=512, ge=64, le=1536)
-    image_height: int = Field(default=512, ge=64, le=1536)
+    """The one size every image of the arena is normalized to (battles/media_formats.py)."""
+
+    image_width: int = Field(default=512, ge=MIN_IMAGE_SIZE, le=MAX_IMAGE_SIZE)
+    image_height: int = Field(default=512, ge=MIN_IMAGE_SIZE, le=MAX_IMAGE_SIZE)
 
 
 async def side_image(plan: SidePlan, turn_index: int, send: Send) -> None:
-    settings = plan.arena_settings
-    assert isinstance(settings, ImageSettings)
-    width, height = settings.image_width, settings.image_height
+    target = image_format_for(plan.arena_settings.model_dump())
 
     async def work(run: SideRun) -> dict[str, Any]:
         provider = image_provider_for(plan.settings)
-        events = provider.generate_image(plan.prompt, width=width, height=height)
+        events = provider.generate_image(plan.prompt, width=target.width, height=target.height)
         result = await media_result(events, plan, turn_index, send)
-        media = await asyncio.to_thread(image_clean, result.data, width=width, height=height)
+        media = await asyncio.to_thread(image_clean, result.data, target=target)
         return await media_finish(plan, media, run)
 
     await side_guarded(plan, turn_index, send, work)

@@ -5,11 +5,12 @@ after both tracks were heard for the arena's minimum."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from battles.media import audio_clean
+from battles.media_formats import audio_format_for
 from battles.modalities.base import (
     ArenaSettings,
     DemoArena,
@@ -29,6 +30,11 @@ class MusicSettings(ArenaSettings):
     min_listen_s: float = Field(default=5.0, ge=0, le=600)
     default_duration_s: float = Field(default=DEFAULT_DURATION_S, gt=0, le=MAX_DURATION_S)
     max_duration_s: float = Field(default=MAX_DURATION_S, gt=0, le=600)
+    # The one audio format every track is normalized to (battles/media_formats.py).
+    audio_sample_rate: Literal[22050, 24000, 32000, 44100, 48000] = 44100
+    audio_channels: Literal[1, 2] = 2
+    audio_loudness_lufs: float = Field(default=-16.0, ge=-30, le=-8)
+    audio_true_peak_dbtp: float = Field(default=-1.0, ge=-6, le=0)
 
 
 def _route(prompt: str, settings: ArenaSettings) -> dict[str, Any]:
@@ -60,8 +66,9 @@ async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
         request = music_request(plan)
         provider = music_provider_for(plan.settings)
         result = await media_result(provider.generate_music(request), plan, turn_index, send)
-        media = await asyncio.to_thread(audio_clean, result.data,
-                                        max_duration_s=request.duration_s)
+        media = await asyncio.to_thread(
+            audio_clean, result.data, target=audio_format_for(plan.arena_settings.model_dump()),
+            duration_s=request.duration_s)
         return await media_finish(plan, media, run)
 
     await side_guarded(plan, turn_index, send, work)

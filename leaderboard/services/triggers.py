@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from redis.exceptions import LockError
@@ -23,11 +24,14 @@ from leaderboard.services.recompute import RecomputeReport, leaderboard_recomput
 logger = logging.getLogger(__name__)
 
 
-def recompute_queue(*, arena_id: int) -> None:
-    """Queue a recompute once the current transaction (if any) has committed."""
-    from leaderboard.tasks import leaderboard_recompute_task
+RECOMPUTE_TASK = "leaderboard.recompute"
 
-    transaction.on_commit(lambda: leaderboard_recompute_task.delay(arena_id))
+
+def recompute_queue(*, arena_id: int) -> None:
+    """Queue a recompute once the current transaction (if any) has committed. The task is named,
+    not imported: `leaderboard.tasks` imports this module, and imports point one way."""
+    transaction.on_commit(
+        lambda: current_app.signature(RECOMPUTE_TASK).apply_async(args=[arena_id]))
 
 
 def vote_counted(*, arena_id: int) -> bool:

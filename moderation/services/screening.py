@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +35,8 @@ from moderation.models import Exclusion, ExclusionReason, Flag, FlagKind
 from moderation.services.exclusions import exclusions_add
 
 logger = logging.getLogger(__name__)
+
+REMOTE_SCREEN_TASK = "moderation.turn_screen_remote"
 
 _EXCERPT = 2000
 _REDACT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|\+?\d[\d\s().-]{5,}\d")
@@ -137,9 +140,8 @@ def turn_settled(turn_id: int) -> None:
         turn_screen(turn_id=turn_id)
         arena = Arena.objects.get(battles__turns__id=turn_id)
         if any(f.filter.remote and "output" in f.applies_to for f in arena_filters(arena)):
-            from moderation.tasks import turn_screen_remote_task
-
-            turn_screen_remote_task.delay(turn_id)
+            # Named, not imported: moderation.tasks imports this module.
+            current_app.signature(REMOTE_SCREEN_TASK).apply_async(args=[turn_id])
     except Exception:
         logger.exception("moderation of turn %s failed", turn_id)
 

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from battles.media import image_clean
+from battles.media_formats import ImageFormat
 from battles.providers import ProviderError, ProviderSettings
 from battles.providers.images_demo import IMAGE_STYLES
 from battles.providers.media_base import MediaResult, Progress
@@ -75,13 +76,13 @@ async def test_it_reports_an_unreachable_server() -> None:
 async def test_it_refuses_corrupt_bytes_when_cleaning(fake_media: FakeMediaServer) -> None:
     result = (await _generate(_settings(fake_media, "fake-image-corrupt")))[-1]
     with pytest.raises(ProviderError, match="corrupt"):
-        image_clean(result.data, width=256, height=192)
+        image_clean(result.data, target=ImageFormat(256, 192))
 
 
 async def test_cleaning_strips_metadata_and_fits_the_size(fake_media: FakeMediaServer) -> None:
     result = (await _generate(_settings(fake_media, "fake-image-wrong-size")))[-1]
     assert b"SecretDiffusion" in result.data
-    clean = image_clean(result.data, width=256, height=192)
+    clean = image_clean(result.data, target=ImageFormat(256, 192))
     assert b"SecretDiffusion" not in clean.data and b"fake-image" not in clean.data
     image = Image.open(io.BytesIO(clean.data))
     assert image.size == (256, 192)
@@ -94,7 +95,7 @@ async def test_the_demo_draws_every_style(style: str) -> None:
     settings = ProviderSettings(kind="demo_image", params={"style": style, "step_delay": 0})
     events = await _generate(settings, prompt="a blue ocean at sunset")
     assert sum(isinstance(e, Progress) for e in events) >= 2
-    clean = image_clean(events[-1].data, width=256, height=192)
+    clean = image_clean(events[-1].data, target=ImageFormat(256, 192))
     assert clean.width == 256
 
 

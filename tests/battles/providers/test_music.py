@@ -9,6 +9,7 @@ import pytest
 import soundfile
 
 from battles.media import audio_clean
+from battles.media_formats import AudioFormat
 from battles.providers import ProviderError, ProviderSettings
 from battles.providers.media_base import MediaResult, MusicRequest, Progress
 from battles.providers.music_demo import MUSIC_STYLES
@@ -35,8 +36,8 @@ async def test_it_fetches_audio(fake_media: FakeMediaServer, model: str) -> None
     events = await _generate(_http(fake_media, model))
     assert isinstance(events[0], Progress)
     assert isinstance(events[-1], MediaResult)
-    clean = audio_clean(events[-1].data, max_duration_s=2.0)
-    assert clean.duration_ms == 2000 and clean.sample_rate == 16000
+    clean = audio_clean(events[-1].data, target=AudioFormat(), duration_s=2.0)
+    assert clean.duration_ms == 2000 and clean.sample_rate == 44100
 
 
 async def test_it_sends_the_router_fields(fake_media: FakeMediaServer) -> None:
@@ -55,15 +56,15 @@ async def test_cleaning_strips_tags_and_refuses_corrupt_or_silent_audio(
 ) -> None:
     tagged = (await _generate(_http(fake_media, "fake-music-wav")))[-1].data
     assert b"SecretMusic" in tagged
-    assert b"SecretMusic" not in audio_clean(tagged, max_duration_s=5).data
+    assert b"SecretMusic" not in audio_clean(tagged, target=AudioFormat(), duration_s=5).data
     corrupt = (await _generate(_http(fake_media, "fake-music-corrupt")))[-1].data
     with pytest.raises(ProviderError, match="corrupt"):
-        audio_clean(corrupt, max_duration_s=5)
+        audio_clean(corrupt, target=AudioFormat(), duration_s=5)
     silent = (await _generate(_http(fake_media, "fake-music-silent")))[-1].data
     with pytest.raises(ProviderError, match="silent"):
-        audio_clean(silent, max_duration_s=5)
+        audio_clean(silent, target=AudioFormat(), duration_s=5)
     with pytest.raises(ProviderError, match="allows 0.5 s"):
-        audio_clean(tagged, max_duration_s=0.5)
+        audio_clean(tagged, target=AudioFormat(), duration_s=0.5)
 
 
 async def test_it_reports_http_errors_anonymously(fake_media: FakeMediaServer) -> None:
@@ -76,7 +77,7 @@ async def test_it_reports_http_errors_anonymously(fake_media: FakeMediaServer) -
 async def test_the_demo_synthesizes_every_style(style: str) -> None:
     settings = ProviderSettings(kind="demo_music", params={"style": style, "step_delay": 0})
     events = await _generate(settings)
-    clean = audio_clean(events[-1].data, max_duration_s=2.0)
+    clean = audio_clean(events[-1].data, target=AudioFormat(), duration_s=2.0)
     assert clean.duration_ms == 2000
 
 
