@@ -14,9 +14,17 @@ from annotators.cookies import annotator_id_from_cookie
 from annotators.limits import vote_rate_limit
 from annotators.models import Annotator
 from annotators.services.standing import annotator_load_current
+from battles.modalities import arena_aspects
 from battles.models import Arena, Battle, Vote
-from battles.selectors import arena_list_active, battle_public, battle_reveal, contenders_selectable
+from battles.selectors import (
+    arena_list_active,
+    battle_public,
+    battle_reveal,
+    contenders_selectable,
+    vote_public,
+)
 from battles.services import vote_submit
+from battles.services.battle_flow import turn_limit
 from battles.services.errors import Forbidden, NotFound
 
 
@@ -40,6 +48,13 @@ router = Router()
 annotator_auth = AnnotatorCookieAuth()
 
 
+class AspectOut(Schema):
+    slug: str
+    label: str
+    question: str
+    required: bool
+
+
 class ArenaOut(Schema):
     slug: str
     name: str
@@ -48,6 +63,8 @@ class ArenaOut(Schema):
     url: str
     require_rationale: bool
     max_prompt_chars: int
+    max_turns: int
+    aspects: list[AspectOut]
 
 
 class ContenderOut(Schema):
@@ -60,6 +77,7 @@ class VoteIn(Schema):
     choice: str
     rationale: str = ""
     idempotency_key: str
+    aspects: dict[str, str] | None = None
 
 
 class ErrorOut(Schema):
@@ -76,6 +94,9 @@ def _arena_out(request: HttpRequest, arena: Arena) -> dict[str, Any]:
         "url": request.build_absolute_uri(reverse("battles:arena", args=[arena.slug])),
         "require_rationale": arena.require_rationale,
         "max_prompt_chars": arena.max_prompt_chars,
+        "max_turns": turn_limit(arena),
+        "aspects": [{"slug": a.slug, "label": a.label, "question": a.question,
+                     "required": a.required} for a in arena_aspects(arena)],
     }
 
 
@@ -139,11 +160,12 @@ def battle_vote(request: HttpRequest, battle_id: str, payload: VoteIn) -> dict[s
         choice=payload.choice,
         rationale=payload.rationale,
         idempotency_key=payload.idempotency_key,
+        aspects=payload.aspects,
     )
     # A new vote holds its battle, locked and read with both contenders; a replay re-reads it.
     battle = vote.battle if Vote.battle.is_cached(vote) else _own_battle(request, battle_id)
     return {
         "battle_id": str(battle.id),
-        "vote": {"choice": vote.choice, "rationale": vote.rationale},
+        "vote": vote_public(vote, battle),
         "reveal": battle_reveal(battle),
     }

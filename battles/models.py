@@ -220,6 +220,31 @@ class Vote(models.Model):
         indexes = [models.Index(fields=["created_at"])]
 
 
+class AspectChoice(models.TextChoices):
+    A = "a", "A is better"
+    B = "b", "B is better"
+    TIE = "tie", "Tie"
+
+
+class VoteAspect(models.Model):
+    """The annotator's choice on one aspect (geometry, texture, …) beside the overall vote.
+
+    Which aspects exist is the arena's setting (battles/modalities/); each gets its own board.
+    """
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="aspects")
+    aspect = models.CharField(max_length=32)
+    choice = models.CharField(max_length=8, choices=AspectChoice.choices)
+
+    class Meta:
+        ordering = ["vote", "aspect"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "aspect"], name="vote_aspect_unique"),
+            models.CheckConstraint(condition=Q(choice__in=["a", "b", "tie"]),
+                                   name="vote_aspect_choice_valid"),
+        ]
+
+
 class MediaAsset(models.Model):
     """A file one side produced (image, track, 3D asset), normalized to its arena's format.
 

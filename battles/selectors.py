@@ -16,6 +16,7 @@ from django.utils import timezone
 from annotators.models import Annotator
 from battles.citations import citations_to_html, sources_public
 from battles.listening import exposure_gate, listening_state
+from battles.modalities import arena_aspects
 from battles.models import (
     Arena,
     Battle,
@@ -24,6 +25,7 @@ from battles.models import (
     Contender,
     ContenderStatus,
     Generation,
+    Vote,
 )
 from battles.rendering import markdown_to_safe_html
 from battles.sides.media import media_public
@@ -56,6 +58,14 @@ def contenders_selectable(*, arena: Arena) -> list[Contender]:
         .exclude(params__contains={"gold_broken": True})  # a plain key lookup drops NULLs too
         .order_by("name")
     )
+
+
+def vote_public(vote: Vote, battle: Battle) -> dict[str, Any]:
+    """What the annotator chose, shown back to them after the vote (aspects are read only in
+    arenas that ask about any)."""
+    aspects = ({a.aspect: a.choice for a in vote.aspects.all()}
+               if arena_aspects(battle.arena) else {})
+    return {"choice": vote.choice, "rationale": vote.rationale, "aspects": aspects}
 
 
 def identities_visible(battle: Battle) -> bool:
@@ -134,7 +144,7 @@ def battle_public(battle: Battle) -> dict[str, Any]:
         "state": battle.state,
         "can_vote": battle.state == BattleState.READY,
         "turns": turns,
-        "vote": {"choice": vote.choice, "rationale": vote.rationale} if vote else None,
+        "vote": vote_public(vote, battle) if vote else None,
         "reveal": battle_reveal(battle),
     }
     if exposure_gate(battle) is not None:

@@ -10,13 +10,6 @@ from typing import Any
 
 from releases.schema import DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST
 
-MODALITY_TASKS = {
-    "text": "text-generation",
-    "search": "question-answering",
-    "music": "text-to-audio",
-    "image": "text-to-image",
-}
-
 
 def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
     arena, modality = meta["arena"], meta["modality"]
@@ -39,7 +32,7 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
         f"pretty_name: {arena} arena battles, release {meta['release']}",
         f"license: {meta['license']}",
         "task_categories:",
-        f"- {MODALITY_TASKS.get(modality, 'other')}",
+        f"- {meta.get('release_task') or 'other'}",
         "tags:",
         "- human-preference",
         "- arena",

@@ -40,10 +40,10 @@ def json_file_write(path: Path, value: Any) -> None:
                     encoding="utf-8")
 
 
-def data_write(directory: Path, *, modality: str, rows: list[dict[str, Any]],
+def data_write(directory: Path, *, kind: str, rows: list[dict[str, Any]],
                fastchat: bool) -> list[str]:
     """battles.jsonl and battles.parquet (and FastChat's JSON); rows must already be sorted."""
-    schema = schema_for(modality)
+    schema = schema_for(kind)
     names = schema.names
     written = []
     jsonl = directory / f"{DATA_BASENAME}.jsonl"

@@ -66,7 +66,7 @@ def _with_content(battles: QuerySet[Battle]) -> QuerySet[Battle]:
     )
     return battles.select_related(
         "contender_a", "contender_b", "vote", "vote__annotator", "vote__feedback"
-    ).prefetch_related(Prefetch("turns", queryset=turns), "listen_events")
+    ).prefetch_related(Prefetch("turns", queryset=turns), "listen_events", "vote__aspects")
 
 
 def _cap(battles: list[Battle], *, cap: int, naming: Naming) -> tuple[list[Battle], int]:
@@ -99,7 +99,12 @@ def _media_name(asset: Any, naming: Naming) -> str:
     return f"media/{name}.{ext}"
 
 
-def _row(battle: Battle, modality: str, naming: Naming, content: ReleaseContent) -> dict[str, Any]:
+def _aspects_json(vote: Any) -> str | None:
+    chosen = {a.aspect: a.choice for a in vote.aspects.all()}
+    return json.dumps(chosen, sort_keys=True) if chosen else None
+
+
+def _row(battle: Battle, kind: str, naming: Naming, content: ReleaseContent) -> dict[str, Any]:
     vote = battle.vote
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
     extra: dict[str, list[str]] = defaultdict(list)
@@ -135,15 +140,16 @@ def _row(battle: Battle, modality: str, naming: Naming, content: ReleaseContent)
         "conversation_a": conversation["a"],
         "conversation_b": conversation["b"],
         "rationale": redact_text(vote.rationale) if vote.rationale else None,
+        "aspects": _aspects_json(vote),
     }
-    if modality == "search":
+    if kind == "search":
         for key in ("citations_a", "citations_b", "trace_a", "trace_b"):
             row[key] = extra[key]
-    if modality in ("image", "music"):
+    if kind in ("media", "media_exposure"):
         row["media_a"], row["media_b"] = extra["media_a"], extra["media_b"]
         feedback = getattr(vote, "feedback", None)
         row["feedback"] = redact_text(feedback.text) if feedback is not None else None
-    if modality == "music":
+    if kind == "media_exposure":
         events = list(battle.listen_events.all())
         origin = events[0].client_ms if events else 0.0
         row["listening"] = json.dumps(
@@ -153,14 +159,14 @@ def _row(battle: Battle, modality: str, naming: Naming, content: ReleaseContent)
     return row
 
 
-def release_content(*, battles: QuerySet[Battle], modality: str, naming: Naming,
+def release_content(*, battles: QuerySet[Battle], kind: str, naming: Naming,
                     max_per_prompt: int, k_anonymity: int) -> ReleaseContent:
     chosen, dropped = _cap(list(_with_content(battles).order_by("id")), cap=max_per_prompt,
                            naming=naming)
     content = ReleaseContent(rows=[], down_sampled=dropped)
     people: dict[str, Demographics] = {}
     for battle in chosen:
-        row = _row(battle, modality, naming, content)
+        row = _row(battle, kind, naming, content)
         people[row["judge"]] = demographics_of(battle.vote.annotator)
         content.rows.append(row)
     released = k_anonymize(people, k=k_anonymity)

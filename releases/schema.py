@@ -1,6 +1,8 @@
-"""The columns of a release, one schema per modality, shared by the builder and the verifier.
+"""The columns of a release, one schema per release kind, shared by the builder and the
+verifier. A modality names its kind (`ModalitySpec.release_kind`); the verifier reads it from the
+manifest, so it needs nothing but this module.
 
-Every modality starts from the text columns, so code written for the text release reads the
+Every kind starts from the text columns, so code written for the text release reads the
 others. Nested values whose shape is the engine's or the provider's (search traces, listening
 events) are stored as JSON strings: one schema in Parquet and JSONL alike, and a trace that gains
 a key does not break a release's schema.
@@ -38,6 +40,7 @@ TEXT_FIELDS: list[pa.Field] = [
     pa.field("conversation_a", pa.list_(MESSAGE), nullable=False),
     pa.field("conversation_b", pa.list_(MESSAGE), nullable=False),
     pa.field("rationale", pa.string()),
+    pa.field("aspects", pa.string()),  # JSON object: aspect -> a / b / tie, or null
     pa.field("judge_age_band", pa.string()),
     pa.field("judge_country", pa.string()),
     pa.field("judge_languages", pa.list_(pa.string())),
@@ -56,14 +59,17 @@ MEDIA_FIELDS = [
     pa.field("feedback", pa.string()),
 ]
 
-MUSIC_FIELDS = [pa.field("listening", pa.string())]
+# What the page measured before the vote opened (play / view events), as JSON.
+EXPOSURE_FIELDS = [pa.field("listening", pa.string())]
 
 SCHEMAS: dict[str, pa.Schema] = {
     "text": pa.schema(TEXT_FIELDS),
     "search": pa.schema(TEXT_FIELDS + SEARCH_FIELDS),
-    "image": pa.schema(TEXT_FIELDS + MEDIA_FIELDS),
-    "music": pa.schema(TEXT_FIELDS + MEDIA_FIELDS + MUSIC_FIELDS),
+    "media": pa.schema(TEXT_FIELDS + MEDIA_FIELDS),
+    "media_exposure": pa.schema(TEXT_FIELDS + MEDIA_FIELDS + EXPOSURE_FIELDS),
 }
+# Manifests written before release kinds named their modality instead.
+LEGACY_KINDS = {"image": "media", "music": "media_exposure"}
 
 FASTCHAT_FIELDS = (
     "question_id", "model_a", "model_b", "winner", "judge", "conversation_a", "conversation_b",
@@ -71,11 +77,15 @@ FASTCHAT_FIELDS = (
 )
 
 
-def schema_for(modality: str) -> pa.Schema:
+def schema_for(kind: str) -> pa.Schema:
     try:
-        return SCHEMAS[modality]
+        return SCHEMAS[LEGACY_KINDS.get(kind, kind)]
     except KeyError:
-        raise ValueError(f"no release schema for modality {modality!r}") from None
+        raise ValueError(f"no release schema for kind {kind!r}") from None
+
+
+def manifest_kind(manifest: dict[str, Any]) -> str:
+    return str(manifest.get("release_kind") or manifest.get("modality", ""))
 
 
 def fastchat_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from battles.modalities import modality_spec
 from releases.card import card_text
 from releases.files import data_write, leaderboard_write, manifest_write, sha256_file
 from releases.models import PseudonymScope, Release, ReleasePolicy, ReleaseState
@@ -88,6 +89,8 @@ def _meta(release: Release, content: Any, board: dict[str, Any]) -> dict[str, An
     return {
         "arena": policy.arena.slug,
         "modality": policy.arena.modality,
+        "release_kind": modality_spec(policy.arena.modality).release_kind,
+        "release_task": modality_spec(policy.arena.modality).release_task,
         "release": release.number,
         "cutoff": release.cutoff.isoformat(),
         "delay_days": policy.delay_days,
@@ -116,14 +119,14 @@ def _meta(release: Release, content: Any, board: dict[str, Any]) -> dict[str, An
 
 def _write(release: Release, directory: Path) -> dict[str, Any]:
     policy = release.policy
-    modality = policy.arena.modality
+    kind = modality_spec(policy.arena.modality).release_kind
     battles = battles_releasable(arena=policy.arena, cutoff=release.cutoff)
     content = release_content(
-        battles=battles, modality=modality, naming=_naming(release),
+        battles=battles, kind=kind, naming=_naming(release),
         max_per_prompt=policy.max_per_prompt, k_anonymity=policy.k_anonymity,
     )
-    fastchat = policy.fastchat_export and modality in ("text", "search")
-    data_write(directory, modality=modality, rows=content.rows, fastchat=fastchat)
+    fastchat = policy.fastchat_export and kind in ("text", "search")
+    data_write(directory, kind=kind, rows=content.rows, fastchat=fastchat)
     for target, source in sorted(content.media.items()):
         (directory / target).parent.mkdir(parents=True, exist_ok=True)
         with default_storage.open(source, "rb") as src, (directory / target).open("wb") as dst:

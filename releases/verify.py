@@ -27,6 +27,7 @@ from releases.schema import (
     FASTCHAT_PATH,
     LEADERBOARD,
     MANIFEST,
+    manifest_kind,
     schema_for,
 )
 
@@ -88,7 +89,7 @@ def _check_files(report: Report, directory: Path, manifest: dict[str, Any]) -> N
 def _check_data(report: Report, directory: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
-    schema = schema_for(manifest.get("modality", ""))
+    schema = schema_for(manifest_kind(manifest))
     jsonl = directory / f"{DATA_BASENAME}.jsonl"
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(jsonl.read_text(encoding="utf-8").splitlines(), start=1):
@@ -102,7 +103,7 @@ def _check_data(report: Report, directory: Path, manifest: dict[str, Any]) -> li
         rows.append(row)
     table = pq.read_table(directory / f"{DATA_BASENAME}.parquet")
     if not table.schema.equals(schema, check_metadata=False):
-        report.fail(f"{DATA_BASENAME}.parquet: schema differs from the {manifest.get('modality')} schema")
+        report.fail(f"{DATA_BASENAME}.parquet: schema differs from the {manifest_kind(manifest)} schema")
     elif table.to_pylist() != rows:
         report.fail(f"{DATA_BASENAME}.parquet and {jsonl.name} hold different rows")
     counts = manifest.get("counts", {})

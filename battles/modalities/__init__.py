@@ -11,7 +11,7 @@ from functools import cache
 from importlib import import_module
 
 from battles.errors import ArenaError
-from battles.modalities.base import ArenaSettings, ModalitySpec
+from battles.modalities.base import ArenaSettings, Aspect, ModalitySpec
 from battles.models import Arena
 
 MODALITY_MODULES: tuple[str, ...] = (
@@ -55,7 +55,17 @@ def arena_settings(arena: Arena) -> ArenaSettings:
     return modality_spec(arena.modality).settings_parse(arena.settings)
 
 
+def arena_aspects(arena: Arena) -> tuple[Aspect, ...]:
+    """The aspects voted in this arena: its own setting, else its modality's defaults."""
+    chosen = arena_settings(arena).aspects
+    if chosen is None:
+        return modality_spec(arena.modality).aspects
+    return tuple(Aspect(a.slug, a.label, a.question or a.label, a.required) for a in chosen)
+
+
 __all__ = [
+    "Aspect",
+    "arena_aspects",
     "ArenaSettings",
     "ModalitySpec",
     "arena_settings",

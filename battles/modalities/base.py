@@ -17,6 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from battles.providers.base import ChatMessage, ProviderSettings
 
 
+class AspectSetting(BaseModel):
+    """One aspect an arena asks about beside the overall vote (see `Aspect`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    label: str = Field(min_length=1, max_length=60)
+    question: str = Field(default="", max_length=200)
+    required: bool = False
+
+
 class ArenaSettings(BaseModel):
     """What every arena may set in `Arena.settings`; a modality extends it with its own fields.
 
@@ -31,6 +42,9 @@ class ArenaSettings(BaseModel):
     num_bootstrap: int = Field(default=1000, ge=10, le=100_000)
     provisional_votes: int = Field(default=30, ge=0, le=1_000_000)
     filters: list[dict[str, Any]] = Field(default_factory=list)
+    # Aspects voted beside the overall choice; None keeps the modality's own (spec.aspects),
+    # [] asks none.
+    aspects: list[AspectSetting] | None = None
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -143,7 +157,8 @@ class ModalitySpec:
     - `style_features`: whether the text style features (length, markdown) describe answers, so
       a style-controlled board means something.
     - `template` / `script`: the page partial and JavaScript module the arena page includes.
-    - `release_kind`: the columns a data release carries (releases/schema.py).
+    - `release_kind` / `release_task`: the columns a data release carries (releases/schema.py)
+      and the task its dataset card names.
     """
 
     slug: str
@@ -163,7 +178,8 @@ class ModalitySpec:
     style_features: bool = True
     template: str = ""
     script: str = ""
-    release_kind: str = "text"
+    release_kind: str = "text"  # text | search | media | media_exposure (releases/schema.py)
+    release_task: str = "text-generation"  # the Hugging Face task category in the card
     media_kind: str = ""
     demo: DemoArena | None = None
     help: str = ""

@@ -82,6 +82,7 @@ SPEC = ModalitySpec(
     template="battles/partials/search.html",
     script="battles/search.js",
     release_kind="search",
+    release_task="question-answering",
     demo=DemoArena(
         slug="search",
         name="Search Arena (demo)",

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 
 from annotators.models import Annotator
 from battles import listening  # the module: battles.listening itself imports battles.services
-from battles.models import Battle, BattleState, Vote, VoteChoice
+from battles.modalities import arena_aspects
+from battles.models import AspectChoice, Battle, BattleState, Vote, VoteAspect, VoteChoice
 from battles.services.battle_flow import annotator_require_consent, battle_lock_for_annotator
 from battles.services.errors import ArenaError, Conflict
 from moderation.services import screening
@@ -51,6 +52,27 @@ def _replay(idempotency_key: str, battle_id: uuid.UUID | str, annotator: Annotat
     return existing
 
 
+def _aspects_clean(battle: Battle, raw: object) -> dict[str, str]:
+    """The aspect choices, checked against the arena's aspects; nothing else is accepted."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ArenaError("Aspects must be an object of aspect: a, b or tie.",
+                         code="aspects_invalid")
+    aspects = {aspect.slug: aspect for aspect in arena_aspects(battle.arena)}
+    unknown = sorted(str(name) for name in raw if name not in aspects)
+    if unknown:
+        raise ArenaError(f"This arena does not ask about: {', '.join(unknown)}.",
+                         code="aspects_invalid")
+    chosen = {name: value for name, value in raw.items() if value not in (None, "")}
+    if any(value not in AspectChoice.values for value in chosen.values()):
+        raise ArenaError("Each aspect takes a, b or tie.", code="aspects_invalid")
+    missing = [a.label for a in aspects.values() if a.required and a.slug not in chosen]
+    if missing:
+        raise ArenaError(f"Please also answer: {', '.join(missing)}.", code="aspect_required")
+    return chosen
+
+
 def _require_votable(battle: Battle, rationale: str) -> None:
     if battle.state == BattleState.VOTED:
         raise Conflict("This battle already has a vote.", code="already_voted")
@@ -72,8 +94,10 @@ def vote_submit(
     choice: object,
     rationale: object = "",
     idempotency_key: object,
+    aspects: object = None,
 ) -> Vote:
-    """Store the vote and close the battle. A retry with the same key returns the stored vote."""
+    """Store the vote (and its aspect choices) and close the battle. A retry with the same key
+    returns the stored vote."""
     annotator = annotator_require_consent(annotator)
     choice, rationale, idempotency_key = _validate(choice, rationale, idempotency_key)
     try:
@@ -90,6 +114,7 @@ def vote_submit(
                 if replay is not None:
                     return replay
                 raise
+            aspect_choices = _aspects_clean(battle, aspects)
             check = screening.vote_check(battle=battle, annotator=annotator)
             vote = Vote.objects.create(
                 battle=battle,
@@ -98,6 +123,10 @@ def vote_submit(
                 rationale=rationale,
                 idempotency_key=idempotency_key,
                 is_valid=check.is_valid,
+            )
+            VoteAspect.objects.bulk_create(
+                VoteAspect(vote=vote, aspect=name, choice=value)
+                for name, value in aspect_choices.items()
             )
             screening.vote_screen(vote=vote, check=check)
             battle.state = BattleState.VOTED

@@ -29,7 +29,12 @@ from leaderboard.ranking import (
     win_rate_matrix,
 )
 from leaderboard.ranking.battles import BOTH_BAD
-from leaderboard.services.vote_table import VoteTable, vote_table_load
+from leaderboard.services.vote_table import (
+    ASPECT_CATEGORY_PREFIX,
+    VoteTable,
+    aspect_votes_load,
+    vote_table_load,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +193,24 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
                     excluded=excluded,
                 )
             )
+        report.categories.append(category)
+        report.seconds["fit"] += time.perf_counter() - clock
+
+    # One plain board per aspect voted beside the overall choice (3D geometry, texture, …).
+    for aspect, aspect_table in aspect_votes_load(arena_id=arena_id).items():
+        clock = time.perf_counter()
+        everything = np.ones(len(aspect_table), dtype=bool)
+        battles = _battle_set(aspect_table, everything, aspect_table.style_features())
+        if battles.num_models < 2:
+            continue
+        result = _fit(battles, style=False, options=options)
+        category = ASPECT_CATEGORY_PREFIX + aspect
+        snapshots.append(LeaderboardSnapshot(
+            arena=arena, category=category, style_control=False, method=result.method,
+            params=result.params, num_votes=len(aspect_table), device=result.device,
+            duration_ms=round(result.duration_s * 1000), result=_result_json(result, names),
+            matrices=_matrices(battles, result, options.both_bad), excluded=excluded,
+        ))
         report.categories.append(category)
         report.seconds["fit"] += time.perf_counter() - clock
 

@@ -18,7 +18,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
-from battles.models import Arena, Battle, BattleMode, Contender, Generation, Turn, Vote
+from battles.models import Arena, Battle, BattleMode, Contender, Generation, Turn, Vote, VoteAspect
 from leaderboard.ranking.text_style import STYLE_FEATURES
 
 # PostgreSQL (ARE, newline-sensitive 'n' flag) spellings of the engine's style patterns. Word
@@ -179,3 +179,39 @@ def vote_table_load(*, arena_id: int, full_prompt: bool = False) -> VoteTable:
         style_b=style[:, nf:],
         excluded=_excluded(arena_id),
     )
+
+
+ASPECT_CATEGORY_PREFIX = "aspect-"
+
+
+def aspect_votes_load(*, arena_id: int) -> dict[str, VoteTable]:
+    """Per aspect, the same votes as `vote_table_load` (valid, anonymous, no gold check) with the
+    aspect's choice as the outcome; no style columns: an aspect board is a plain fit."""
+    sql = f"""
+        SELECT va.aspect, b.contender_a_id, b.contender_b_id,
+               CASE va.choice WHEN 'a' THEN 0 WHEN 'b' THEN 1 ELSE 2 END
+        FROM {_table(VoteAspect)} va
+        JOIN {_table(Vote)} v ON v.id = va.vote_id
+        JOIN {_table(Battle)} b ON b.id = v.battle_id
+        WHERE b.arena_id = %s AND v.is_valid AND b.mode = %s
+          AND NOT (b.contender_a_id = ANY(%s) OR b.contender_b_id = ANY(%s))
+        ORDER BY va.aspect, va.id
+    """
+    gold = gold_contender_ids(arena_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [arena_id, str(BattleMode.ANONYMOUS), gold, gold])
+        rows = cursor.fetchall()
+    by_aspect: dict[str, list[tuple[int, int, int]]] = {}
+    for aspect, a, b, outcome in rows:
+        by_aspect.setdefault(aspect, []).append((a, b, outcome))
+    nf = len(STYLE_FEATURES)
+    tables: dict[str, VoteTable] = {}
+    for aspect, found in by_aspect.items():
+        block = np.array(found, dtype=np.int64).T
+        n = block.shape[1]
+        tables[aspect] = VoteTable(
+            contender_a=block[0], contender_b=block[1], outcome=block[2],
+            turns=np.ones(n, dtype=np.int64), prompt_chars=np.zeros(n, dtype=np.int64),
+            prompt_head=[""] * n, style_a=np.zeros((n, nf)), style_b=np.zeros((n, nf)),
+        )
+    return tables
