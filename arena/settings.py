@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.env import database_from_url, envbool, envint, envlist, envstr
+from arena.env import database_from_url, envbool, envint, envlist, envnetworks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("ARENA_VAR_DIR", str(BASE_DIR / ".var")))
@@ -183,6 +183,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 HTTP_MAX_BODY_BYTES = envint("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024)
 # /metrics answers only with `Authorization: Bearer <token>` when this is set.
 METRICS_TOKEN = envstr("METRICS_TOKEN")
+
+# Per-IP limits count the client address (annotators/client_ip.py). X-Forwarded-For is believed
+# only from a direct peer in FORWARDED_ALLOW_IPS (addresses or networks; '*' is refused), and
+# only with WEB_PROXY_HEADERS=true; otherwise the peer itself is the client.
+WEB_PROXY_HEADERS = envbool("WEB_PROXY_HEADERS", False)
+ARENA_TRUSTED_PROXIES = (
+    envnetworks("FORWARDED_ALLOW_IPS", ["127.0.0.1"]) if WEB_PROXY_HEADERS else []
+)
 
 # Arena rules that a deployment may tune.
 ARENA_ANNOTATOR_COOKIE = "arena_annotator"
