@@ -212,6 +212,9 @@ ARENA_RATE_LIMITS = {
         "ip": (envint("ARENA_LIMIT_VOTES_PER_IP_PER_MINUTE", 60), 60),
         "annotator_day": (envint("ARENA_LIMIT_VOTES_PER_DAY", 500), 86400),
     },
+    # New annotator identities (the consent page) per client address: a fresh cookie must not
+    # be a free way around the per-annotator limits. Raise it for many people behind one NAT.
+    "identity": {"ip": (envint("ARENA_LIMIT_IDENTITIES_PER_IP_PER_HOUR", 20), 3600)},
 }
 
 # Moderation (see docs/moderation.md). Filters here run in every arena before its own.
