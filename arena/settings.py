@@ -217,6 +217,12 @@ ARENA_RATE_LIMITS = {
     "identity": {"ip": (envint("ARENA_LIMIT_IDENTITIES_PER_IP_PER_HOUR", 20), 3600)},
 }
 
+# Open battle WebSockets at once, per annotator and per client address (0 = no cap), counted in
+# Redis across web processes; a socket whose process died frees its place after the lease.
+ARENA_MAX_WEBSOCKETS_PER_ANNOTATOR = envint("ARENA_MAX_WEBSOCKETS_PER_ANNOTATOR", 8)
+ARENA_MAX_WEBSOCKETS_PER_IP = envint("ARENA_MAX_WEBSOCKETS_PER_IP", 64)
+ARENA_WEBSOCKET_LEASE_SECONDS = envint("ARENA_WEBSOCKET_LEASE_SECONDS", 90)
+
 # Moderation (see docs/moderation.md). Filters here run in every arena before its own.
 MODERATION_DEFAULT_FILTERS: list[dict[str, object]] = []
 MODERATION_MIN_SECONDS_TO_VOTE = envint("MODERATION_MIN_SECONDS_TO_VOTE", 1)
