@@ -181,7 +181,8 @@ CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 # Bodies above this get 413 at the ASGI edge, before Django spools them (arena/body_limit.py).
 HTTP_MAX_BODY_BYTES = envint("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024)
-# /metrics answers only with `Authorization: Bearer <token>` when this is set.
+# /metrics answers only with `Authorization: Bearer <token>`, and not at all while this is empty
+# (arena/health.py); `make run` writes one to .var/metrics_token.
 METRICS_TOKEN = envstr("METRICS_TOKEN")
 
 # Per-IP limits count the client address (annotators/client_ip.py). X-Forwarded-For is believed
