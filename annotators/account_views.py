@@ -25,7 +25,10 @@ from moderation.selectors import hidden_turn_ids
 
 
 def _signed_in(request: HttpRequest, user: object) -> HttpResponse:
-    login(request, user)  # type: ignore[arg-type]
+    # A new account has not been through authenticate(); with django-axes' backend in front,
+    # Django needs to be told which backend vouches for it.
+    backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=backend)  # type: ignore[arg-type]
     annotator = annotator_for_user(user=user, cookie_annotator=request.annotator)  # type: ignore[attr-defined]
     response = redirect(_safe_next(request) if request.POST.get("next") else "/me/")
     annotator_cookie_set(response, annotator.id)

@@ -7,6 +7,7 @@ values. Nothing here has a production secret as a default.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "arena",
     "annotators",
     "battles",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "annotators.middleware.AnnotatorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "arena.urls"
@@ -229,6 +233,23 @@ MODERATION_DEFAULT_FILTERS: list[dict[str, object]] = []
 MODERATION_MIN_SECONDS_TO_VOTE = envint("MODERATION_MIN_SECONDS_TO_VOTE", 1)
 MODERATION_ANOMALY_MIN_VOTES = envint("MODERATION_ANOMALY_MIN_VOTES", 20)
 MODERATION_ANOMALY_ALPHA = 0.001
+
+# Sign-in throttling (django-axes) for /accounts/login/ and /admin/login/: after this many
+# failed passwords for one username from one client address, that pair is locked out for the
+# cool-off, with a 429 page that says so. Counted in the cache (Redis), so it holds across web
+# processes; the address is the one per-IP limits use (annotators/client_ip.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = envint("ARENA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("ARENA_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "annotators.client_ip.client_ip_from_request"
+AXES_LOCKOUT_TEMPLATE = "annotators/locked_out.html"
+AXES_VERBOSE = False
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/me/"
