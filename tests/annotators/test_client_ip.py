@@ -3,18 +3,26 @@ untrusted hop; the web server refuses to trust every peer."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import socket
 import subprocess
 import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from annotators.client_ip import client_ip_resolve
 from arena.env import envnetworks
+from tests import celery_worker
 from tests.factories import annotator_create, battle_ready, client_for
 from tests.moderation.helpers import vote_via_api
 
@@ -61,6 +69,54 @@ def test_per_ip_vote_limits_count_the_forwarded_client_behind_a_named_proxy(sett
     client = client_for(other)
     client.defaults["HTTP_X_FORWARDED_FOR"] = "203.0.113.8"
     assert vote_via_api(client, battle_ready(annotator=other)).status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _web_server(**env: str) -> Iterator[str]:
+    """The real web server (uvicorn, as compose runs it) on the test database."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "arena.launcher.web", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": celery_worker.test_database_url(), **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert server.poll() is None, "the web server exited"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(90)
+def test_through_the_real_server_invented_hops_do_not_mint_fresh_addresses() -> None:
+    """Issue #15's probe: every request with a random X-Forwarded-For counted as a new address.
+    Behind a named proxy (this test), only the hop that proxy appended counts."""
+    with _web_server(WEB_PROXY_HEADERS="true", FORWARDED_ALLOW_IPS="127.0.0.1",
+                     ARENA_LIMIT_IDENTITIES_PER_IP_PER_HOUR="2") as url:
+        codes = [
+            httpx.get(f"{url}/consent/", timeout=10,
+                      headers={"X-Forwarded-For": f"{uuid.uuid4().int % 250}.1.2.3, 203.0.113.7"})
+            .status_code
+            for _ in range(3)
+        ]
+        other = httpx.get(f"{url}/consent/", timeout=10,
+                          headers={"X-Forwarded-For": "203.0.113.8"}).status_code
+    assert codes == [302, 302, 429]
+    assert other == 302
 
 
 @pytest.mark.timeout(60)
