@@ -123,6 +123,9 @@ def rate_limit_hit(*, action: str, annotator_id: object, ip: str | None) -> Hit:
     retry_after_s = max(1, math.ceil(int(wait_ms) / 1000))
     if rule.window_ms >= 86_400_000:
         message = f"You reached the limit of {rule.limit} per day here; please come back later."
+    elif retry_after_s >= 120:
+        minutes = math.ceil(retry_after_s / 60)
+        message = f"{_MESSAGES.get(action, 'Too many requests.')} Please try again in {minutes} minutes."
     else:
         message = f"{_MESSAGES.get(action, 'Too many requests.')} Please wait {retry_after_s} s."
     raise RateLimited(message, retry_after_s=retry_after_s)

@@ -138,6 +138,7 @@ def test_new_identities_per_address_are_limited_with_a_clear_page(settings: Any)
     refused = client_for(None).post("/consent/", form)
     assert refused.status_code == 429
     assert b"Too many new participants" in refused.content
+    assert b"try again in 60 minutes" in refused.content
     assert int(refused["Retry-After"]) > 0
     as_json = client_for(None).post("/consent/", form, HTTP_ACCEPT="application/json")
     assert as_json.status_code == 429 and as_json.json()["code"] == "rate_limited"
