@@ -31,7 +31,8 @@ def _new_identities_limited(request: HttpRequest) -> contextlib.AbstractContextM
     return contextlib.nullcontext()
 
 
-def _too_many_identities(request: HttpRequest, error: RateLimited) -> HttpResponse:
+def identities_limit_response(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    """The 429 for too many new identities from one address: a page, or JSON if asked for."""
     if "application/json" in request.headers.get("Accept", ""):
         response: HttpResponse = JsonResponse(
             {"code": error.code, "message": error.message}, status=error.status
@@ -54,7 +55,7 @@ def consent(request: HttpRequest) -> HttpResponse:
                 with _new_identities_limited(request):
                     annotator_cookie_set(response, Annotator.objects.create().id)
             except RateLimited as error:
-                return _too_many_identities(request, error)
+                return identities_limit_response(request, error)
         return response
     if request.method == "POST":
         if request.POST.get("agree") != "yes":
@@ -68,7 +69,7 @@ def consent(request: HttpRequest) -> HttpResponse:
                     release_consent=request.POST.get("release") == "yes",
                 )
         except RateLimited as error:
-            return _too_many_identities(request, error)
+            return identities_limit_response(request, error)
         except ValueError as error:
             return render(
                 request,

@@ -191,3 +191,18 @@ def test_a_refund_hands_back_the_place_in_every_window(settings: Any) -> None:
         pass
     with pytest.raises(RateLimited):
         rate_limit_hit(action="vote", annotator_id=who, ip="1.2.3.4")
+
+
+@pytest.mark.django_db
+def test_new_accounts_count_as_new_identities(settings: Any) -> None:
+    from django.contrib.auth.models import User
+
+    _limits(settings, identity={"ip": (2, 3600)})
+    codes = [
+        client_for(None).post("/accounts/signup/", {
+            "username": f"newcomer{n}", "password1": "a-long-password-9", "password2":
+            "a-long-password-9"}).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    assert User.objects.count() == 2
