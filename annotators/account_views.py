@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotators.cookies import annotator_cookie_set
+from annotators.limits import RateLimited, identity_rate_limit
 from annotators.models import AgeBand, Annotator
 from annotators.services.accounts import annotator_for_user
 from annotators.services.profile import (
@@ -19,13 +20,16 @@ from annotators.services.profile import (
     annotator_demographics_set,
     annotator_release_consent_set,
 )
-from annotators.views import _safe_next
+from annotators.views import _safe_next, identities_limit_response
 from battles.models import Battle
 from moderation.selectors import hidden_turn_ids
 
 
 def _signed_in(request: HttpRequest, user: object) -> HttpResponse:
-    login(request, user)  # type: ignore[arg-type]
+    # A new account has not been through authenticate(); with django-axes' backend in front,
+    # Django needs to be told which backend vouches for it.
+    backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=backend)  # type: ignore[arg-type]
     annotator = annotator_for_user(user=user, cookie_annotator=request.annotator)  # type: ignore[attr-defined]
     response = redirect(_safe_next(request) if request.POST.get("next") else "/me/")
     annotator_cookie_set(response, annotator.id)
@@ -36,7 +40,13 @@ def _signed_in(request: HttpRequest, user: object) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     form: UserCreationForm = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        return _signed_in(request, form.save())
+        # An account is a new identity too: counted with the consent page's, per address.
+        try:
+            with identity_rate_limit(request=request):
+                user = form.save()
+        except RateLimited as error:
+            return identities_limit_response(request, error)
+        return _signed_in(request, user)
     return render(request, "annotators/signup.html", {"form": form})
 
 

@@ -7,6 +7,7 @@ falling back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -81,3 +82,20 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_MAX_AGE": 0,
         "ATOMIC_REQUESTS": False,
     }
+
+
+def envnetworks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Addresses or CIDR networks, e.g. of the proxies whose X-Forwarded-For is believed.
+    '*' is refused: trusting every peer lets any client choose the address it is counted by."""
+    networks = []
+    for value in envlist(name, default):
+        if value == "*":
+            raise ImproperlyConfigured(
+                f"{name}='*' would let any client choose its own address; name the proxy's "
+                "addresses or networks instead (e.g. 127.0.0.1 or 172.18.0.0/16)."
+            )
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an address or network.") from error
+    return networks

@@ -2,8 +2,13 @@
 
 A middleware at the top of the stack answers these three paths before host validation and the
 HTTPS redirect: probes from a load balancer or an orchestrator reach the container by its IP
-over plain HTTP, and must not need a Host that ALLOWED_HOSTS lists. /metrics may carry contender
-names, so a deployment that exposes it sets METRICS_TOKEN and scrapes with a bearer token.
+over plain HTTP, and must not need a Host that ALLOWED_HOSTS lists.
+
+/metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`, and is off (403) while no
+token is set: it is never public by default. "Loopback only without a token" was the other
+choice, rejected because behind a reverse proxy on the same host every outside request arrives
+from loopback. `make run` writes a token to .var/metrics_token. The series themselves name no
+contender (see arena.metrics for why).
 """
 
 from __future__ import annotations
@@ -79,10 +84,13 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 def metrics(request: HttpRequest) -> HttpResponse:
     token = getattr(settings, "METRICS_TOKEN", "")
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return _json({"code": "unauthorized", "message": "A metrics token is required."}, 401)
+    if not token:
+        return _json({"code": "metrics_disabled",
+                      "message": "Metrics are off: set METRICS_TOKEN and scrape with "
+                                 "'Authorization: Bearer <token>'."}, 403)
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return _json({"code": "unauthorized", "message": "A metrics token is required."}, 401)
     return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -10,6 +10,15 @@ Prometheus sums what the scraped targets report. Recompute durations are also wr
 by whichever worker ran them and reported from there by every web process.
 
 Other apps call the small functions here rather than touching prometheus_client directly.
+
+No series here carries a contender. A live per-contender counter names the two models of a
+battle to anyone who reads it just before and just after that battle (the probe of issue #15
+did exactly that), and the token does not help: an operator, or anyone the token leaks to, can
+annotate too. A coarser schedule would not fix it either: in a quiet arena one battle may be
+all that moves between two updates. So live series stop at the arena (and error kind), which
+says whether an arena's providers are healthy; which contender is slow or failing is for
+staff, in the admin (Generation timings, contender status, ContenderPause with its reason) and
+in the server logs (`contender_paused` / `contender_resumed` events), never in /metrics.
 """
 
 from __future__ import annotations
@@ -37,29 +46,29 @@ battles_started = Counter(
 votes_stored = Counter("arena_votes_stored", "Votes stored, by arena.", ["arena"])
 provider_seconds = Histogram(
     "arena_provider_answer_seconds",
-    "Time from request to the last token of a successful answer.",
-    ["arena", "contender"],
+    "Time from request to the last token of a successful answer, by arena.",
+    ["arena"],
     buckets=_LATENCY_BUCKETS,
 )
 provider_ttft_seconds = Histogram(
     "arena_provider_first_token_seconds",
-    "Time from request to the first token.",
-    ["arena", "contender"],
+    "Time from request to the first token, by arena.",
+    ["arena"],
     buckets=_LATENCY_BUCKETS,
 )
 provider_errors = Counter(
     "arena_provider_errors",
-    "Failed answers, by kind (error, timeout, internal).",
-    ["arena", "contender", "kind"],
+    "Failed answers, by arena and kind (error, timeout, internal).",
+    ["arena", "kind"],
 )
 contender_pauses = Counter(
     "arena_contender_pauses",
-    "Contenders paused automatically because their provider kept failing.",
-    ["arena", "contender"],
+    "Contenders paused automatically because their provider kept failing (which: the admin).",
+    ["arena"],
 )
 contender_resumes = Counter(
     "arena_contender_resumes", "Automatically paused contenders put back after the cooldown.",
-    ["arena", "contender"],
+    ["arena"],
 )
 websocket_connections = Gauge(
     "arena_websocket_connections", "Open battle WebSocket connections.",
@@ -77,16 +86,14 @@ def vote_stored(*, arena: str) -> None:
     votes_stored.labels(arena=arena).inc()
 
 
-def provider_answered(
-    *, arena: str, contender: str, seconds: float, first_token_seconds: float | None
-) -> None:
-    provider_seconds.labels(arena=arena, contender=contender).observe(seconds)
+def provider_answered(*, arena: str, seconds: float, first_token_seconds: float | None) -> None:
+    provider_seconds.labels(arena=arena).observe(seconds)
     if first_token_seconds is not None:
-        provider_ttft_seconds.labels(arena=arena, contender=contender).observe(first_token_seconds)
+        provider_ttft_seconds.labels(arena=arena).observe(first_token_seconds)
 
 
-def provider_failed(*, arena: str, contender: str, kind: str) -> None:
-    provider_errors.labels(arena=arena, contender=contender, kind=kind).inc()
+def provider_failed(*, arena: str, kind: str) -> None:
+    provider_errors.labels(arena=arena, kind=kind).inc()
 
 
 def recompute_observe(arena_slug: str, seconds: float) -> None:

@@ -7,11 +7,12 @@ values. Nothing here has a production secret as a default.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.env import database_from_url, envbool, envint, envlist, envstr
+from arena.env import database_from_url, envbool, envint, envlist, envnetworks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("ARENA_VAR_DIR", str(BASE_DIR / ".var")))
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "arena",
     "annotators",
     "battles",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "annotators.middleware.AnnotatorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "arena.urls"
@@ -181,8 +185,17 @@ CONTENT_SECURITY_POLICY = envstr("CONTENT_SECURITY_POLICY")
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 # Bodies above this get 413 at the ASGI edge, before Django spools them (arena/body_limit.py).
 HTTP_MAX_BODY_BYTES = envint("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024)
-# /metrics answers only with `Authorization: Bearer <token>` when this is set.
+# /metrics answers only with `Authorization: Bearer <token>`, and not at all while this is empty
+# (arena/health.py); `make run` writes one to .var/metrics_token.
 METRICS_TOKEN = envstr("METRICS_TOKEN")
+
+# Per-IP limits count the client address (annotators/client_ip.py). X-Forwarded-For is believed
+# only from a direct peer in FORWARDED_ALLOW_IPS (addresses or networks; '*' is refused), and
+# only with WEB_PROXY_HEADERS=true; otherwise the peer itself is the client.
+WEB_PROXY_HEADERS = envbool("WEB_PROXY_HEADERS", False)
+ARENA_TRUSTED_PROXIES = (
+    envnetworks("FORWARDED_ALLOW_IPS", ["127.0.0.1"]) if WEB_PROXY_HEADERS else []
+)
 
 # Arena rules that a deployment may tune.
 ARENA_ANNOTATOR_COOKIE = "arena_annotator"
@@ -204,13 +217,39 @@ ARENA_RATE_LIMITS = {
         "ip": (envint("ARENA_LIMIT_VOTES_PER_IP_PER_MINUTE", 60), 60),
         "annotator_day": (envint("ARENA_LIMIT_VOTES_PER_DAY", 500), 86400),
     },
+    # New annotator identities (the consent page) per client address: a fresh cookie must not
+    # be a free way around the per-annotator limits. Raise it for many people behind one NAT.
+    "identity": {"ip": (envint("ARENA_LIMIT_IDENTITIES_PER_IP_PER_HOUR", 20), 3600)},
 }
+
+# Open battle WebSockets at once, per annotator and per client address (0 = no cap), counted in
+# Redis across web processes; a socket whose process died frees its place after the lease.
+ARENA_MAX_WEBSOCKETS_PER_ANNOTATOR = envint("ARENA_MAX_WEBSOCKETS_PER_ANNOTATOR", 8)
+ARENA_MAX_WEBSOCKETS_PER_IP = envint("ARENA_MAX_WEBSOCKETS_PER_IP", 64)
+ARENA_WEBSOCKET_LEASE_SECONDS = envint("ARENA_WEBSOCKET_LEASE_SECONDS", 90)
 
 # Moderation (see docs/moderation.md). Filters here run in every arena before its own.
 MODERATION_DEFAULT_FILTERS: list[dict[str, object]] = []
 MODERATION_MIN_SECONDS_TO_VOTE = envint("MODERATION_MIN_SECONDS_TO_VOTE", 1)
 MODERATION_ANOMALY_MIN_VOTES = envint("MODERATION_ANOMALY_MIN_VOTES", 20)
 MODERATION_ANOMALY_ALPHA = 0.001
+
+# Sign-in throttling (django-axes) for /accounts/login/ and /admin/login/: after this many
+# failed passwords for one username from one client address, that pair is locked out for the
+# cool-off, with a 429 page that says so. Counted in the cache (Redis), so it holds across web
+# processes; the address is the one per-IP limits use (annotators/client_ip.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = envint("ARENA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("ARENA_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "annotators.client_ip.client_ip_from_request"
+AXES_LOCKOUT_TEMPLATE = "annotators/locked_out.html"
+AXES_VERBOSE = False
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/me/"

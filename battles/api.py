@@ -14,15 +14,10 @@ from annotators.cookies import annotator_id_from_cookie
 from annotators.limits import vote_rate_limit
 from annotators.models import Annotator
 from annotators.services.standing import annotator_load_current
+from battles.contender_pick import contenders_selectable
 from battles.modalities import arena_aspects
 from battles.models import Arena, Battle, Vote
-from battles.selectors import (
-    arena_list_active,
-    battle_public,
-    battle_reveal,
-    contenders_selectable,
-    vote_public,
-)
+from battles.selectors import arena_list_active, battle_public, battle_reveal, vote_public
 from battles.services import vote_submit
 from battles.services.battle_flow import turn_limit
 from battles.services.errors import Forbidden, NotFound
@@ -153,15 +148,15 @@ def battle_detail(request: HttpRequest, battle_id: str) -> dict[str, Any]:
 )
 def battle_vote(request: HttpRequest, battle_id: str, payload: VoteIn) -> dict[str, Any]:
     """Store the vote (idempotent by key); only then are the two identities returned."""
-    vote_rate_limit(request=request, idempotency_key=payload.idempotency_key)
-    vote = vote_submit(
-        battle_id=battle_id,
-        annotator=request.auth,  # type: ignore[attr-defined]
-        choice=payload.choice,
-        rationale=payload.rationale,
-        idempotency_key=payload.idempotency_key,
-        aspects=payload.aspects,
-    )
+    with vote_rate_limit(request=request, idempotency_key=payload.idempotency_key):
+        vote = vote_submit(
+            battle_id=battle_id,
+            annotator=request.auth,  # type: ignore[attr-defined]
+            choice=payload.choice,
+            rationale=payload.rationale,
+            idempotency_key=payload.idempotency_key,
+            aspects=payload.aspects,
+        )
     # A new vote holds its battle, locked and read with both contenders; a replay re-reads it.
     battle = vote.battle if Vote.battle.is_cached(vote) else _own_battle(request, battle_id)
     return {

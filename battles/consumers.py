@@ -16,6 +16,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from annotators.client_ip import client_ip_from_scope
+from annotators.connection_limits import (
+    ConnectionLease,
+    TooManyConnections,
+    lease_end,
+    lease_keep,
+    websocket_lease_take,
+)
 from annotators.cookies import annotator_id_from_cookie
 from annotators.limits import prompt_rate_limit
 from annotators.models import Annotator
@@ -93,13 +101,27 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = None
     annotator: Annotator | None
     stream_task: asyncio.Task[None] | None
+    lease: ConnectionLease | None  # this socket's place under the caps on open sockets
+    lease_keeper: asyncio.Task[None] | None
 
     async def connect(self) -> None:
         cookies = self.scope.get("cookies", {})
         self.annotator = await _annotator_load(cookies.get(settings.ARENA_ANNOTATOR_COOKIE))
         self.stream_task = None
+        self.lease, self.lease_keeper = None, None
         await self.accept()
         metrics.websocket_connections.inc()
+        try:
+            self.lease = await asyncio.to_thread(
+                websocket_lease_take,
+                annotator_id=self.annotator.id if self.annotator else None,
+                ip=client_ip_from_scope(self.scope),
+            )
+        except TooManyConnections as refused:
+            await self.error(refused.code, refused.message)
+            await self.close(code=4429)
+            return
+        self.lease_keeper = asyncio.create_task(lease_keep(self.lease))
         if self.annotator is None:
             await self.error("consent_required", "Please accept the terms of use first.")
         elif blocked := await _annotator_blocked(self.annotator):
@@ -108,6 +130,8 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         metrics.websocket_connections.dec()
+        if (lease := getattr(self, "lease", None)) is not None:
+            await lease_end(lease, self.lease_keeper)
         if self.stream_task is not None and not self.stream_task.done():
             self.stream_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -23,7 +23,6 @@ from battles.models import (
     BattleMode,
     BattleState,
     Contender,
-    ContenderStatus,
     Generation,
     Vote,
 )
@@ -48,16 +47,6 @@ def contender_identity(contender: Contender) -> ContenderIdentity:
         "organisation": contender.organisation,
         "is_demo": contender.is_demo,
     }
-
-
-def contenders_selectable(*, arena: Arena) -> list[Contender]:
-    """Contenders a person may pick by name in side-by-side mode (not the gold-check ones)."""
-    return list(
-        Contender.objects.filter(arena=arena)
-        .exclude(status=ContenderStatus.DEPRECATED)
-        .exclude(params__contains={"gold_broken": True})  # a plain key lookup drops NULLs too
-        .order_by("name")
-    )
 
 
 def vote_public(vote: Vote, battle: Battle) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotators.services import annotator_needs_consent
+from battles.contender_pick import contenders_selectable
 from battles.modalities import modality_spec
 from battles.models import Arena, BattleMode
-from battles.selectors import arena_list_active, battle_waiting_for_vote, contenders_selectable
+from battles.selectors import arena_list_active, battle_waiting_for_vote
 from battles.services.battle_flow import turn_limit
 
 

@@ -34,7 +34,9 @@ def stack() -> Iterator[Path]:
 
     os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(16))
     for name in ("ARENA_LIMIT_VOTES_PER_IP_PER_MINUTE", "ARENA_LIMIT_PROMPTS_PER_IP_PER_MINUTE",
-                 "ARENA_LIMIT_PROMPTS_PER_MINUTE", "ARENA_LIMIT_VOTES_PER_MINUTE"):
+                 "ARENA_LIMIT_PROMPTS_PER_MINUTE", "ARENA_LIMIT_VOTES_PER_MINUTE",
+                 "ARENA_LIMIT_IDENTITIES_PER_IP_PER_HOUR", "ARENA_MAX_WEBSOCKETS_PER_IP",
+                 "ARENA_MAX_WEBSOCKETS_PER_ANNOTATOR"):
         os.environ[name] = "0"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "arena.settings"

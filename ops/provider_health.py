@@ -63,7 +63,7 @@ def contender_pause(*, contender_id: int, reason: str) -> bool:
         contender = Contender.objects.select_related("arena").get(id=contender_id)
     with contextlib.suppress(redis.RedisError):  # else the window expires by itself
         redis_client().delete(_key(contender_id))
-    metrics.contender_pauses.labels(arena=contender.arena.slug, contender=contender.slug).inc()
+    metrics.contender_pauses.labels(arena=contender.arena.slug).inc()
     logger.warning(
         "contender %s paused: %s", contender.slug, reason,
         extra={"event": "contender_paused", "arena": contender.arena.slug,
@@ -106,9 +106,7 @@ def contenders_resume(*, now: datetime | None = None) -> int:
         if changed:
             resumed += 1
             contender = pause.contender
-            metrics.contender_resumes.labels(
-                arena=contender.arena.slug, contender=contender.slug
-            ).inc()
+            metrics.contender_resumes.labels(arena=contender.arena.slug).inc()
             logger.info(
                 "contender %s resumed after its cooldown", contender.slug,
                 extra={"event": "contender_resumed", "arena": contender.arena.slug,
@@ -134,10 +132,10 @@ async def side_outcome(
     """Called by the streaming code after each side; records metrics and health, never raises."""
     try:
         if ok:
-            metrics.provider_answered(arena=arena, contender=contender, seconds=seconds,
+            metrics.provider_answered(arena=arena, seconds=seconds,
                                       first_token_seconds=first_token_seconds)
         else:
-            metrics.provider_failed(arena=arena, contender=contender, kind=kind or "error")
+            metrics.provider_failed(arena=arena, kind=kind or "error")
         if not contender_id:
             return
         failures, answers = await _push(contender_id=contender_id, ok=ok)

@@ -50,6 +50,8 @@ def _dev_secrets(var_dir: Path) -> None:
     os.environ.setdefault(
         "RELEASE_PSEUDONYM_SECRET", _dev_secret(var_dir, "release_pseudonym_secret")
     )
+    # /metrics is closed without a token (arena/health.py); scrape with this one locally.
+    os.environ.setdefault("METRICS_TOKEN", _dev_secret(var_dir, "metrics_token"))
 
 
 @contextmanager

@@ -11,8 +11,9 @@ connections over them. `WEB_SERVER` picks the server:
   adopts an inherited socket only the systemd way (LISTEN_FDS, descriptors from 3), so the
   socket moves to descriptor 3 first.
 
-Settings from the environment: `WEB_PROXY_HEADERS` (trust X-Forwarded-* from
-`FORWARDED_ALLOW_IPS`, default 127.0.0.1), `WEB_WS_MAX_BYTES` (largest WebSocket message the
+Settings from the environment: `WEB_PROXY_HEADERS` (trust X-Forwarded-* from the proxies named
+in `FORWARDED_ALLOW_IPS`, default 127.0.0.1; '*' is refused, see arena.env.envnetworks: it
+would let any client pick the address per-IP limits count), `WEB_WS_MAX_BYTES` (largest WebSocket message the
 server buffers before closing the connection; the consumer's own, smaller limit answers with an
 error first), `LOG_LEVEL`.
 """
@@ -23,6 +24,10 @@ import contextlib
 import os
 import socket
 import sys
+
+from django.core.exceptions import ImproperlyConfigured
+
+from arena.env import envnetworks
 
 SD_LISTEN_FDS_START = 3
 WS_MAX_BYTES_DEFAULT = 1 << 20
@@ -43,6 +48,15 @@ def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def forwarded_allow_ips() -> str:
+    """The proxies uvicorn believes, checked by the same rule as the settings."""
+    try:
+        networks = envnetworks("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
+    except ImproperlyConfigured as error:
+        raise SystemExit(str(error)) from None
+    return ",".join(str(network) for network in networks)
+
+
 def run_uvicorn(fd: int) -> None:
     import uvicorn
 
@@ -52,6 +66,7 @@ def run_uvicorn(fd: int) -> None:
         loop = "uvloop"
     except ImportError:  # a platform without uvloop wheels still serves, on asyncio
         loop = "asyncio"
+    proxy_headers = truthy(os.environ.get("WEB_PROXY_HEADERS"))
     config = uvicorn.Config(
         "arena.asgi:application",
         loop=loop,
@@ -60,8 +75,8 @@ def run_uvicorn(fd: int) -> None:
         ws_max_size=int(os.environ.get("WEB_WS_MAX_BYTES", WS_MAX_BYTES_DEFAULT)),
         ws_per_message_deflate=False,
         lifespan="off",
-        proxy_headers=truthy(os.environ.get("WEB_PROXY_HEADERS")),
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips() if proxy_headers else "127.0.0.1",
         server_header=False,
         access_log=False,
         log_level=os.environ.get("LOG_LEVEL", "warning").lower(),
@@ -84,8 +99,8 @@ def run_daphne(fd: int, options: list[str]) -> None:
     os.environ["LISTEN_FDNAMES"] = "web"
     from daphne.cli import CommandLineInterface
 
-    if truthy(os.environ.get("WEB_PROXY_HEADERS")):
-        options = ["--proxy-headers", *options]
+    # daphne's --proxy-headers believes any peer; the app resolves the client itself instead
+    # (annotators/client_ip.py), and Django reads X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
     CommandLineInterface().run(
         ["--endpoint", f"systemd:domain={domain}:index=0", *options, "arena.asgi:application"]
     )

@@ -19,6 +19,7 @@ from django.db import transaction
 from annotators.models import Annotator
 from annotators.services import annotator_needs_consent
 from annotators.services.standing import annotator_blocked_reason
+from battles.contender_pick import contenders_selectable
 from battles.modalities import ModalitySpec, arena_settings, modality_spec
 from battles.models import (
     Arena,
@@ -26,7 +27,6 @@ from battles.models import (
     BattleMode,
     BattleState,
     Contender,
-    ContenderStatus,
     Generation,
     Turn,
 )
@@ -62,12 +62,7 @@ def _named_pair(*, arena: Arena, slug_a: object, slug_b: object) -> tuple[Conten
         raise ArenaError("Pick two models for a side-by-side battle.", code="pair_missing")
     if slug_a == slug_b:
         raise ArenaError("Pick two different models.", code="pair_same")
-    found = {
-        c.slug: c
-        for c in Contender.objects.filter(
-            arena=arena, slug__in=[slug_a, slug_b]
-        ).exclude(status=ContenderStatus.DEPRECATED)
-    }
+    found = {c.slug: c for c in contenders_selectable(arena=arena, slugs=[slug_a, slug_b])}
     if slug_a not in found or slug_b not in found:
         raise ArenaError("One of those models is not available here.", code="pair_unknown")
     return found[slug_a], found[slug_b]

@@ -42,13 +42,24 @@ def _validate(choice: object, rationale: object, idempotency_key: object) -> tup
     return str(choice), rationale, idempotency_key
 
 
-def _replay(idempotency_key: str, battle_id: uuid.UUID | str, annotator: Annotator) -> Vote | None:
-    """The vote already stored under this key, if this is a retry of the same request."""
+def _replay(
+    idempotency_key: str, battle_id: uuid.UUID | str, annotator: Annotator, *,
+    choice: str, rationale: str,
+) -> Vote | None:
+    """The vote already stored under this key, if this is a retry of the same request. The
+    same key with another choice or rationale is a different request: answering it with the
+    stored vote would tell the client its new choice was taken when it was not."""
     existing = Vote.objects.filter(idempotency_key=idempotency_key).first()
     if existing is None:
         return None
     if str(existing.battle_id) != str(battle_id) or existing.annotator_id != annotator.id:
         raise Conflict("This idempotency key was used for another vote.", code="key_reused")
+    if (existing.choice, existing.rationale) != (choice, rationale):
+        raise Conflict(
+            "This idempotency key was used for a different choice on this battle; the vote "
+            "already stored stands.",
+            code="key_reused",
+        )
     return existing
 
 
@@ -110,7 +121,8 @@ def vote_submit(
                 # key used for another vote: that answer comes first. Only asked when the vote
                 # cannot be stored anyway; on a votable battle the key's unique constraint
                 # catches a reused key (IntegrityError below), so a vote pays no query for it.
-                replay = _replay(idempotency_key, battle_id, annotator)
+                replay = _replay(idempotency_key, battle_id, annotator,
+                                 choice=choice, rationale=rationale)
                 if replay is not None:
                     return replay
                 raise
@@ -133,7 +145,8 @@ def vote_submit(
             battle.save(update_fields=["state", "updated_at"])
             return vote
     except IntegrityError:
-        replay = _replay(idempotency_key, battle_id, annotator)
+        replay = _replay(idempotency_key, battle_id, annotator,
+                                 choice=choice, rationale=rationale)
         if replay is not None:
             return replay
         raise Conflict("This battle already has a vote.", code="already_voted") from None

@@ -122,3 +122,87 @@ async def test_the_websocket_refuses_prompts_over_the_limit(settings: Any) -> No
     await communicator.disconnect()
     assert (message["type"], message["code"]) == ("error", "rate_limited")
     assert await database_sync_to_async(Battle.objects.count)() == 1
+
+
+@pytest.mark.django_db
+def test_new_identities_per_address_are_limited_with_a_clear_page(settings: Any) -> None:
+    """Issue #15: a script minted 5 annotators in 0.1 s, each a fresh set of per-annotator
+    limits. Only new identities count; the refused one creates nothing."""
+    from annotators.models import Annotator
+    from tests.factories import terms_publish
+
+    _limits(settings, identity={"ip": (2, 3600)})
+    terms_publish(version=1)
+    form = {"agree": "yes", "version": "1"}
+    assert [client_for(None).post("/consent/", form).status_code for _ in range(2)] == [302, 302]
+    refused = client_for(None).post("/consent/", form)
+    assert refused.status_code == 429
+    assert b"Too many new participants" in refused.content
+    assert b"try again in 60 minutes" in refused.content
+    assert int(refused["Retry-After"]) > 0
+    as_json = client_for(None).post("/consent/", form, HTTP_ACCEPT="application/json")
+    assert as_json.status_code == 429 and as_json.json()["code"] == "rate_limited"
+    assert Annotator.objects.count() == 2
+    # Someone who already has an identity may renew consent.
+    existing = Annotator.objects.first()
+    assert client_for(existing).post("/consent/", form).status_code == 302
+    # Another address is counted apart.
+    assert client_for(None).post("/consent/", form, REMOTE_ADDR="192.0.2.5").status_code == 302
+
+
+@pytest.mark.django_db
+def test_without_terms_the_identity_a_visit_gets_is_limited_too(settings: Any) -> None:
+    from annotators.models import Annotator
+
+    _limits(settings, identity={"ip": (1, 3600)})
+    assert client_for(None).get("/consent/").status_code == 302
+    assert client_for(None).get("/consent/").status_code == 429
+    assert Annotator.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_rejected_vote_does_not_use_up_the_limit(settings: Any) -> None:
+    """Issue #15: 400s and 409s counted against the vote limit; only stored votes count now."""
+    _limits(settings, vote={"annotator": (1, 60), "ip": (1, 60)})
+    alice = annotator_create()
+    client = client_for(alice)
+    battle = battle_ready(annotator=alice)
+    for bad in ({"choice": "sideways", "idempotency_key": "bad-vote-1"},
+                {"choice": "a", "idempotency_key": "x"}):
+        response = client.post(f"/api/battles/{battle.id}/vote", bad,
+                               content_type="application/json")
+        assert response.status_code == 400, response.content
+    unfinished = battle_ready(annotator=alice)
+    Battle.objects.filter(id=unfinished.id).update(state="streaming")
+    assert vote_via_api(client, unfinished).status_code == 409
+    assert vote_via_api(client, battle).status_code == 200
+    assert vote_via_api(client, battle_ready(annotator=alice)).status_code == 429
+    assert Vote.objects.count() == 1
+
+
+def test_a_refund_hands_back_the_place_in_every_window(settings: Any) -> None:
+    from annotators.limits import rate_limited
+
+    _limits(settings, vote={"annotator": (1, 60), "ip": (1, 60)})
+    who = uuid.uuid4()
+    with pytest.raises(ValueError), rate_limited(action="vote", annotator_id=who, ip="1.2.3.4"):
+        raise ValueError("rejected")
+    with rate_limited(action="vote", annotator_id=who, ip="1.2.3.4"):
+        pass
+    with pytest.raises(RateLimited):
+        rate_limit_hit(action="vote", annotator_id=who, ip="1.2.3.4")
+
+
+@pytest.mark.django_db
+def test_new_accounts_count_as_new_identities(settings: Any) -> None:
+    from django.contrib.auth.models import User
+
+    _limits(settings, identity={"ip": (2, 3600)})
+    codes = [
+        client_for(None).post("/accounts/signup/", {
+            "username": f"newcomer{n}", "password1": "a-long-password-9", "password2":
+            "a-long-password-9"}).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    assert User.objects.count() == 2

@@ -94,6 +94,29 @@ def test_it_starts_side_by_side_with_the_chosen_models() -> None:
                      mode=BattleMode.SIDE_BY_SIDE, contender_a=first.slug, contender_b="ghost")
 
 
+@pytest.mark.parametrize("status", [ContenderStatus.PAUSED, ContenderStatus.DEPRECATED])
+def test_side_by_side_accepts_only_active_contenders_by_slug(status: str) -> None:
+    """Issue #15: a paused contender could still be picked by typing its slug."""
+    arena = arena_create()
+    active, held = contender_create(arena=arena), contender_create(arena=arena, status=status)
+    with pytest.raises(ArenaError) as error:
+        battle_start(arena=arena, annotator=annotator_create(), prompt="Hi",
+                     mode=BattleMode.SIDE_BY_SIDE, contender_a=active.slug,
+                     contender_b=held.slug)
+    assert error.value.code == "pair_unknown"
+    assert not Battle.objects.exists()
+
+
+def test_the_side_by_side_picker_lists_only_active_contenders() -> None:
+    from tests.factories import client_for
+
+    arena = arena_create()
+    active = contender_create(arena=arena)
+    contender_create(arena=arena, status=ContenderStatus.PAUSED)
+    listed = client_for(None).get(f"/api/arenas/{arena.slug}/contenders").json()
+    assert [item["slug"] for item in listed] == [active.slug]
+
+
 def test_it_continues_only_a_finished_battle_of_the_same_annotator() -> None:
     alice, bob = annotator_create(), annotator_create()
     battle = battle_ready(annotator=alice)

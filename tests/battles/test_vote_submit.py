@@ -137,3 +137,32 @@ def test_it_stores_one_vote_when_retries_race() -> None:
         thread.join()
     assert Vote.objects.count() == 1
     assert all(isinstance(result, Vote) for result in results), results
+
+
+def test_it_refuses_a_key_reused_with_another_choice_and_keeps_the_stored_vote() -> None:
+    """Issue #15: the same key with a different choice answered 200 with the old vote, so the
+    client believed its new choice was stored."""
+    alice = annotator_create()
+    battle = battle_ready(annotator=alice)
+    vote_submit(battle_id=battle.id, annotator=alice, choice="a", idempotency_key="same-key-1")
+    with pytest.raises(Conflict) as error:
+        vote_submit(battle_id=battle.id, annotator=alice, choice="b", idempotency_key="same-key-1")
+    assert error.value.code == "key_reused"
+    assert "different choice" in error.value.message
+    assert Vote.objects.get().choice == "a"
+
+
+def test_the_api_answers_a_reused_key_with_another_choice_with_409() -> None:
+    from tests.factories import client_for
+    from tests.moderation.helpers import vote_via_api
+
+    alice = annotator_create()
+    battle = battle_ready(annotator=alice)
+    client = client_for(alice)
+    assert vote_via_api(client, battle, key="api-key-0001", choice="a").status_code == 200
+    assert vote_via_api(client, battle, key="api-key-0001", choice="a").status_code == 200
+    conflict = vote_via_api(client, battle, key="api-key-0001", choice="both_bad")
+    assert conflict.status_code == 409
+    assert conflict.json()["code"] == "key_reused" and conflict.json()["message"]
+    assert "reveal" not in conflict.json()
+    assert Vote.objects.get().choice == "a"

@@ -108,6 +108,9 @@ def metrics_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prometheus")
 
 
+METRICS_TOKEN = "e2e-metrics-token"  # /metrics is closed without one (arena/health.py)
+
+
 @pytest.fixture(scope="session")
 def arena_server(
     django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, metrics_dir: Path
@@ -123,6 +126,7 @@ def arena_server(
         "LOG_LEVEL": "WARNING",
         "ARENA_MEDIA_QUEUE": MEDIA_QUEUE,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
     with log.open("wb") as output:
         server = subprocess.Popen(

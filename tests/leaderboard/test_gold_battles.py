@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotators.services.quality import annotator_quality
-from battles.selectors import contenders_selectable
+from battles.contender_pick import contenders_selectable
 from leaderboard.selectors import leaderboard_latest
 from leaderboard.services import leaderboard_recompute
 from tests.factories import annotator_create, arena_create, contender_create

@@ -48,3 +48,11 @@ def test_the_image_serves_the_asgi_app_as_a_non_root_user() -> None:
     assert "USER arena" in dockerfile
     assert '"arena.launcher.web", "--bind", "0.0.0.0:8000"' in dockerfile
     assert "/healthz" in dockerfile
+
+
+def test_compose_believes_no_forwarded_address_unless_a_proxy_is_named() -> None:
+    """The web port is published: trusting X-Forwarded-For from anyone let every vote pick its
+    own address (issue #15). Headers stay off until a deployment names its proxy."""
+    env = _compose()["x-app"]["environment"]
+    assert env["WEB_PROXY_HEADERS"] in ("${WEB_PROXY_HEADERS:-false}", "false")
+    assert "*" not in str(env["FORWARDED_ALLOW_IPS"])

@@ -59,7 +59,7 @@ def test_it_counts_battles_and_votes_once(django_capture_on_commit_callbacks: An
             )
         assert response.status_code == 200
     assert metrics.votes_stored.labels(arena=slug)._value.get() == before + 1
-    text = Client().get("/metrics").content.decode()
+    text = _scrape()
     assert f'arena_votes_stored_total{{arena="{slug}"}} 1.0' in text
     assert f'arena_battles_started_total{{arena="{slug}",mode="anonymous"}} 1.0' in text
 
@@ -67,10 +67,26 @@ def test_it_counts_battles_and_votes_once(django_capture_on_commit_callbacks: An
 def test_it_reports_recompute_durations_from_any_process() -> None:
     metrics.recompute_observe("text-main", 1.5)
     metrics.recompute_observe("text-main", 0.5)
-    text = Client().get("/metrics").content.decode()
+    text = _scrape()
     assert 'arena_recomputes_total{arena="text-main"} 2.0' in text
     assert 'arena_recompute_seconds_total{arena="text-main"} 2.0' in text
     assert 'arena_recompute_last_seconds{arena="text-main"} 0.5' in text
+
+
+def _scrape() -> str:
+    with override_settings(METRICS_TOKEN="scrape-token"):
+        response = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
+    assert response.status_code == 200
+    return str(response.content.decode())
+
+
+def test_metrics_are_closed_while_no_token_is_set() -> None:
+    """Issue #15: /metrics was public by default."""
+    with override_settings(METRICS_TOKEN=""):
+        response = Client().get("/metrics")
+    assert response.status_code == 403
+    assert response.json()["code"] == "metrics_disabled"
+    assert b"arena_" not in response.content
 
 
 def test_it_keeps_metrics_behind_the_token_when_one_is_set() -> None:

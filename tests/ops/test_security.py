@@ -4,16 +4,25 @@ oversized bodies and WebSocket frames."""
 from __future__ import annotations
 
 import json
+import os
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from annotators.models import Annotator
+from arena.launcher.__main__ import _dev_secrets
 from battles.models import Battle, Generation, Turn, Vote
-from tests.factories import annotator_create, arena_create, battle_ready, client_for
-from tests.ops.ws import communicator_for, db
+from tests.factories import (
+    annotator_create,
+    arena_create,
+    battle_ready,
+    client_for,
+    contender_create,
+)
+from tests.ops.ws import battle_run, communicator_for, db
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">x</a>'
 
@@ -102,3 +111,44 @@ async def test_it_refuses_an_oversized_websocket_frame(alice: Annotator) -> None
     await communicator.disconnect()
     assert answer["code"] == "too_large"
     assert await db(lambda: Battle.objects.count()) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+async def test_metrics_read_around_one_battle_do_not_name_its_contenders(
+    alice: Annotator,
+) -> None:
+    """Issue #15: diffing /metrics before and after one battle showed which two contenders'
+    counters moved. Even with the token, no series names a contender."""
+    def setup() -> tuple[str, list[str]]:
+        arena = arena_create(slug="metrics-probe")
+        slugs = [contender_create(arena=arena).slug for _ in range(3)]
+        return arena.slug, slugs
+
+    def scrape() -> set[str]:
+        with override_settings(METRICS_TOKEN="probe-token"):
+            response = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer probe-token")
+        assert response.status_code == 200
+        return set(response.content.decode().splitlines())
+
+    slug, contenders = await db(setup)
+    before = await db(scrape)
+    messages = await battle_run(alice, {"arena": slug, "prompt": "Which one are you?"})
+    assert messages[-1]["type"] == "turn_done"
+    after = await db(scrape)
+    moved = "\n".join(after - before)
+    assert f'arena="{slug}"' in moved  # the arena's series moved...
+    for name in contenders:  # ...but none says which contenders answered
+        assert name not in "\n".join(after)
+    assert "contender=" not in "\n".join(after)
+
+
+def test_make_run_keeps_a_metrics_token_with_the_other_dev_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SECRET_KEY", "RELEASE_PSEUDONYM_SECRET", "METRICS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    _dev_secrets(tmp_path)
+    token = os.environ["METRICS_TOKEN"]
+    assert token and (tmp_path / "metrics_token").read_text().strip() == token
+    assert (tmp_path / "metrics_token").stat().st_mode & 0o077 == 0
