@@ -13,12 +13,10 @@ group; the page's relay forwards it (battles/worker_relay.py).
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from battles.citations import citations_standardize, citations_to_html, sources_public
@@ -40,16 +38,15 @@ from battles.providers.registry import (
     music_provider_for,
     search_provider_for,
 )
-from battles.services import generation_fail
 from battles.services.outputs import generation_finish_with_media, generation_finish_with_trace
+from battles.side_failures import side_fail, side_failure_for, side_interrupted, side_store
+from battles.storable import storable_text
 from ops.provider_health import side_outcome
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from battles.streaming import Send, SidePlan
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_IMAGE_SIZE = 512
 MAX_IMAGE_SIZE = 1536
@@ -58,47 +55,28 @@ Work = Callable[[], Awaitable[dict[str, Any]]]
 
 
 async def side_guarded(plan: SidePlan, turn_index: int, send: Send, work: Work) -> None:
-    """Run `work` (which finishes the generation and returns the extra `side_done` fields);
-    turn any failure into a failed side with a message that names nothing. Each outcome counts
-    towards the contender's provider health, as a text side's does (ops/provider_health.py)."""
+    """Run `work` (which stores the generation through `side_store` and returns the extra
+    `side_done` fields); turn any failure, storing included, into a failed side with a message
+    that names nothing (battles/side_failures.py). Provider health hears of the side only once
+    its outcome is known, as a text side's does (ops/provider_health.py)."""
     started = time.monotonic()
 
     def elapsed_ms() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    async def outcome(ok: bool, kind: str = "") -> None:
-        await side_outcome(contender_id=plan.contender_id, arena=plan.labels[0],
-                           contender=plan.labels[1], ok=ok, kind=kind,
-                           seconds=time.monotonic() - started)
-
-    async def fail(message: str, kind: str = "error") -> None:
-        await outcome(False, kind)
-        await database_sync_to_async(generation_fail)(
-            generation_id=plan.generation_id, error=message, duration_ms=elapsed_ms()
-        )
-        await send({"type": "side_failed", "side": plan.side, "turn": turn_index,
-                    "error": message})
-
     try:
         async with asyncio.timeout(plan.settings.total_timeout):
             done = await work()
-    except ProviderError as error:
-        await fail(str(error))
-        return
-    except TimeoutError:
-        await fail(f"The model took longer than {plan.settings.total_timeout:g} s.", "timeout")
-        return
     except asyncio.CancelledError:
-        await asyncio.shield(database_sync_to_async(generation_fail)(
-            generation_id=plan.generation_id, error="Interrupted: the page was closed.",
-            duration_ms=elapsed_ms(),
-        ))
+        await side_interrupted(plan, duration_ms=elapsed_ms())
         raise
-    except Exception:
-        logger.exception("side %s of generation %s crashed", plan.side, plan.generation_id)
-        await fail("Something went wrong on our side while generating this answer.", "internal")
+    except Exception as error:
+        await side_fail(plan, turn_index, send,
+                        side_failure_for(error, timeout_s=plan.settings.total_timeout),
+                        error=error, duration_ms=elapsed_ms())
         return
-    await outcome(True)
+    await side_outcome(contender_id=plan.contender_id, arena=plan.labels[0],
+                       contender=plan.labels[1], ok=True, seconds=time.monotonic() - started)
     await send({"type": "side_done", "side": plan.side, "turn": turn_index, "html": "", **done})
 
 
@@ -131,8 +109,8 @@ async def _media_result(
 
 
 async def _finish(plan: SidePlan, media: CleanMedia, started: float) -> dict[str, Any]:
-    asset = await database_sync_to_async(generation_finish_with_media)(
-        generation_id=plan.generation_id, media=media,
+    asset = await side_store(
+        generation_finish_with_media, generation_id=plan.generation_id, media=media,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
     return {"media": media_public(asset)}
@@ -236,12 +214,13 @@ async def side_search(plan: SidePlan, turn_index: int, send: Send) -> None:
             timings={"first_token_ms": first_token_ms, "total_ms": now_ms(),
                      "search_ms": sum(r["elapsed_ms"] for r in trace["results"])},
         )
-        await database_sync_to_async(generation_finish_with_trace)(
-            generation_id=plan.generation_id, text=text, trace=trace,
+        await side_store(
+            generation_finish_with_trace, generation_id=plan.generation_id, text=text, trace=trace,
             time_to_first_token_ms=first_token_ms, duration_ms=now_ms(),
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=usage.completion_tokens if usage else None,
         )
+        text = storable_text(text)
         return {"html": citations_to_html(text, cited), "sources": sources_public(cited)}
 
     await side_guarded(plan, turn_index, send, work)

@@ -9,7 +9,6 @@ and leaves the other side streaming. The battle's state is settled in the databa
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -18,24 +17,31 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from battles.models import Battle, BattleState, Contender, Turn
+from battles.models import Battle, BattleState, Contender, Turn, reasoning_shown
 from battles.provider_config import provider_settings_for
 from battles.providers import (
     ChatMessage,
     ProviderError,
     ProviderSettings,
+    ReasoningDelta,
     TextDelta,
     Usage,
     text_provider_for,
 )
 from battles.rendering import markdown_to_safe_html
-from battles.services import generation_fail, generation_finish
+from battles.services import generation_finish
 from battles.services.battle_flow import TurnStarted
+from battles.side_failures import (
+    REASONING_ONLY,
+    side_fail,
+    side_failure_for,
+    side_interrupted,
+    side_store,
+)
 from battles.side_runners import RUNNERS, WORKER_RUNNERS
+from battles.storable import storable_text
 from battles.worker_relay import worker_turn_follow
 from ops.provider_health import side_outcome
-
-logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -56,6 +62,7 @@ class SidePlan:
     prompt: str = ""
     request: dict[str, Any] = field(default_factory=dict)  # the router's reading (music)
     arena_settings: dict[str, Any] = field(default_factory=dict)
+    battle_id: str = ""  # for the server log only
 
 
 def _conversation(turns: list[Turn], side: str) -> list[ChatMessage]:
@@ -104,30 +111,24 @@ def _plans_build(started: TurnStarted, battle: Battle, turns: list[Turn]) -> lis
                  _conversation(turns, side), contenders[side].id,
                  (battle.arena.slug, contenders[side].slug), modality=battle.arena.modality,
                  prompt=started.turn.prompt, request=dict(started.turn.request or {}),
-                 arena_settings=dict(battle.arena.settings or {}))
+                 arena_settings=dict(battle.arena.settings or {}), battle_id=str(battle.id))
         for side in ("a", "b")
     ]
 
 
 async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
+    """Stream one text side, store it, and only then count it as answered: the save is inside the
+    guarded region, so an answer that cannot be stored still ends the side (and the turn)."""
     started = time.monotonic()
     first_token_at: float | None = None
     parts: list[str] = []
+    thoughts: list[str] = []
     usage: Usage | None = None
     last_render = 0.0
+    show_reasoning = reasoning_shown(plan.arena_settings)
 
     def elapsed_ms(since: float = started) -> int:
         return int((time.monotonic() - since) * 1000)
-
-    async def fail(message: str, kind: str = "error") -> None:
-        await side_outcome(contender_id=plan.contender_id, arena=plan.labels[0],
-                           contender=plan.labels[1], ok=False, kind=kind)
-        await database_sync_to_async(generation_fail)(
-            generation_id=plan.generation_id, error=message, text="".join(parts),
-            duration_ms=elapsed_ms(),
-        )
-        await send({"type": "side_failed", "side": plan.side, "turn": turn_index,
-                    "error": message})
 
     try:
         provider = text_provider_for(plan.settings)
@@ -137,56 +138,64 @@ async def _side_stream(plan: SidePlan, turn_index: int, send: Send) -> None:
                     if isinstance(event, Usage):
                         usage = event
                         continue
-                    if not isinstance(event, TextDelta) or not event.text:
+                    if not isinstance(event, TextDelta | ReasoningDelta) or not event.text:
                         continue
                     if first_token_at is None:
                         first_token_at = time.monotonic()
-                    parts.append(event.text)
-                    message: dict[str, Any] = {"type": "chunk", "side": plan.side,
-                                               "turn": turn_index, "delta": event.text}
                     now = time.monotonic()
-                    if now - last_render >= RENDER_INTERVAL_S:
-                        message["html"] = markdown_to_safe_html("".join(parts))
+                    message: dict[str, Any] = {"type": "chunk", "side": plan.side,
+                                               "turn": turn_index, "delta": ""}
+                    if isinstance(event, ReasoningDelta):
+                        thoughts.append(event.text)
+                        if not show_reasoning or now - last_render < RENDER_INTERVAL_S:
+                            continue
+                        message["reasoning_html"] = markdown_to_safe_html("".join(thoughts))
+                    else:
+                        parts.append(event.text)
+                        message["delta"] = event.text
+                        if now - last_render >= RENDER_INTERVAL_S:
+                            message["html"] = markdown_to_safe_html("".join(parts))
+                    if "html" in message or "reasoning_html" in message:
                         last_render = now
                     await send(message)
-        text = "".join(parts)
+        text, reasoning = "".join(parts), "".join(thoughts)
         if not text.strip():
-            raise ProviderError("The model returned an empty answer.")
-    except ProviderError as error:
-        await fail(str(error))
-        return
-    except TimeoutError:
-        await fail(f"The answer took longer than {plan.settings.total_timeout:g} s.", "timeout")
-        return
-    except asyncio.CancelledError:
-        await asyncio.shield(
-            database_sync_to_async(generation_fail)(
-                generation_id=plan.generation_id, error="Interrupted: the page was closed.",
-                text="".join(parts), duration_ms=elapsed_ms(),
-            )
+            if not reasoning.strip():
+                raise ProviderError("The model returned an empty answer.")
+            if not show_reasoning:
+                raise ProviderError(REASONING_ONLY)
+        await side_store(
+            generation_finish,
+            generation_id=plan.generation_id,
+            text=text,
+            reasoning=reasoning,
+            time_to_first_token_ms=(
+                int((first_token_at - started) * 1000) if first_token_at is not None else None
+            ),
+            duration_ms=elapsed_ms(),
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
         )
+    except asyncio.CancelledError:
+        await side_interrupted(plan, duration_ms=elapsed_ms(), text="".join(parts),
+                               reasoning="".join(thoughts))
         raise
-    except Exception:
-        logger.exception("side %s of generation %s crashed", plan.side, plan.generation_id)
-        await fail("Something went wrong on our side while generating this answer.", "internal")
+    except Exception as error:
+        await side_fail(plan, turn_index, send,
+                        side_failure_for(error, timeout_s=plan.settings.total_timeout),
+                        error=error, duration_ms=elapsed_ms(), text="".join(parts),
+                        reasoning="".join(thoughts))
         return
     await side_outcome(
         contender_id=plan.contender_id, arena=plan.labels[0], contender=plan.labels[1], ok=True,
         seconds=time.monotonic() - started,
         first_token_seconds=first_token_at - started if first_token_at is not None else None,
     )
-    await database_sync_to_async(generation_finish)(
-        generation_id=plan.generation_id,
-        text=text,
-        time_to_first_token_ms=(
-            int((first_token_at - started) * 1000) if first_token_at is not None else None
-        ),
-        duration_ms=elapsed_ms(),
-        prompt_tokens=usage.prompt_tokens if usage else None,
-        completion_tokens=usage.completion_tokens if usage else None,
-    )
-    await send({"type": "side_done", "side": plan.side, "turn": turn_index,
-                "html": markdown_to_safe_html(text)})
+    done: dict[str, Any] = {"type": "side_done", "side": plan.side, "turn": turn_index,
+                            "html": markdown_to_safe_html(storable_text(text))}
+    if show_reasoning and reasoning:
+        done["reasoning_html"] = markdown_to_safe_html(storable_text(reasoning))
+    await send(done)
 
 
 @database_sync_to_async

@@ -38,6 +38,7 @@ def _plan_for(generation_id: int) -> tuple[SidePlan, int, str] | None:
         generation.side, generation.id, provider_settings_for(contender), [], contender.id,
         (battle.arena.slug, contender.slug), modality=battle.arena.modality, prompt=turn.prompt,
         request=dict(turn.request or {}), arena_settings=dict(battle.arena.settings or {}),
+        battle_id=str(battle.id),
     )
     return plan, turn.index, str(battle.id)
 
