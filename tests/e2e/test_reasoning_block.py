@@ -37,7 +37,7 @@ def test_it_shows_reasoning_collapsed_above_the_answer_and_after_a_reload(
         assert block.get_attribute("open") is None
         assert block.find_element(By.TAG_NAME, "summary").text == "Reasoning"
         body = block.find_element(By.CSS_SELECTOR, ".reasoning-body")
-        assert body.get_attribute("innerHTML").count("<strong>brief</strong>") == 1
+        assert str(body.get_attribute("innerHTML")).count("<strong>brief</strong>") == 1
         following = block.find_element(By.XPATH, "following-sibling::*[1]")
         assert "answer-body" in str(following.get_attribute("class"))
         browser.refresh()
