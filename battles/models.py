@@ -7,7 +7,10 @@ per battle, one generation per side per turn, known choices only.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -38,6 +41,17 @@ class Arena(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        show = (self.settings or {}).get("show_reasoning")
+        if show is not None and not isinstance(show, bool):
+            raise ValidationError({"settings": "show_reasoning must be true or false."})
+
+
+def reasoning_shown(settings: Mapping[str, Any] | None) -> bool:
+    """Whether annotators see the models' reasoning in this arena (`show_reasoning`): off unless
+    set to true, since reasoning may say more about a model than its answer does."""
+    return bool(settings) and (settings or {}).get("show_reasoning") is True
 
 
 class ContenderStatus(models.TextChoices):
@@ -165,6 +179,11 @@ class Generation(models.Model):
     turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="generations")
     side = models.CharField(max_length=1, choices=Side.choices)
     text = models.TextField(blank=True)
+    reasoning = models.TextField(
+        blank=True,
+        help_text="The model's reasoning (`reasoning_content` and the like), kept apart from the "
+                  "answer; annotators see it only where the arena's `show_reasoning` is on.",
+    )
     status = models.CharField(
         max_length=16, choices=GenerationStatus.choices, default=GenerationStatus.STREAMING
     )

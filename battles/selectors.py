@@ -25,6 +25,7 @@ from battles.models import (
     Contender,
     Generation,
     Vote,
+    reasoning_shown,
 )
 from battles.rendering import markdown_to_safe_html
 from battles.sides.media import media_public
@@ -84,12 +85,15 @@ def battle_reveal(battle: Battle) -> dict[str, ContenderIdentity] | None:
     return {"a": contender_identity(battle.contender_a), "b": contender_identity(battle.contender_b)}
 
 
-def _side_public(generation: Generation) -> dict[str, Any]:
+def _side_public(generation: Generation, *, show_reasoning: bool) -> dict[str, Any]:
     """One side as the page showed it when it ended: search answers with their citations
-    and sources, images and tracks by their opaque URLs (enough to restore a reloaded page)."""
+    and sources, images and tracks by their opaque URLs (enough to restore a reloaded page);
+    the reasoning only where the arena shows it, sanitized like the answer."""
     side: dict[str, Any] = {"status": generation.status,
                             "html": markdown_to_safe_html(generation.text),
                             "error": generation.error}
+    if show_reasoning and generation.reasoning:
+        side["reasoning_html"] = markdown_to_safe_html(generation.reasoning)
     citations = (generation.trace or {}).get("citations")
     if citations:
         side["html"] = citations_to_html(generation.text, citations)
@@ -115,12 +119,14 @@ def battle_public(battle: Battle) -> dict[str, Any]:
     hidden_turns = {turn_id for turn_id, generation_id in hidden if generation_id is None}
     hidden_answers = {generation_id for _, generation_id in hidden}
     turns = []
+    show_reasoning = reasoning_shown(battle.arena.settings)
     generations = Prefetch("generations", queryset=Generation.objects.select_related("media"))
     for turn in battle.turns.prefetch_related(generations).order_by("index"):
         turn_hidden = turn.id in hidden_turns
         sides = {
             generation.side: _side_hidden(generation)
-            if turn_hidden or generation.id in hidden_answers else _side_public(generation)
+            if turn_hidden or generation.id in hidden_answers
+            else _side_public(generation, show_reasoning=show_reasoning)
             for generation in turn.generations.all()
         }
         turns.append({"index": turn.index, "prompt": "" if turn_hidden else turn.prompt,

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from battles.providers.base import ChatMessage, ProviderSettings
 
@@ -42,6 +42,9 @@ class ArenaSettings(BaseModel):
     num_bootstrap: int = Field(default=1000, ge=10, le=100_000)
     provisional_votes: int = Field(default=30, ge=0, le=1_000_000)
     filters: list[dict[str, Any]] = Field(default_factory=list)
+    # Whether annotators see a model's reasoning (collapsed, above the answer); off by default,
+    # since reasoning may say more about a model than its answer does.
+    show_reasoning: StrictBool = False
     # Aspects voted beside the overall choice; None keeps the modality's own (spec.aspects),
     # [] asks none.
     aspects: list[AspectSetting] | None = None

@@ -6,16 +6,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from battles.citations import citations_standardize, citations_to_html, sources_public
 from battles.modalities.base import DemoArena, DemoContender, ModalitySpec
 from battles.providers import ProviderError, TextDelta, Usage
 from battles.providers.media_base import SearchHit, SearchQuery, SearchResults, SourcesCited
 from battles.providers.registry import SEARCH_KINDS, search_provider_for
 from battles.services.outputs import generation_finish_with_trace
+from battles.sides.failures import side_store
 from battles.sides.guard import SideRun, side_guarded
 from battles.sides.plan import Send, SidePlan
+from battles.storable import storable_text
 
 RENDER_INTERVAL_S = 0.1
 
@@ -62,12 +62,13 @@ async def side_search(plan: SidePlan, turn_index: int, send: Send) -> None:
                      "search_ms": sum(r["elapsed_ms"] for r in trace["results"])},
         )
         usage = run.usage
-        await database_sync_to_async(generation_finish_with_trace)(
-            generation_id=plan.generation_id, text=text, trace=trace,
+        await side_store(
+            generation_finish_with_trace, generation_id=plan.generation_id, text=text, trace=trace,
             time_to_first_token_ms=run.first_token_ms(), duration_ms=run.elapsed_ms(),
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=usage.completion_tokens if usage else None,
         )
+        text = storable_text(text)
         return {"html": citations_to_html(text, cited), "sources": sources_public(cited)}
 
     await side_guarded(plan, turn_index, send, work)

@@ -6,20 +6,22 @@ import time
 from contextlib import aclosing
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from battles.modalities.base import DemoArena, DemoContender, ModalitySpec
+from battles.models import reasoning_shown
 from battles.providers import (
     PROVIDER_KIND_CHOICES,
     ProviderError,
+    ReasoningDelta,
     TextDelta,
     Usage,
     text_provider_for,
 )
 from battles.rendering import markdown_to_safe_html
 from battles.services.generations import generation_finish
+from battles.sides.failures import REASONING_ONLY, side_store
 from battles.sides.guard import SideRun, side_guarded
 from battles.sides.plan import Send, SidePlan
+from battles.storable import storable_text
 
 # Re-rendering the whole answer as Markdown on every token would cost O(n^2); the browser
 # shows raw deltas in between and swaps in sanitized HTML at this interval and at the end.
@@ -27,6 +29,10 @@ RENDER_INTERVAL_S = 0.1
 
 
 async def side_text(plan: SidePlan, turn_index: int, send: Send) -> None:
+    """Stream one answer (and its reasoning, which the page sees only where the arena shows it),
+    store it, and only then count it as answered."""
+    show_reasoning = reasoning_shown(plan.arena_settings.model_dump())
+
     async def work(run: SideRun) -> dict[str, Any]:
         provider = text_provider_for(plan.settings)
         last_render = 0.0
@@ -35,26 +41,41 @@ async def side_text(plan: SidePlan, turn_index: int, send: Send) -> None:
                 if isinstance(event, Usage):
                     run.usage = event
                     continue
-                if not isinstance(event, TextDelta) or not event.text:
+                if not isinstance(event, TextDelta | ReasoningDelta) or not event.text:
                     continue
-                run.token(event.text)
+                now = time.monotonic()
                 message: dict[str, Any] = {"type": "chunk", "side": plan.side,
-                                           "turn": turn_index, "delta": event.text}
-                if time.monotonic() - last_render >= RENDER_INTERVAL_S:
-                    message["html"] = markdown_to_safe_html(run.text)
-                    last_render = time.monotonic()
+                                           "turn": turn_index, "delta": ""}
+                if isinstance(event, ReasoningDelta):
+                    run.thought(event.text)
+                    if not show_reasoning or now - last_render < RENDER_INTERVAL_S:
+                        continue
+                    message["reasoning_html"] = markdown_to_safe_html(run.reasoning)
+                else:
+                    run.token(event.text)
+                    message["delta"] = event.text
+                    if now - last_render >= RENDER_INTERVAL_S:
+                        message["html"] = markdown_to_safe_html(run.text)
+                if "html" in message or "reasoning_html" in message:
+                    last_render = now
                 await send(message)
-        text = run.text
+        text, reasoning = run.text, run.reasoning
         if not text.strip():
-            raise ProviderError("The model returned an empty answer.")
+            if not reasoning.strip():
+                raise ProviderError("The model returned an empty answer.")
+            if not show_reasoning:
+                raise ProviderError(REASONING_ONLY)
         usage = run.usage
-        await database_sync_to_async(generation_finish)(
-            generation_id=plan.generation_id, text=text,
+        await side_store(
+            generation_finish, generation_id=plan.generation_id, text=text, reasoning=reasoning,
             time_to_first_token_ms=run.first_token_ms(), duration_ms=run.elapsed_ms(),
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=usage.completion_tokens if usage else None,
         )
-        return {"html": markdown_to_safe_html(text)}
+        done = {"html": markdown_to_safe_html(storable_text(text))}
+        if show_reasoning and reasoning:
+            done["reasoning_html"] = markdown_to_safe_html(storable_text(reasoning))
+        return done
 
     await side_guarded(plan, turn_index, send, work)
 

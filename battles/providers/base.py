@@ -37,12 +37,21 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning ("thinking"), which some servers stream beside the
+    answer (`reasoning_content`, `reasoning`). Kept apart so the answer stays the answer and the
+    arena decides whether annotators see it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Usage:
     prompt_tokens: int | None
     completion_tokens: int | None
 
 
-StreamEvent = TextDelta | Usage
+StreamEvent = TextDelta | ReasoningDelta | Usage
 
 
 class ProviderError(Exception):
@@ -56,8 +65,10 @@ class ProviderError(Exception):
 class TextProvider(Protocol):
     """Streams one answer.
 
-    Every provider yields `TextDelta`s and then exactly one `Usage` as the last event (fields are
-    None when the backend does not report them), or raises `ProviderError`. Callers that may stop
+    Every provider yields `TextDelta`s (and `ReasoningDelta`s, if the model reasons aloud) and
+    then exactly one `Usage` as the last event (fields are None when the backend does not report
+    them), or raises `ProviderError`. An answer that is only reasoning is not an error here: the
+    side runner decides, by the arena's `show_reasoning`. Callers that may stop
     early should wrap the iterator in `contextlib.aclosing` so the connection is released at once.
     """
 

@@ -27,6 +27,7 @@ from .base import (
     ChatMessage,
     ProviderError,
     ProviderSettings,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     Usage,
@@ -53,6 +54,10 @@ _STATUS_HINTS = {
     503: "unavailable",
     504: "gateway timeout",
 }
+
+# Where servers put the model's reasoning beside `content`: `reasoning_content` (vLLM, SGLang,
+# DeepSeek, transformers serve), `reasoning` (OpenRouter, Ollama, newer vLLM). First one set wins.
+REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
 
 # Fields the provider owns; generation params cannot override them.
 _RESERVED_FIELDS = ("model", "messages", "stream")
@@ -161,7 +166,10 @@ async def _events(
                 finished = True
                 break
             chunk = _parse_chunk(payload)
-            text, finish_reason = _choice_content(chunk)
+            text, reasoning, finish_reason = _choice_content(chunk)
+            if reasoning:
+                answered = answered or bool(reasoning.strip())
+                yield ReasoningDelta(reasoning)
             if text:
                 answered = answered or bool(text.strip())
                 yield TextDelta(text)
@@ -187,12 +195,20 @@ async def _whole_answer(
     completion = _parse_chunk(body.decode("utf-8", errors="replace"))
     choices = completion.get("choices")
     message = choices[0].get("message") if isinstance(choices, list) and choices else None
-    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(message, dict):
+        raise ProviderError(MALFORMED)
+    content = message.get("content")
+    if content is None:
+        content = ""
     if not isinstance(content, str):
         raise ProviderError(MALFORMED)
-    if not content.strip():
+    reasoning = _reasoning(message)
+    if not content.strip() and not reasoning.strip():
         raise ProviderError(EMPTY_ANSWER)
-    yield TextDelta(content)
+    if reasoning:
+        yield ReasoningDelta(reasoning)
+    if content:
+        yield TextDelta(content)
     yield _usage(completion) or Usage(prompt_tokens=None, completion_tokens=None)
 
 
@@ -254,12 +270,13 @@ def _parse_chunk(payload: str) -> dict[str, Any]:
     return chunk
 
 
-def _choice_content(chunk: dict[str, Any]) -> tuple[str, bool]:
+def _choice_content(chunk: dict[str, Any]) -> tuple[str, str, bool]:
+    """(answer text, reasoning text, finished) of the chunk's first choice."""
     choices = chunk.get("choices") or []
     if not isinstance(choices, list):
         raise ProviderError(MALFORMED)
     if not choices:
-        return "", False
+        return "", "", False
     choice = choices[0]
     if not isinstance(choice, dict):
         raise ProviderError(MALFORMED)
@@ -269,7 +286,17 @@ def _choice_content(chunk: dict[str, Any]) -> tuple[str, bool]:
     content = delta.get("content")
     if content is not None and not isinstance(content, str):
         raise ProviderError(MALFORMED)
-    return content or "", bool(choice.get("finish_reason"))
+    return content or "", _reasoning(delta), bool(choice.get("finish_reason"))
+
+
+def _reasoning(delta: dict[str, Any]) -> str:
+    """Reasoning text of a delta or message; a non-string value (OpenRouter's structured
+    `reasoning_details`, say) is not text to show and is skipped rather than failing the side."""
+    for name in REASONING_FIELDS:
+        value = delta.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _usage(chunk: dict[str, Any]) -> Usage | None:

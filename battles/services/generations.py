@@ -8,10 +8,13 @@ battle flow, so a modality module can finish a side without pulling the whole wr
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from battles.models import Battle, BattleState, Generation, GenerationStatus, Turn
+from battles.storable import storable, storable_text
 from leaderboard.ranking.text_style import style_counts
 from moderation.services import screening
 
@@ -41,12 +44,21 @@ def generation_finish(
     duration_ms: int,
     prompt_tokens: int | None = None,
     completion_tokens: int | None = None,
+    reasoning: str = "",
+    trace: dict[str, Any] | None = None,
 ) -> None:
+    """Every runner stores its answer here, so model output is made storable (`storable`) in
+    one place: a NUL or a lone surrogate from a model can no longer make an answer unsavable."""
+    text = storable_text(text)
+    fields: dict[str, Any] = {}
+    if trace is not None:
+        fields["trace"] = storable(trace)
     with transaction.atomic():
         updated = Generation.objects.filter(
             id=generation_id, status=GenerationStatus.STREAMING
         ).update(
             text=text,
+            reasoning=storable_text(reasoning),
             status=GenerationStatus.DONE,
             time_to_first_token_ms=time_to_first_token_ms,
             duration_ms=duration_ms,
@@ -54,21 +66,26 @@ def generation_finish(
             completion_tokens=completion_tokens,
             style_counts=style_counts(text),
             finished_at=timezone.now(),
+            **fields,
         )
         if updated:
             _settle_battle(Generation.objects.get(id=generation_id).turn_id)
 
 
 def generation_fail(
-    *, generation_id: int, error: str, text: str = "", duration_ms: int | None = None
+    *, generation_id: int, error: str, text: str = "", duration_ms: int | None = None,
+    reasoning: str = "",
 ) -> None:
+    """The partial answer is kept for moderators and releases, made storable as in
+    `generation_finish`."""
     with transaction.atomic():
         updated = Generation.objects.filter(
             id=generation_id, status=GenerationStatus.STREAMING
         ).update(
-            text=text,
+            text=storable_text(text),
+            reasoning=storable_text(reasoning),
             status=GenerationStatus.FAILED,
-            error=error,
+            error=storable_text(error),
             duration_ms=duration_ms,
             finished_at=timezone.now(),
         )

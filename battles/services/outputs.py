@@ -11,8 +11,8 @@ from typing import Any
 from django.db import transaction
 
 from battles.media import CleanMedia, media_file_delete, media_file_save
-from battles.models import Generation, MediaAsset
-from battles.services.battle_flow import generation_finish
+from battles.models import MediaAsset
+from battles.services.generations import generation_finish
 
 
 def generation_finish_with_media(
@@ -40,10 +40,8 @@ def generation_finish_with_trace(
     *, generation_id: int, text: str, trace: dict[str, Any], time_to_first_token_ms: int | None,
     duration_ms: int, prompt_tokens: int | None = None, completion_tokens: int | None = None,
 ) -> None:
-    with transaction.atomic():
-        Generation.objects.filter(id=generation_id).update(trace=trace)
-        generation_finish(
-            generation_id=generation_id, text=text,
-            time_to_first_token_ms=time_to_first_token_ms, duration_ms=duration_ms,
-            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-        )
+    generation_finish(
+        generation_id=generation_id, text=text, trace=trace,
+        time_to_first_token_ms=time_to_first_token_ms, duration_ms=duration_ms,
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from battles.media import CleanMedia
@@ -14,6 +13,7 @@ from battles.models import MediaAsset
 from battles.providers import ProviderError
 from battles.providers.media_base import MediaEvent, MediaResult, Progress
 from battles.services.outputs import generation_finish_with_media
+from battles.sides.failures import side_store
 from battles.sides.guard import SideRun
 from battles.sides.plan import Send, SidePlan
 
@@ -48,7 +48,8 @@ async def media_result(
 
 async def media_finish(plan: SidePlan, media: CleanMedia, run: SideRun) -> dict[str, Any]:
     """Store the normalized file and finish the generation; the `side_done` fields."""
-    asset = await database_sync_to_async(generation_finish_with_media)(
-        generation_id=plan.generation_id, media=media, duration_ms=run.elapsed_ms(),
+    asset = await side_store(
+        generation_finish_with_media, generation_id=plan.generation_id, media=media,
+        duration_ms=run.elapsed_ms(),
     )
     return {"media": media_public(asset)}

@@ -27,7 +27,16 @@ from django.db.models import Exists, Max, OuterRef, Subquery
 
 from annotators.models import Annotator
 from annotators.services.standing import annotator_votes_count
-from battles.models import Arena, Battle, BattleMode, Contender, Generation, Turn, Vote
+from battles.models import (
+    Arena,
+    Battle,
+    BattleMode,
+    Contender,
+    Generation,
+    Turn,
+    Vote,
+    reasoning_shown,
+)
 from battles.services.errors import ArenaError
 from moderation.filters import ConfiguredFilter, filters_build
 from moderation.filters.identity import names_mentioned, prompt_asks_identity
@@ -97,7 +106,7 @@ def turn_screen(*, turn_id: int, remote: bool = False) -> list[Flag]:
     """Run the output filters (local ones, or the remote ones) and, locally, the identity checks."""
     turn = Turn.objects.select_related("battle__arena").get(id=turn_id)
     battle = turn.battle
-    generations = list(Generation.objects.filter(turn=turn).exclude(text=""))
+    generations = list(Generation.objects.filter(turn=turn).exclude(text="", reasoning=""))
     flags = []
     for configured in arena_filters(battle.arena):
         if "output" not in configured.applies_to or configured.filter.remote != remote:
@@ -117,10 +126,13 @@ def turn_screen(*, turn_id: int, remote: bool = False) -> list[Flag]:
         leaks.append(("the prompt asks the model who it is", None, turn.prompt))
     names = _identity_names(battle.arena)
     for generation in generations:
-        mentioned = names_mentioned(generation.text, names)
+        # Shown reasoning is checked like the answer: it must not name a model either.
+        shown = (f"{generation.text}\n{generation.reasoning}"
+                 if reasoning_shown(battle.arena.settings) else generation.text)
+        mentioned = names_mentioned(shown, names)
         if mentioned:
             leaks.append((f"answer {generation.side.upper()} names {', '.join(mentioned)}",
-                          generation, generation.text))
+                          generation, shown))
     for detail, leaked, text in leaks:
         flags.append(Flag.objects.create(
             kind=FlagKind.OUTPUT if leaked else FlagKind.PROMPT, reason="identity_leak",

@@ -24,6 +24,9 @@ The request's `model` picks the behaviour (see `MODELS` and `_chat`):
     fake-empty              a well-formed stream with no text
     fake-no-done            finishes with finish_reason but closes without [DONE]
     fake-no-stream          ignores `stream: true` and answers with one JSON completion
+    fake-nul                an answer with a U+0000 token in it (as byte-fallback tokens decode)
+    fake-reasoning          `reasoning_content` deltas first, then the answer
+    fake-reasoning-only     `reasoning_content` deltas and no answer at all
 
 Error bodies deliberately quote the model id and the server's URL, so tests can check that
 providers never show them to annotators.
@@ -57,7 +60,13 @@ MODELS = (
     "fake-empty",
     "fake-no-done",
     "fake-no-stream",
+    "fake-nul",
+    "fake-reasoning",
+    "fake-reasoning-only",
 )
+
+REASONING = ["The user ", "wants a ", "short ", "answer; ", "I will ", "be **brief**."]
+NUL_ANSWER = ["Before ", "\u0000", " after."]
 
 SLOW_CHUNK_DELAY = 0.2
 
@@ -312,6 +321,12 @@ class FakeOpenAIServer:
             await stream.answer(_words(_echo_answer(messages)), prompt_tokens)
         elif model == "fake-empty":
             await stream.answer([], prompt_tokens)
+        elif model == "fake-nul":
+            await stream.answer(NUL_ANSWER, prompt_tokens)
+        elif model == "fake-reasoning":
+            await stream.answer(_words(_echo_answer(messages)), prompt_tokens, reasoning=REASONING)
+        elif model == "fake-reasoning-only":
+            await stream.answer([], prompt_tokens, reasoning=REASONING)
         elif model == "fake-hang":
             await stream.start()
             await stream.wait_for_client_to_leave()
@@ -363,8 +378,13 @@ class _Stream:
         self.include_usage = isinstance(options, dict) and options.get("include_usage") is True
         self.created = int(time.time())
 
-    async def answer(self, pieces: Sequence[str], prompt_tokens: int, delay: float = 0.0) -> None:
-        """A complete, well-behaved answer; a JSON body when the client did not ask to stream."""
+    async def answer(
+        self, pieces: Sequence[str], prompt_tokens: int, delay: float = 0.0,
+        reasoning: Sequence[str] = (),
+    ) -> None:
+        """A complete, well-behaved answer, after its `reasoning` (streamed as
+        `reasoning_content`, as vLLM and DeepSeek do); a JSON body when the client did not ask
+        to stream."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         usage = {
@@ -379,6 +399,8 @@ class _Stream:
         await self.start()
         await self.role()
         await self.raw(b": keep-alive\n\n")
+        for thought in reasoning:
+            await self.event(self._chunk([_choice({"reasoning_content": thought})]))
         for index, piece in enumerate(pieces):
             if delay and index:
                 await asyncio.sleep(max(0.0, started + index * delay - loop.time()))

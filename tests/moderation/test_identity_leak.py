@@ -80,3 +80,18 @@ def test_clean_battles_and_side_by_side_battles_are_left_alone() -> None:
     assert turn_screen(turn_id=named.turns.get().id) == []
     assert vote_cast(clean).is_valid and vote_cast(named).is_valid
     assert Exclusion.objects.count() == 0
+
+
+@pytest.mark.parametrize(("show_reasoning", "flagged"), [(True, True), (False, False)])
+def test_reasoning_naming_a_contender_is_caught_where_annotators_see_it(
+    show_reasoning: bool, flagged: bool
+) -> None:
+    arena = arena_create(settings={"show_reasoning": show_reasoning})
+    contender_create(arena=arena, name="Orca Large", organisation="Whale Labs")
+    battle = battle_ready(annotator=annotator_create(), arena=arena)
+    Generation.objects.filter(turn__battle=battle, side="a").update(
+        reasoning="I am Orca Large, so I should answer carefully."
+    )
+    flags = turn_screen(turn_id=battle.turns.get().id)
+    assert bool(flags) is flagged
+    assert vote_cast(battle).is_valid is not flagged

@@ -80,6 +80,23 @@ function addTurn(turn, prompt) {
   turnsEl.append(item);
 }
 
+// The model's reasoning, only sent where the arena shows it: already sanitized by the server,
+// collapsed above the answer so the answer stays what is compared.
+function showReasoning(box, html) {
+  let details = box.querySelector("details.reasoning");
+  if (!details) {
+    details = document.createElement("details");
+    details.className = "reasoning";
+    const summary = document.createElement("summary");
+    summary.textContent = "Reasoning";
+    const body = document.createElement("div");
+    body.className = "reasoning-body markdown";
+    details.append(summary, body);
+    box.querySelector(".answer-body").before(details);
+  }
+  details.querySelector(".reasoning-body").innerHTML = html;
+}
+
 function setVoting(enabled) {
   state.canVote = enabled;
   voteEl.disabled = !enabled || Boolean(hooks.voteBlocked && hooks.voteBlocked());
@@ -102,6 +119,7 @@ const handlers = {
     const box = answerEl(msg.turn, msg.side);
     if (!box) return;
     const pending = box.querySelector(".pending");
+    if (msg.reasoning_html !== undefined) showReasoning(box, msg.reasoning_html);
     if (msg.html !== undefined) {
       box.querySelector(".answer-body").innerHTML = msg.html;
       pending.textContent = "";
@@ -112,6 +130,7 @@ const handlers = {
   side_done(msg) {
     const box = answerEl(msg.turn, msg.side);
     if (!box) return;
+    if (msg.reasoning_html) showReasoning(box, msg.reasoning_html);
     box.querySelector(".answer-body").innerHTML = msg.html;
     box.querySelector(".pending").textContent = "";
     box.classList.remove("streaming");

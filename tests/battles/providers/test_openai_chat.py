@@ -9,10 +9,12 @@ from battles.providers import (
     ChatMessage,
     OpenAIChatProvider,
     ProviderError,
+    ReasoningDelta,
     TextDelta,
     Usage,
     text_provider_for,
 )
+from battles.providers.openai_chat import _choice_content
 from tests.fakes.fixtures import fake_openai_fixture  # noqa: F401
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.streams import collect_answer, user_says
@@ -161,6 +163,37 @@ async def test_it_reports_a_wrong_api_key_as_an_authentication_failure():
 )
 async def test_it_reports_a_broken_stream(fake_openai: FakeOpenAIServer, model: str, expected: str):
     assert await failure_of(fake_openai, model) == expected
+
+
+async def test_it_yields_reasoning_apart_from_the_answer(fake_openai: FakeOpenAIServer):
+    provider = text_provider_for(fake_openai.provider_settings("fake-reasoning"))
+
+    answer = await collect_answer(provider, user_says("Be brief"))
+
+    reasoning = [event for event in answer.events if isinstance(event, ReasoningDelta)]
+    assert "".join(r.text for r in reasoning) == "The user wants a short answer; I will be **brief**."
+    assert answer.text.startswith('You said: "Be brief".')
+    assert answer.events.index(reasoning[-1]) < answer.events.index(answer.deltas[0])
+
+
+async def test_it_passes_on_an_answer_that_is_only_reasoning(fake_openai: FakeOpenAIServer):
+    provider = text_provider_for(fake_openai.provider_settings("fake-reasoning-only"))
+
+    answer = await collect_answer(provider, user_says("Hello?"))
+
+    assert answer.text == ""
+    assert any(isinstance(event, ReasoningDelta) for event in answer.events)
+
+
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning", "thinking"])
+def test_it_reads_reasoning_under_each_name_servers_use(field: str):
+    chunk = {"choices": [{"delta": {field: "hmm", "content": "Hi"}, "finish_reason": None}]}
+    assert _choice_content(chunk) == ("Hi", "hmm", False)
+
+
+def test_it_skips_structured_reasoning_it_cannot_show():
+    chunk = {"choices": [{"delta": {"reasoning": None, "reasoning_details": [{"type": "x"}]}}]}
+    assert _choice_content(chunk) == ("", "", False)
 
 
 async def test_it_keeps_the_text_that_arrived_before_a_broken_stream(
