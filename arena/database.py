@@ -1,0 +1,36 @@
+"""How a web process notices a database that stopped answering, in seconds.
+
+A server that is down refuses connections at once, but a frozen one (a hung host, a stalled
+disk, a network partition) accepts them and never replies: a query then waits forever, since
+PostgreSQL's own statement_timeout needs a running server to fire, and psycopg keeps no
+client-side deadline. New connections are bounded by libpq's connect_timeout; queries on open
+ones (the pool's health check included) by the deadline of `deadline_connection_class`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.abc import PQGen
+
+RV = TypeVar("RV")
+WAIT_INTERVAL_S = 0.1  # psycopg's own: how often a wait wakes up to notice Ctrl-C
+
+
+def deadline_connection_class(deadline_s: float) -> type[psycopg.Connection[Any]]:
+    """A psycopg connection whose every round trip gives up after `deadline_s`.
+
+    It raises psycopg's `OperationalError` (Django's, once wrapped), which the web answers as a
+    503 "retry" (arena/outage.py); the connection is left mid-query, so the pool closes it
+    instead of handing it out again. Give it a deadline above the statement timeout: a live
+    server cancels a slow query first, and this fires only when nothing answers at all.
+    """
+
+    class DeadlineConnection(psycopg.Connection[Any]):
+        def wait(
+            self, gen: PQGen[RV], interval: float = WAIT_INTERVAL_S, timeout: float | None = None
+        ) -> RV:
+            return super().wait(gen, interval, deadline_s if timeout is None else timeout)
+
+    return DeadlineConnection
