@@ -202,6 +202,24 @@ def test_a_killed_web_process_comes_back_while_the_other_keeps_serving(
 
 @pytestmark_db
 @pytest.mark.timeout(120)
+def test_a_killed_beat_comes_back_and_keeps_its_schedule(launched: Launched) -> None:
+    [beat] = launched.children("celery -A arena beat")
+    schedule = launched.log.parent / "celerybeat-schedule"
+    beat.kill()
+    killed_at = time.time()
+
+    def written_since() -> bool:  # beat writes its schedule file when it starts
+        files = schedule.parent.glob(f"{schedule.name}*")
+        return any(path.stat().st_mtime > killed_at for path in files)
+
+    assert _wait_for(lambda: [p for p in launched.children("celery -A arena beat")
+                              if p.pid != beat.pid], BACK_DEADLINE_S), launched.log.read_text()
+    assert _wait_for(written_since, 60), launched.log.read_text()
+    assert f"beat (pid {beat.pid}) exited with status -9" in launched.log.read_text()
+
+
+@pytestmark_db
+@pytest.mark.timeout(120)
 def test_it_stops_every_child_on_sigterm_without_a_traceback(launched: Launched) -> None:
     """Last in this module: it ends the launcher the other tests share."""
     children = psutil.Process(launched.process.pid).children(recursive=True)
