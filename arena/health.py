@@ -16,6 +16,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 import redis
@@ -29,10 +31,15 @@ from arena.redis_client import TIMEOUT_S, redis_client
 
 logger = logging.getLogger(__name__)
 
+READY_TIMEOUT_S = 0.8
+
 
 def _database() -> None:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connections["default"].close()  # this check's own thread: back to the pool
 
 
 def _redis() -> None:
@@ -66,20 +73,42 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return _json({"status": "ok"}, 200)
 
 
+def _run_check(name: str, check: Callable[[], None], results: dict[str, str]) -> None:
+    try:
+        check()
+        results[name] = "ok"
+    except Exception as error:  # any failure of a dependency means "not ready"
+        logger.warning("readiness check %s failed: %s", name, error)
+        results[name] = f"unavailable ({type(error).__name__})"
+
+
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready to take traffic: every dependency answered. 503 names the ones that did not."""
+    """Ready to take traffic: every dependency answered. 503 names the ones that did not.
+
+    The checks run side by side, each on a thread of its own, and the answer comes within
+    READY_TIMEOUT_S whatever they do: a frozen dependency may hold its check until its own
+    timeouts (connect, pool), but a probe that waits longer than its own timeout would call the
+    whole process dead, not merely unready. A check still running is reported as a timeout.
+    """
     results: dict[str, str] = {}
-    for name, check in CHECKS.items():
-        try:
-            check()
-            results[name] = "ok"
-        except Exception as error:  # any failure of a dependency means "not ready"
-            logger.warning("readiness check %s failed: %s", name, error)
-            results[name] = f"unavailable ({type(error).__name__})"
-    failed = [name for name, result in results.items() if result != "ok"]
+    threads = [
+        threading.Thread(target=_run_check, args=(name, check, results), daemon=True,
+                         name=f"readyz-{name}")
+        for name, check in CHECKS.items()
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    answered = dict(results)  # a late check may still write to `results`
+    report = {name: answered.get(name, "unavailable (timeout)") for name in CHECKS}
+    for name in CHECKS.keys() - answered.keys():
+        logger.warning("readiness check %s: no answer within %.1f s", name, READY_TIMEOUT_S)
+    failed = [name for name, result in report.items() if result != "ok"]
     if failed:
-        return _json({"status": "unavailable", "failed": failed, "checks": results}, 503)
-    return _json({"status": "ok", "checks": results}, 200)
+        return _json({"status": "unavailable", "failed": failed, "checks": report}, 503)
+    return _json({"status": "ok", "checks": report}, 200)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

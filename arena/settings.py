@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from arena.database import deadline_connection_class
 from arena.env import database_from_url, envbool, envint, envlist, envnetworks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "arena.health.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "arena.csp.ContentSecurityPolicyMiddleware",
+    # Outside every middleware that may touch the database or Redis (arena/outage.py).
+    "arena.outage.DependencyOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,20 +93,38 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(DATABASE_URL)}
-# A dead database must fail a request (and /readyz) in seconds, not hang it.
-_DATABASE_OPTIONS: dict[str, object] = {"connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 5)}
+# A dead or frozen database must fail a request (and /readyz) in seconds, not hang it: libpq's
+# connect timeout (2 s is its minimum), a statement timeout, and, since a frozen server cancels
+# nothing, a client-side deadline one second above it on every pooled query (arena/database.py).
+# Web requests get a short statement timeout; Celery tasks (ranking recomputes, release builds),
+# beat and management commands (migrations) do long legitimate work and get
+# DATABASE_BACKGROUND_STATEMENT_TIMEOUT (0 = none, and no client deadline either).
+# arena.launcher.web sets ARENA_WEB_PROCESS in the web server processes.
+_STATEMENT_TIMEOUT_S = (
+    envint("DATABASE_STATEMENT_TIMEOUT", 2) if envbool("ARENA_WEB_PROCESS", False)
+    else envint("DATABASE_BACKGROUND_STATEMENT_TIMEOUT", 0)
+)
+_DATABASE_OPTIONS: dict[str, object] = {
+    "connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 2),
+    "options": f"-c statement_timeout={_STATEMENT_TIMEOUT_S * 1000}",
+}
 # Connections come from a pool in each web process: opening one costs more than a whole vote's
 # queries. Under ASGI every request runs its sync code on a thread of its own, so Django's
 # persistent connections (CONN_MAX_AGE) would leak one connection per request; the pool hands
 # a connection back when the request ends. Size it so that processes x DATABASE_POOL_MAX_SIZE
-# stays under the server's max_connections. DATABASE_POOL=false: one connection per request
-# (e.g. behind PgBouncer in transaction mode).
+# stays under the server's max_connections. DATABASE_POOL_TIMEOUT bounds the wait for a healthy
+# connection: past it the request answers 503 "retry". DATABASE_POOL=false: one connection per
+# request (e.g. behind PgBouncer in transaction mode; no client-side deadline then).
 if envbool("DATABASE_POOL", True):
     _DATABASE_OPTIONS["pool"] = {
         "min_size": envint("DATABASE_POOL_MIN_SIZE", 2),
         "max_size": envint("DATABASE_POOL_MAX_SIZE", 10),
-        "timeout": envint("DATABASE_POOL_TIMEOUT", 10),
+        "timeout": envint("DATABASE_POOL_TIMEOUT", 2),
     }
+    if _STATEMENT_TIMEOUT_S:
+        _DATABASE_OPTIONS["pool"]["connection_class"] = (  # type: ignore[index]
+            deadline_connection_class(_STATEMENT_TIMEOUT_S + 1)
+        )
 DATABASES["default"].update(OPTIONS=_DATABASE_OPTIONS, CONN_HEALTH_CHECKS=True)
 # The password may come apart from the URL, e.g. DATABASE_PASSWORD_FILE=/run/secrets/...
 if envstr("DATABASE_PASSWORD"):
@@ -273,6 +294,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "arena.logs.JsonFormatter"},
     },
+    "filters": {"outage": {"()": "arena.outage.OutageLogFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -280,7 +302,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "django.request": {"filters": ["outage"]},
+    },
 }
 
 # Provider health: a contender with this many failures among its latest answers is paused,

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from arena.database import database_unhurried
 from battles.models import Contender
 from releases.models import Release, ReleasePolicy, ReleaseState
 from releases.services import ReleaseError, release_build, release_discard, release_publish
@@ -47,7 +48,8 @@ class ReleasePolicyAdmin(admin.ModelAdmin):
     def build_draft(self, request: HttpRequest, queryset: QuerySet[ReleasePolicy]) -> None:
         for policy in queryset.select_related("arena"):
             try:
-                release = release_build(policy=policy)
+                with database_unhurried():  # a web request: lift its statement timeout
+                    release = release_build(policy=policy)
             except (ReleaseError, ImproperlyConfigured) as error:
                 self.message_user(request, f"{policy.arena}: {error}", messages.ERROR)
                 continue
@@ -81,7 +83,8 @@ class ReleaseAdmin(admin.ModelAdmin):
                 elif action == "discard":
                     release_discard(release=release)
                 else:
-                    release_build(policy=release.policy, release=release)
+                    with database_unhurried():
+                        release_build(policy=release.policy, release=release)
             except (ReleaseError, ImproperlyConfigured) as error:
                 self.message_user(request, f"{release}: {error}", messages.ERROR)
             else:

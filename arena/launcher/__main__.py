@@ -2,13 +2,14 @@
 
 - run: servers (embedded unless DATABASE_URL / REDIS_URL are set), migrate, seed the demo
   arenas, then WEB_CONCURRENCY ASGI web processes (default: one per core) on one port, a Celery
-  worker and Celery beat until Ctrl-C.
+  worker and Celery beat until Ctrl-C; one that dies is started again (launcher/supervisor.py).
 - test: fresh throw-away embedded servers (unless configured), then pytest with any arguments.
 - manage: servers, then one Django management command.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
@@ -25,6 +26,7 @@ from typing import Any
 
 from arena.env import envint
 from arena.launcher.embedded import EmbeddedPostgres, EmbeddedRedis
+from arena.launcher.supervisor import Child, CrashLoop, Supervisor
 from arena.launcher.web import web_listen
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -85,19 +87,6 @@ def _manage(*args: str) -> None:
     subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
 
 
-def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
 def web_start(listener: socket.socket, processes: int, **popen: Any) -> list[subprocess.Popen[bytes]]:
     """`processes` web servers (uvicorn unless `WEB_SERVER` says daphne) on one inherited socket.
 
@@ -105,10 +94,30 @@ def web_start(listener: socket.socket, processes: int, **popen: Any) -> list[sub
     endpoints grows with processes, not with concurrency inside one. A WebSocket stays with the
     process that accepted it.
     """
+    return [web_process(listener, **popen) for _ in range(processes)]
+
+
+def web_process(listener: socket.socket, **popen: Any) -> subprocess.Popen[bytes]:
     command = [PYTHON, "-m", "arena.launcher.web", str(listener.fileno())]
+    return subprocess.Popen(command, cwd=BASE_DIR, pass_fds=(listener.fileno(),), **popen)
+
+
+def _process(command: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, cwd=BASE_DIR)
+
+
+def run_children(var_dir: Path, listener: socket.socket, processes: int) -> list[Child]:
+    """What `make run` keeps running. The launcher keeps `listener` open for as long as it runs,
+    so a web process that died is started again on the same socket."""
+    worker = [PYTHON, "-m", "celery", "-A", "arena", "worker", "-l", "warning",
+              "--concurrency", "2", "-n", f"arena-{os.getpid()}@%h"]
+    beat = [PYTHON, "-m", "celery", "-A", "arena", "beat", "-l", "warning",
+            "--schedule", str(var_dir / "celerybeat-schedule")]
     return [
-        subprocess.Popen(command, cwd=BASE_DIR, pass_fds=(listener.fileno(),), **popen)
-        for _ in range(processes)
+        *(Child(f"web-{n}", functools.partial(web_process, listener))
+          for n in range(1, processes + 1)),
+        Child("worker", functools.partial(_process, worker)),
+        Child("beat", functools.partial(_process, beat)),
     ]
 
 
@@ -137,22 +146,7 @@ def command_run() -> int:
         _manage("collectstatic", "--no-input", "-v", "0")
         _manage("seed_demo")
         listener = web_listen(host, int(port))
-        children = [
-            *web_start(listener, processes),
-            subprocess.Popen(
-                [PYTHON, "-m", "celery", "-A", "arena", "worker", "-l", "warning",
-                 "--concurrency", "2", "-n", f"arena-{os.getpid()}@%h"],
-                cwd=BASE_DIR,
-            ),
-            subprocess.Popen(
-                [PYTHON, "-m", "celery", "-A", "arena", "beat", "-l", "warning",
-                 "--schedule", str(var_dir / "celerybeat-schedule")],
-                cwd=BASE_DIR,
-            ),
-        ]
-        listener.close()  # the web processes hold their own copies
-        _say(f"serving on http://{host}:{port} with {processes} web processes "
-             "(Ctrl-C stops everything)")
+        supervisor = Supervisor(run_children(var_dir, listener, processes), _say)
         interrupted = False
 
         def _on_signal(signum: int, _frame: object) -> None:
@@ -161,16 +155,20 @@ def command_run() -> int:
 
         signal.signal(signal.SIGINT, _on_signal)
         signal.signal(signal.SIGTERM, _on_signal)
+        supervisor.start()
+        _say(f"serving on http://{host}:{port} with {processes} web processes "
+             "(Ctrl-C stops everything)")
         try:
-            while not interrupted and all(child.poll() is None for child in children):
+            while not interrupted:
+                supervisor.poll()
                 time.sleep(0.3)
+        except CrashLoop as error:
+            _say(f"CRASH LOOP: {error}. Stopping everything; see the log above.")
+            return 1
         finally:
             _say("stopping…")
-            _stop_children(children)
-        failed = [child.args for child in children if child.returncode not in (0, -15, -2, None)]
-        if failed and not interrupted:
-            _say(f"a process exited unexpectedly: {failed[0]!r}")
-            return 1
+            supervisor.stop()
+            listener.close()
     _say("stopped")
     return 0
 

@@ -107,6 +107,8 @@ def run_daphne(fd: int, options: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
+    # Web requests get the short database statement timeout (arena/settings.py).
+    os.environ["ARENA_WEB_PROCESS"] = "true"
     if argv[:1] == ["--bind"] and len(argv) >= 2:
         host, _, port = argv[1].rpartition(":")
         listener = web_listen(host.strip("[]") or "0.0.0.0", int(port))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,42 @@ def test_compose_believes_no_forwarded_address_unless_a_proxy_is_named() -> None
     env = _compose()["x-app"]["environment"]
     assert env["WEB_PROXY_HEADERS"] in ("${WEB_PROXY_HEADERS:-false}", "false")
     assert "*" not in str(env["FORWARDED_ALLOW_IPS"])
+
+
+def test_only_the_web_service_is_checked_on_its_http_port() -> None:
+    """The image's HEALTHCHECK asks :8000/healthz; a service that serves no HTTP and kept it
+    would show as unhealthy forever. Each has a check that fits it, or none, said explicitly."""
+    services = _compose()["services"]
+    for name in ("worker", "worker-gpu", "beat", "migrate"):
+        healthcheck = services[name].get("healthcheck")
+        assert healthcheck, f"{name} inherits the image's /healthz check"
+        assert ":8000" not in " ".join(healthcheck.get("test", [])), name
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    assert "inspect ping -d celery@" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert "inspect ping -d gpu@" in " ".join(services["worker-gpu"]["healthcheck"]["test"])
+    assert "-n" in services["worker-gpu"]["command"]
+    assert "gpu@%h" in services["worker-gpu"]["command"]
+    beat = services["beat"]
+    assert beat["command"][-1] == "/var/lib/arena/celerybeat-schedule"
+    assert "/var/lib/arena/celerybeat-schedule" in " ".join(beat["healthcheck"]["test"])
+
+
+def test_every_worker_waits_for_the_migration() -> None:
+    services = _compose()["services"]
+    for name in ("worker", "worker-gpu", "beat", "web"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }, name
+
+
+def test_the_env_example_the_compose_file_names_documents_every_variable_it_reads() -> None:
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert ".env.example" in compose
+    example = (ROOT / ".env.example").read_text()
+    documented = {line.split("=", 1)[0] for line in example.splitlines()
+                  if line and not line.startswith("#")}
+    substituted = set(re.findall(r"\$\{([A-Z_]+)", compose))
+    assert substituted and substituted == documented
+    for name in documented:  # each under a comment that says what it is for
+        before = example.split(f"\n{name}=", 1)[0]
+        assert before.splitlines()[-1].startswith("# "), name

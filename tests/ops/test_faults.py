@@ -5,20 +5,26 @@ Each fault costs seconds, not minutes."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import pytest
 from django.db import close_old_connections, connection
 from django.test import Client, override_settings
 
+from annotators.cookies import annotator_cookie_value
 from annotators.models import Annotator
 from arena.launcher.embedded import EmbeddedRedis
 from battles.models import Battle, BattleState, Vote
@@ -32,6 +38,7 @@ from tests.factories import (
     contender_openai,
 )
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.ops.web_server import web_server
 from tests.ops.ws import battle_run, communicator_for, db, messages_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
@@ -248,3 +255,81 @@ def test_a_worker_killed_mid_recompute_leaves_the_last_board_and_the_next_run_co
     after = _board(arena.slug)
     assert after != before
     assert LeaderboardSnapshot.objects.exclude(id__in=kept).filter(num_votes=30).exists()
+
+
+@contextmanager
+def database_frozen() -> Iterator[None]:
+    """Every PostgreSQL process stopped (SIGSTOP), as a hung host or a stalled disk would leave
+    it: connections stay open, nothing answers. Always thawed again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('data_directory')")
+        data_dir = Path(cursor.fetchone()[0])
+    postmaster = psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
+    processes = [postmaster, *postmaster.children(recursive=True)]
+    for process in processes:
+        process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGCONT)
+
+
+def _lower(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers}
+
+
+def _http(url: str, *, timeout: float, data: bytes | None = None,
+          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (names in lower case) and body, whatever the status."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, _lower(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, _lower(error.headers.items()), error.read()
+
+
+@pytest.mark.timeout(120)
+def test_a_frozen_database_answers_503_in_seconds_not_500_after_ten(
+    alice: Annotator, tmp_path: Path
+) -> None:
+    battle = battle_ready(annotator=alice)
+    cookie = f"arena_annotator={annotator_cookie_value(alice.id)}"
+    vote = json.dumps({"choice": "a", "idempotency_key": "frozen-database-vote"}).encode()
+    with web_server(tmp_path / "web.log") as url:
+        assert _http(f"{url}/readyz", timeout=30)[0] == 200  # the pool holds live connections
+        assert _http(f"{url}/", timeout=30)[0] == 200
+        with database_frozen():
+            # The deadlines are the issue's (about 2 s for an answer, 1 s for /readyz) with room.
+            status, headers, body = _http(
+                f"{url}/api/battles/{battle.id}/vote", timeout=6, data=vote,
+                headers={"Cookie": cookie, "Content-Type": "application/json"},
+            )
+            assert status == 503, body
+            assert headers["content-type"].startswith("application/json")
+            assert json.loads(body) == {
+                "code": "unavailable", "message": "The service is briefly unavailable; please retry.",
+                "retryable": True,
+            }
+            assert headers["retry-after"] == "1"
+
+            status, headers, body = _http(f"{url}/", timeout=6, headers={"Cookie": cookie})
+            assert status == 503 and headers["content-type"].startswith("text/html"), body
+            assert b"briefly unavailable" in body
+
+            status, _, body = _http(f"{url}/readyz", timeout=3)
+            assert status == 503 and "database" in json.loads(body)["failed"], body
+
+        # Thawed: the same vote goes through, once.
+        assert _wait_for(lambda: _http(f"{url}/readyz", timeout=10)[0] == 200, 30)
+        csrf = "t" * 32
+        status, _, body = _http(
+            f"{url}/api/battles/{battle.id}/vote", timeout=30, data=vote,
+            headers={"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf,
+                     "Content-Type": "application/json"},
+        )
+        assert status == 200, (body, (tmp_path / "web.log").read_text()[-3000:])
+    assert Vote.objects.filter(battle=battle).count() == 1
+    log = (tmp_path / "web.log").read_text()
+    assert "Internal Server Error" not in log and "dependency unavailable" in log

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from django.test import Client, override_settings
 
-from arena import metrics
+from arena import health, metrics
 from tests.factories import annotator_create, battle_ready, client_for
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,22 @@ def test_it_keeps_metrics_behind_the_token_when_one_is_set() -> None:
     assert wrong.status_code == 401
     assert right.status_code == 200
     assert b"arena_websocket_connections" in right.content
+
+
+def test_it_answers_readiness_without_waiting_for_a_hung_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A frozen dependency holds its check until its own timeouts; the probe does not wait."""
+    release = threading.Event()
+    monkeypatch.setitem(health.CHECKS, "database", lambda: None if release.wait(60) else None)
+    try:
+        response = Client().get("/readyz")
+        still_hung = not release.is_set()
+    finally:
+        release.set()
+    assert still_hung
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["database"]
+    assert response.json()["checks"] == {
+        "database": "unavailable (timeout)", "redis": "ok", "broker": "ok"
+    }
