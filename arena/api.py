@@ -1,7 +1,9 @@
 """The JSON API under /api/, with its OpenAPI schema at /api/schema.
 
 Each app contributes a router; errors from services come back as
-`{"code": ..., "message": ...}` with the status the service chose.
+`{"code": ..., "message": ...}` with the status the service chose. So do ninja's own errors
+(handlers here) and Django's (arena/api_errors.py), and the schema documents every status an
+operation can answer, so a client generated from it handles each one.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import logging
 from typing import Any
 
 import redis
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
+from battles.api import ErrorOut
 from battles.api import router as battles_router
 from battles.services.errors import ArenaError
 from leaderboard.api import router as leaderboard_router
@@ -23,7 +28,61 @@ from releases.api import router as releases_router
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict[str, Any]]
+
+
+def _error_response(description: str, schema: str = "ErrorOut") -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+class ArenaAPI(NinjaAPI):
+    """Adds to each operation the errors that can come from outside its own code."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ErrorOut, ValidationErrorOut):
+            components.setdefault(model.__name__, model.model_json_schema(
+                ref_template="#/components/schemas/{model}"))
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                _responses_complete(operation)
+        return schema
+
+
+def _responses_complete(operation: dict[str, Any]) -> None:
+    parameters = operation.get("parameters") or []
+    has_body = "requestBody" in operation
+    shared = {
+        400: _error_response("Bad input (code bad_input): a NUL character, an unpaired "
+                             "surrogate or invalid UTF-8 anywhere in the request; or a body "
+                             "that is not JSON (code malformed)."),
+        500: _error_response("An unexpected error (code internal)."),
+        503: _error_response("The database or Redis is briefly unavailable (code unavailable); "
+                             "retry after Retry-After seconds."),
+    }
+    if any(parameter.get("in") == "path" for parameter in parameters):
+        shared[404] = _error_response("Not found (code not_found).")
+    if parameters or has_body:
+        shared[422] = _error_response("A parameter or the body fails validation (code "
+                                      "invalid); `errors` says which.", "ValidationErrorOut")
+    if has_body:
+        shared[413] = _error_response("The body is larger than the server accepts "
+                                      "(code body_too_large).")
+    # Ninja keys its own responses by int; JSON would then hold "404" twice.
+    responses = {str(status): response for status, response in operation["responses"].items()}
+    for status, response in shared.items():
+        responses.setdefault(str(status), response)
+    if 422 in shared:  # ninja's own validation errors, whatever the operation declared
+        responses["422"] = shared[422]
+    operation["responses"] = dict(sorted(responses.items()))
+
+
+api = ArenaAPI(
     title="Arena API",
     version="1",
     description="Arenas, battles and votes. Contender identities appear only after a vote.",
@@ -50,6 +109,21 @@ def _validation_error(request: HttpRequest, error: NinjaValidationError) -> Http
         request,
         {"code": "invalid", "message": "The request is malformed.", "errors": error.errors},
         status=422,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "not_found", "message": "There is nothing at this address."}, status=404
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _body_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "body_too_large", "message": "The request body is too large."},
+        status=413,
     )
 
 
@@ -87,7 +161,8 @@ api.add_exception_handler(redis.RedisError, _dependency_unavailable)
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    code = "csrf_failed" if error.status_code == 403 else "error"
+    # Ninja raises 400 for a body that is not JSON and 403 for a failed CSRF check.
+    code = {400: "malformed", 403: "csrf_failed"}.get(error.status_code, "error")
     return api.create_response(
         request, {"code": code, "message": str(error)}, status=error.status_code
     )

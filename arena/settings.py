@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "arena.health.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "arena.api_errors.ApiErrorShapeMiddleware",
     "arena.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import APIKeyCookie
 
 from annotators.cookies import annotator_id_from_cookie
 from annotators.limits import vote_rate_limit
 from annotators.models import Annotator
 from annotators.services.standing import annotator_load_current
-from battles.models import Arena, Battle, Vote
+from battles.models import Arena, Battle, Vote, VoteChoice
 from battles.selectors import arena_list_active, battle_public, battle_reveal, contenders_selectable
 from battles.services import vote_submit
 from battles.services.errors import Forbidden, NotFound
+from battles.services.vote import VOTE_KEY_PATTERN
 
 
 class AnnotatorCookieAuth(APIKeyCookie):
@@ -57,9 +59,12 @@ class ContenderOut(Schema):
 
 
 class VoteIn(Schema):
-    choice: str
-    rationale: str = ""
-    idempotency_key: str
+    """Typed loosely on purpose: vote_submit refuses a bad value with its own 400 and code
+    (choice_invalid, rationale_too_long, key_invalid); the schema still documents the rule."""
+
+    choice: str = Field(json_schema_extra={"enum": list(VoteChoice.values)})
+    rationale: str = Field("", json_schema_extra={"maxLength": settings.ARENA_MAX_RATIONALE_CHARS})
+    idempotency_key: str = Field(json_schema_extra={"pattern": VOTE_KEY_PATTERN})
 
 
 class ErrorOut(Schema):
