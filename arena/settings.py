@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "arena.health.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "arena.api_errors.ApiErrorShapeMiddleware",
+    "arena.bad_input.BadInputMiddleware",
     "arena.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
