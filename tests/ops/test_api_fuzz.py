@@ -46,7 +46,7 @@ NO_VOTE_LIMITS = {name: "0" for name in (
     "ARENA_LIMIT_VOTES_PER_DAY",
 )}
 CONFIG = SchemathesisConfig.from_dict({
-    # About one string in ten, anywhere (query, body, headers), is one of these: NUL is rare
+    # About one string in ten (query parameters, body fields) is one of these: NUL is rare
     # in Hypothesis' own text, and it is what PostgreSQL refuses deepest in a request.
     "dictionaries": {"hostile-text": {"values": ["\x00", "text\x00", "a\x00b", "\x00\x00"]}},
     "generation": {"dictionaries": {"string": {"dictionary": "hostile-text",
