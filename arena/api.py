@@ -1,7 +1,9 @@
 """The JSON API under /api/, with its OpenAPI schema at /api/schema.
 
 Each app contributes a router; errors from services come back as
-`{"code": ..., "message": ...}` with the status the service chose.
+`{"code": ..., "message": ...}` with the status the service chose. So do ninja's own errors
+(handlers here) and Django's (arena/api_errors.py); the schema documents every status an
+operation can answer (arena/api_schema.py).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import logging
 from typing import Any
 
 import redis
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from arena.api_schema import ArenaAPI
 from battles.api import router as battles_router
 from battles.services.errors import ArenaError
 from leaderboard.api import router as leaderboard_router
@@ -23,7 +26,8 @@ from releases.api import router as releases_router
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+api = ArenaAPI(
     title="Arena API",
     version="1",
     description="Arenas, battles and votes. Contender identities appear only after a vote.",
@@ -50,6 +54,21 @@ def _validation_error(request: HttpRequest, error: NinjaValidationError) -> Http
         request,
         {"code": "invalid", "message": "The request is malformed.", "errors": error.errors},
         status=422,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "not_found", "message": "There is nothing at this address."}, status=404
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _body_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "body_too_large", "message": "The request body is too large."},
+        status=413,
     )
 
 
@@ -87,7 +106,8 @@ api.add_exception_handler(redis.RedisError, _dependency_unavailable)
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    code = "csrf_failed" if error.status_code == 403 else "error"
+    # Ninja raises 400 for a body that is not JSON and 403 for a failed CSRF check.
+    code = {400: "malformed", 403: "csrf_failed"}.get(error.status_code, "error")
     return api.create_response(
         request, {"code": code, "message": str(error)}, status=error.status_code
     )

@@ -19,7 +19,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[..., Awaitable[None]]  # Django's handler types its messages as Mapping
 
-REFUSAL = b'{"detail": "The request body is too large.", "code": "body_too_large"}'
+REFUSAL = b'{"code": "body_too_large", "message": "The request body is too large."}'
 
 
 class BodyTooLarge(Exception):

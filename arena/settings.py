@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "arena.health.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "arena.api_errors.ApiErrorShapeMiddleware",
+    "arena.bad_input.BadInputMiddleware",
     "arena.csp.ContentSecurityPolicyMiddleware",
     # Outside every middleware that may touch the database or Redis (arena/outage.py).
     "arena.outage.DependencyOutageMiddleware",

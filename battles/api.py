@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import APIKeyCookie
 
 from annotators.cookies import annotator_id_from_cookie
@@ -16,11 +17,12 @@ from annotators.models import Annotator
 from annotators.services.standing import annotator_load_current
 from battles.contender_pick import contenders_selectable
 from battles.modalities import arena_aspects
-from battles.models import Arena, Battle, Vote
+from battles.models import Arena, Battle, Vote, VoteChoice
 from battles.selectors import arena_list_active, battle_public, battle_reveal, vote_public
 from battles.services import vote_submit
 from battles.services.battle_flow import turn_limit
 from battles.services.errors import Forbidden, NotFound
+from battles.services.vote import VOTE_KEY_PATTERN
 
 
 class AnnotatorCookieAuth(APIKeyCookie):
@@ -69,10 +71,14 @@ class ContenderOut(Schema):
 
 
 class VoteIn(Schema):
-    choice: str
-    rationale: str = ""
-    idempotency_key: str
-    aspects: dict[str, str] | None = None
+    """Typed loosely on purpose: vote_submit refuses a bad value with its own 400 and code
+    (choice_invalid, rationale_too_long, key_invalid); the schema still documents the rule."""
+
+    choice: str = Field(json_schema_extra={"enum": list(VoteChoice.values)})
+    rationale: str = Field("", json_schema_extra={"maxLength": settings.ARENA_MAX_RATIONALE_CHARS})
+    idempotency_key: str = Field(json_schema_extra={"pattern": VOTE_KEY_PATTERN})
+    aspects: dict[str, str] | None = Field(
+        None, description="Aspect slug -> a, b or tie, for the aspects the arena lists.")
 
 
 class ErrorOut(Schema):

@@ -29,6 +29,7 @@ from annotators.limits import prompt_rate_limit
 from annotators.models import Annotator
 from annotators.services.standing import annotator_blocked_reason, annotator_load_current
 from arena import metrics
+from arena.clean_text import data_is_clean, text_is_clean
 from battles.models import Arena, BattleMode
 from battles.selectors import battle_reveal
 from battles.services import ArenaError, battle_start, turn_add
@@ -141,6 +142,9 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             await self.error("malformed", "Send JSON text messages.")
             return
+        if not text_is_clean(text_data):  # checked first: a lone surrogate cannot be encoded
+            await self.bad_input()
+            return
         if len(text_data.encode()) > settings.ARENA_MAX_WS_MESSAGE_BYTES:
             await self.error("too_large", "That message is too large.")
             return
@@ -151,6 +155,9 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(content, dict):
             await self.error("malformed", "Messages must be JSON objects.")
+            return
+        if not data_is_clean(content):  # "\u0000" and "\ud800" escapes decode to bad text
+            await self.bad_input()
             return
         handler = {"start": self.battle_start, "continue": self.turn_continue}.get(
             content.get("type")  # type: ignore[arg-type]
@@ -200,6 +207,11 @@ class BattleConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(message)
         except OSError:
             logger.debug("page gone; dropped a %s message", message.get("type"))
+
+    async def bad_input(self) -> None:
+        """Answered before any rate limit or lookup: PostgreSQL would refuse such text."""
+        await self.error("bad_input", "Messages may not contain NUL characters or unpaired "
+                                      "surrogates.")
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})

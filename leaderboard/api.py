@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from battles.api import ErrorOut
 from battles.modalities import modality_spec
 from battles.models import Arena
 from battles.services.errors import NotFound
@@ -32,7 +33,7 @@ def _snapshot(slug: str, category: str, style_control: bool) -> tuple[Arena, Lea
     return arena, snapshot
 
 
-@router.get("/arenas/{slug}/leaderboard", response={200: dict[str, Any], 404: dict[str, Any]},
+@router.get("/arenas/{slug}/leaderboard", response={200: dict[str, Any], 404: ErrorOut},
             tags=["leaderboard"], url_name="leaderboard")
 def leaderboard_json(request: HttpRequest, slug: str, category: str = OVERALL,
                      style_control: bool = False, deprecated: bool = False) -> dict[str, Any]:
@@ -56,8 +57,11 @@ def leaderboard_json(request: HttpRequest, slug: str, category: str = OVERALL,
     }
 
 
-@router.get("/arenas/{slug}/leaderboard.csv", response={200: None, 404: dict[str, Any]},
-            tags=["leaderboard"], url_name="leaderboard_csv")
+@router.get("/arenas/{slug}/leaderboard.csv", response={200: None, 404: ErrorOut},
+            tags=["leaderboard"], url_name="leaderboard_csv",
+            openapi_extra={"responses": {"200": {
+                "description": "The leaderboard as CSV, one row per contender.",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}}})
 def leaderboard_csv(request: HttpRequest, slug: str, category: str = OVERALL,
                     style_control: bool = False, deprecated: bool = False) -> HttpResponse:
     arena, snapshot = _snapshot(slug, category, style_control)

@@ -16,7 +16,8 @@ from battles.services.battle_flow import annotator_require_consent, battle_lock_
 from battles.services.errors import ArenaError, Conflict
 from moderation.services import screening
 
-_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+VOTE_KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+_KEY = re.compile(VOTE_KEY_PATTERN)
 
 
 def _validate(choice: object, rationale: object, idempotency_key: object) -> tuple[str, str, str]:

@@ -222,6 +222,42 @@ async def test_it_marks_sides_interrupted_when_the_page_closes(alice: Annotator)
     assert await _db(lambda: Battle.objects.get().state) == BattleState.FAILED
 
 
+
+@pytest.mark.parametrize("message", [
+    {"type": "start", "arena": "ARENA\x00", "prompt": "Explain TCP"},
+    {"type": "start", "arena": "ARENA", "prompt": "Explain\x00 TCP"},
+    {"type": "start", "arena": "ARENA", "prompt": "Explain \ud800"},
+    {"type": "start", "arena": "\udfff", "prompt": "Explain TCP"},
+    {"type": "start", "arena": "ARENA", "prompt": "Explain", "mode": ["side\x00"]},
+    {"type": "continue", "battle_id": "\x00", "prompt": "More"},
+])
+async def test_it_refuses_bad_text_with_an_error_frame_and_starts_nothing(
+    alice: Annotator, message: dict[str, Any]
+) -> None:
+    slug = await _db(lambda: _arena_with_demos())
+    communicator = _communicator(alice)
+    await communicator.connect()
+    bad = {key: value.replace("ARENA", slug) if isinstance(value, str) else value
+           for key, value in message.items()}
+    await communicator.send_json_to(bad)
+    refusal = await communicator.receive_json_from(timeout=10)
+    assert refusal["type"] == "error" and refusal["code"] == "bad_input", refusal
+    assert not await _db(lambda: Battle.objects.exists())
+    # The socket stays usable: the next, clean prompt starts a battle.
+    await communicator.send_json_to({"type": "start", "arena": slug, "prompt": "Explain TCP"})
+    assert (await _until(communicator, "turn_done"))[0]["type"] == "battle_started"
+    await communicator.disconnect()
+
+
+async def test_it_refuses_a_raw_lone_surrogate_in_a_text_frame(alice: Annotator) -> None:
+    communicator = _communicator(alice)
+    await communicator.connect()
+    # A raw surrogate, not the JSON escape: in-process it arrives as is, and cannot be encoded.
+    await communicator.send_to(text_data='{"type": "start", "arena": "x", "prompt": "\ud800"}')
+    refusal = await communicator.receive_json_from(timeout=10)
+    assert refusal["code"] == "bad_input", refusal
+    await communicator.disconnect()
+
 def _arena_with_demos() -> str:
     arena = arena_create()
     contender_create(arena=arena, params={"style": "expert", "token_delay": 0})

@@ -11,10 +11,6 @@ data: mark them `django_db(transaction=True)`.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +22,11 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from tests.celery_worker import celery_worker, test_database_url
+from tests.celery_worker import celery_worker
+from tests.web_server import free_port, web_server
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SERVER_START_TIMEOUT_S = 30
 # Images and music tracks are made by Celery tasks: the server queues them here, for `media_worker`.
 MEDIA_QUEUE = f"media-e2e-{os.getpid()}"
 
@@ -52,25 +47,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_listening(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the web server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the web server did not listen within {SERVER_START_TIMEOUT_S} s:\n{log.read_text()}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -116,40 +92,18 @@ def arena_server(
     django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, metrics_dir: Path
 ) -> Iterator[ArenaServer]:
     """The web server serving the whole platform (pages, static files, WebSockets) on a free port."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("web") / "web.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "ARENA_MEDIA_QUEUE": MEDIA_QUEUE,
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "METRICS_TOKEN": METRICS_TOKEN,
-    }
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "arena.launcher.web", "--bind", f"127.0.0.1:{port}"],
-            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_listening(server, port, log)
-        yield ArenaServer(url=f"http://127.0.0.1:{port}", log=log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    env = {"ARENA_MEDIA_QUEUE": MEDIA_QUEUE, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+           "METRICS_TOKEN": METRICS_TOKEN}
+    with web_server(log=log, env=env) as url:
+        yield ArenaServer(url=url, log=log)
 
 
 @pytest.fixture(scope="session")
 def media_worker(arena_server: ArenaServer, metrics_dir: Path) -> Iterator[str]:
     """A Celery worker for the server's images and music tracks (same environment, so same
     MEDIA_ROOT and metrics folder); yields the URL of its metrics port."""
-    port = _free_port()
+    port = free_port()
     with celery_worker(queue=MEDIA_QUEUE, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
                                                 "WORKER_METRICS_PORT": str(port)}):
         yield f"http://127.0.0.1:{port}"
