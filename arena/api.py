@@ -19,6 +19,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from arena.api_schema import ArenaAPI
+from arena.outage import outage_response
 from battles.api import router as battles_router
 from battles.services.errors import ArenaError
 from leaderboard.api import router as leaderboard_router
@@ -88,14 +89,7 @@ def _dependency_unavailable(request: HttpRequest, error: Any) -> HttpResponse:
     attempt did commit before the connection dropped.
     """
     logger.warning("dependency unavailable during %s %s: %s", request.method, request.path, error)
-    response = api.create_response(
-        request,
-        {"code": "unavailable", "message": "The service is briefly unavailable; please retry.",
-         "retryable": True},
-        status=503,
-    )
-    response["Retry-After"] = "1"
-    return response
+    return outage_response(request)  # one shape for the API and the outage middleware
 
 
 api.add_exception_handler(OperationalError, _dependency_unavailable)
