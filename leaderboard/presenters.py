@@ -12,6 +12,35 @@ ROW_HEIGHT = 22
 LABEL_WIDTH = 200
 MATRIX_LIMIT = 20
 
+# Display names of the built-in categories and of the ranking methods a snapshot records; a slug
+# stripped of underscores ("Nonenglish", "bradleyterrystyle") reads as a typo to a researcher.
+CATEGORY_LABELS = {
+    "overall": "Overall",
+    "english": "English",
+    "non_english": "Non-English",
+    "multi_turn": "Multi-turn",
+    "long_prompts": "Long prompts",
+}
+METHOD_LABELS = {
+    "bradley_terry": "Bradley-Terry",
+    "bradley_terry_style": "Bradley-Terry (style-controlled)",
+    "online_elo": "Online Elo",
+    "plackett_luce": "Plackett-Luce",
+}
+
+
+def _slug_label(slug: str) -> str:
+    return slug.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+def category_label(slug: str) -> str:
+    """Built-in categories have fixed names; an admin's tag reads as its words."""
+    return CATEGORY_LABELS.get(slug) or _slug_label(slug)
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method) or _slug_label(method)
+
 
 def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Coordinates for an SVG: one horizontal 95% interval with a dot per contender."""
