@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 _YOU = r"(?:you|u|ya)"
 _AI = r"(?:ai|llm|language\s+model|model|chat\s*bot|bot|assistant|system)"
-_MAKE = r"(?:made|make|created|create|built|build|trained|train|developed|develop|owns|designed|programmed|runs)"
+_MAKE = r"(?:made|created|built|trained|developed|owns|designed|programmed|runs)"
 # What a model would name to identify itself: asked for as "your <thing>".
 _IDENTITY_NOUN = (
     r"(?:(?:exact\s+|real\s+|full\s+|official\s+)?(?:model(?:\s+(?:name|id|version|family))?|name"
@@ -31,7 +31,7 @@ _WHO_ARE_YOU = re.compile(
     rf"|(?:what|which)(?:'s|\s+is)\s+your\s+{_IDENTITY_NOUN}"
     rf"|(?:what|which)\s+(?:kind\s+of\s+|type\s+of\s+|sort\s+of\s+)?(?:ai\s+|language\s+)?"
     rf"(?:{_AI}|version|company|vendor)\s+(?:are|r)\s+{_YOU}"
-    rf"|(?:who|what|which\s+(?:company|vendor|lab|organi[sz]ation|team))\s+(?:\w+\s+)?{_MAKE}\s+{_YOU}\b"
+    rf"|(?:who|which\s+(?:company|vendor|lab|organi[sz]ation|team))\s+(?:\w+\s+)?{_MAKE}\s+{_YOU}\b"
     rf"|who\s+(?:is|are)\s+(?:behind\s+{_YOU}|your\s+{_IDENTITY_NOUN})"
     rf"|(?:which|what)\s+{_AI}\s+am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)"
     rf"|who\s+am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)"

@@ -156,6 +156,8 @@ def test_it_spots_the_many_ways_of_asking_a_model_to_identify_itself(prompt: str
         "Summarise this article about AI vendors",
         "Show me your reasoning step by step",
         "Tell me your favourite book",
+        "What made you choose that answer?",
+        "What would make you change your mind?",
     ],
 )
 def test_it_lets_ordinary_prompts_about_models_names_and_versions_through(prompt: str) -> None:
