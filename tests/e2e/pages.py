@@ -69,8 +69,13 @@ def latest_battle() -> Battle:
 
 
 def streaming_answer_with_text(browser: WebDriver) -> WebElement | None:
+    """An answer still streaming that has model text already (its "Model A" label does not count:
+    it is there from the start, before the server has even stored the battle)."""
     boxes = browser.find_elements(By.CSS_SELECTOR, ".answer.streaming")
-    return next((box for box in boxes if answer_text(box)), None)
+    return next((box for box in boxes if browser.execute_script(
+        "const box = arguments[0];"
+        "return (box.querySelector('.answer-body').textContent"
+        " + box.querySelector('.pending').textContent).trim()", box)), None)
 
 
 def assert_names_revealed(browser: WebDriver, battle: Battle) -> None:
