@@ -42,6 +42,14 @@ def method_label(method: str) -> str:
     return METHOD_LABELS.get(method) or _slug_label(method)
 
 
+PLOT_LABEL_CHARS = 24  # what fits left of the axis at the plot's font size
+
+
+def _plot_label(name: str) -> str:
+    """Long names were cut off at the plot's left edge; the full name stays in a <title>."""
+    return name if len(name) <= PLOT_LABEL_CHARS else name[: PLOT_LABEL_CHARS - 1].rstrip() + "…"
+
+
 def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Coordinates for an SVG: one horizontal 95% interval with a dot per contender."""
     values = [v for r in rows for v in (r["lower"], r["upper"], r["rating"]) if v is not None]
@@ -58,7 +66,8 @@ def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     drawn = []
     for k, row in enumerate(rows):
         y = 10 + k * ROW_HEIGHT
-        drawn.append({"name": row["name"], "y": y, "text_y": y + 4, "x1": x(row["lower"]),
+        drawn.append({"name": row["name"], "label": _plot_label(row["name"]), "y": y,
+                      "text_y": y + 4, "x1": x(row["lower"]),
                       "x2": x(row["upper"]), "cx": x(row["rating"])})
     return {"rows": drawn, "width": PLOT_WIDTH, "height": 20 + len(rows) * ROW_HEIGHT,
             "low": round(low), "high": round(high), "label_x": LABEL_WIDTH - 8,

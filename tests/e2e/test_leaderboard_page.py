@@ -51,6 +51,11 @@ def test_the_board_fits_the_screen_with_readable_plot_labels(
     label_px = browser.execute_script(
         "return document.querySelector('.interval-plot text').getBoundingClientRect().height")
     assert label_px >= 11
+    # Every label starts inside the plot (long names are shortened, not cut off at the edge).
+    assert browser.execute_script(
+        "const plot = document.querySelector('.interval-plot').getBoundingClientRect().left;"
+        "return [...document.querySelectorAll('.interval-plot text')]"
+        ".every(t => t.getBoundingClientRect().left >= plot - 0.5)")
     name = "desktop" if size == DESKTOP else "phone"
     screenshot(browser, f"leaderboard-{name}")
     browser.execute_script("document.querySelector('.interval-plot').scrollIntoView()")
