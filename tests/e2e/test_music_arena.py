@@ -21,6 +21,7 @@ from tests.e2e.pages import (
     assert_names_revealed,
     consent_and_open,
     latest_battle,
+    screenshot,
     vote_button,
     wait,
     wait_until_answered,
@@ -119,6 +120,7 @@ def test_the_vote_opens_only_after_both_tracks_were_heard(
     play_through(browser, "a")
     assert not vote_button(browser, "a").is_enabled()
     wait(browser).until(lambda b: "heard A 2 of 2 s, B 0 of 2 s" in status.text)
+    screenshot(browser, "music-locked-desktop")
     battle = latest_battle()
     state = listening_state(battle)
     assert state["heard"]["a"] >= MIN_LISTEN_S and state["heard"]["b"] == 0

@@ -133,7 +133,6 @@ hooks = window.arenaHooks = {
     const heard = document.createElement("p");
     heard.className = "listen-meter";
     heard.dataset.side = msg.side;
-    heard.setAttribute("aria-live", "polite");
     box.querySelector(".answer-body").replaceChildren(audio, heard);
     attach(msg.side, audio);
     showHeard();
