@@ -124,8 +124,10 @@ def me_delete(request: HttpRequest) -> HttpResponse:
     if annotator is None:
         return redirect("/me/")
     if request.POST.get("confirm") != "delete":
-        return render(request, "annotators/me.html",
-                      {"annotator": annotator, "error": "Type delete to confirm."}, status=400)
+        # Back to /me/ itself: rendering the page here showed an empty history, and its other
+        # forms (which post to their own URL) then posted here and saved nothing.
+        messages.error(request, "Nothing was deleted: type delete in the box to confirm.")
+        return redirect("annotators:me")
     annotator_data_delete(annotator=annotator)
     logout(request)
     response = render(request, "annotators/deleted.html")

@@ -12,6 +12,49 @@ ROW_HEIGHT = 22
 LABEL_WIDTH = 200
 MATRIX_LIMIT = 20
 
+# Display names of the built-in categories and of the ranking methods a snapshot records; a slug
+# stripped of underscores ("Nonenglish", "bradleyterrystyle") reads as a typo to a researcher.
+CATEGORY_LABELS = {
+    "overall": "Overall",
+    "english": "English",
+    "non_english": "Non-English",
+    "multi_turn": "Multi-turn",
+    "long_prompts": "Long prompts",
+}
+METHOD_LABELS = {
+    "bradley_terry": "Bradley-Terry",
+    "bradley_terry_style": "Bradley-Terry (style-controlled)",
+    "online_elo": "Online Elo",
+    "plackett_luce": "Plackett-Luce",
+}
+
+
+def _slug_label(slug: str) -> str:
+    return slug.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+ASPECT_PREFIX = "aspect-"  # leaderboard.services.vote_table.ASPECT_CATEGORY_PREFIX
+
+
+def category_label(slug: str) -> str:
+    """Built-in categories have fixed names; an aspect board says so; an admin's tag reads as
+    its words."""
+    if slug.startswith(ASPECT_PREFIX):
+        return f"Aspect: {_slug_label(slug[len(ASPECT_PREFIX):])}"
+    return CATEGORY_LABELS.get(slug) or _slug_label(slug)
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method) or _slug_label(method)
+
+
+PLOT_LABEL_CHARS = 24  # what fits left of the axis at the plot's font size
+
+
+def _plot_label(name: str) -> str:
+    """Long names were cut off at the plot's left edge; the full name stays in a <title>."""
+    return name if len(name) <= PLOT_LABEL_CHARS else name[: PLOT_LABEL_CHARS - 1].rstrip() + "…"
+
 
 def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Coordinates for an SVG: one horizontal 95% interval with a dot per contender."""
@@ -29,7 +72,8 @@ def interval_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     drawn = []
     for k, row in enumerate(rows):
         y = 10 + k * ROW_HEIGHT
-        drawn.append({"name": row["name"], "y": y, "text_y": y + 4, "x1": x(row["lower"]),
+        drawn.append({"name": row["name"], "label": _plot_label(row["name"]), "y": y,
+                      "text_y": y + 4, "x1": x(row["lower"]),
                       "x2": x(row["upper"]), "cx": x(row["rating"])})
     return {"rows": drawn, "width": PLOT_WIDTH, "height": 20 + len(rows) * ROW_HEIGHT,
             "low": round(low), "high": round(high), "label_x": LABEL_WIDTH - 8,

@@ -10,7 +10,13 @@ from django.utils.safestring import mark_safe
 from battles.modalities import modality_spec
 from battles.models import Arena
 from leaderboard.models import OVERALL
-from leaderboard.presenters import excluded_view, interval_plot, matrices_view
+from leaderboard.presenters import (
+    category_label,
+    excluded_view,
+    interval_plot,
+    matrices_view,
+    method_label,
+)
 from leaderboard.rendered import rendered_once, templates_digest
 from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
 
@@ -28,8 +34,10 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
     deprecated = request.GET.get("deprecated") == "1"
     snapshot = leaderboard_latest(arena=arena, category=category, style_control=style)
     context: dict[str, object] = {
-        "arena": arena, "snapshot": snapshot, "categories": categories, "category": category,
+        "arena": arena, "snapshot": snapshot, "category": category,
+        "categories": [(slug, category_label(slug)) for slug in categories],
         "style": style, "style_available": style_available, "deprecated": deprecated,
+        "method": method_label(snapshot.method) if snapshot is not None else "",
     }
     if snapshot is not None:
         rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)

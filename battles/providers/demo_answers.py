@@ -177,11 +177,16 @@ _CONCLUSIONS = (
     "covers the decisions that matter most.",
 )
 
+# Code templates are real code, full of literal braces ("{}", "Map { 'a' => 2 }", "${1:?...}"),
+# so they are filled by `_code_fill`, which replaces only the named placeholders below and never
+# interprets any other brace: `str.format` on them raised KeyError and failed a side.
+_CODE_PLACEHOLDER = re.compile(r"\{(ident|Ident|kw)\}")
+
 _CODE = {
     "python": (
         '''def summarize_{ident}(items: list[str]) -> dict[str, int]:
     """Count how often each {kw} value appears, ignoring case and blanks."""
-    counts: dict[str, int] = {{}}
+    counts: dict[str, int] = {}
     for item in items:
         key = item.strip().lower()
         if key:
@@ -189,7 +194,7 @@ _CODE = {
     return counts
 
 
-print(summarize_{ident}(["A", "b", "a", " "]))  # {{'a': 2, 'b': 1}}''',
+print(summarize_{ident}(["A", "b", "a", " "]))  # {'a': 2, 'b': 1}''',
         '''from functools import lru_cache
 
 
@@ -204,15 +209,15 @@ def {ident}_steps(n: int) -> int:
 assert {ident}_steps(10) == 89''',
     ),
     "javascript": (
-        """function summarize{Ident}(items) {{
+        """function summarize{Ident}(items) {
   // Count how often each {kw} value appears, ignoring case and blanks.
   const counts = new Map();
-  for (const item of items) {{
+  for (const item of items) {
     const key = item.trim().toLowerCase();
     if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
-  }}
+  }
   return counts;
-}}
+}
 
 console.log(summarize{Ident}(["A", "b", "a", " "])); // Map { 'a' => 2, 'b' => 1 }""",
     ),
@@ -229,7 +234,7 @@ LIMIT 10;""",
         """#!/usr/bin/env bash
 set -euo pipefail
 # Count how often each {kw} value appears in a file, most frequent first.
-tr '[:upper:]' '[:lower:]' < "${{1:?usage: $0 FILE}}" \\
+tr '[:upper:]' '[:lower:]' < "${1:?usage: $0 FILE}" \\
   | sed '/^[[:space:]]*$/d' \\
   | sort | uniq -c | sort -rn | head -n 10""",
     ),
@@ -294,8 +299,12 @@ def _code_block(prompt: _Prompt, rng: random.Random) -> str:
     keyword = next((k for k in prompt.keywords if k not in _LANGUAGES), "value")
     ident = re.sub(r"[^a-z0-9]+", "_", keyword).strip("_") or "value"
     template = rng.choice(_CODE[prompt.language])
-    code = template.format(ident=ident, Ident=ident.title().replace("_", ""), kw=keyword)
+    code = _code_fill(template, ident=ident, Ident=ident.title().replace("_", ""), kw=keyword)
     return f"```{prompt.language}\n{code}\n```"
+
+
+def _code_fill(template: str, **values: str) -> str:
+    return _CODE_PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
 # --- concise ------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_delete_my_data_erases_content_excludes_votes_and_the_account() -> None:
     client = client_for(alice)
     client.force_login(user)
 
-    assert client.post("/me/delete/", {"confirm": "nope"}).status_code == 400
+    assert client.post("/me/delete/", {"confirm": "nope"}).status_code == 302
     response = client.post("/me/delete/", {"confirm": "delete"})
 
     assert response.status_code == 200
@@ -91,3 +91,22 @@ def test_delete_my_data_erases_content_excludes_votes_and_the_account() -> None:
     refused = client_for(alice).post(f"/api/battles/{battle.id}/vote", {},
                                       content_type="application/json")
     assert refused.status_code in (403, 422)
+
+
+def test_a_wrong_delete_confirmation_goes_back_to_the_full_page_whose_forms_still_save() -> None:
+    alice = annotator_create()
+    battle_ready(annotator=alice).turns.update(prompt="alice asks about owls")
+    client = client_for(alice)
+
+    response = client.post("/me/delete/", {"confirm": "nope"}, follow=True)
+
+    assert response.redirect_chain == [("/me/", 302)]
+    page = response.content.decode()
+    assert "Nothing was deleted" in page and 'role="alert"' in page
+    assert "alice asks about owls" in page  # the history is still there
+    assert page.count('action="/me/"') == 2  # consent and demographics post to /me/ itself
+    alice.refresh_from_db()
+    assert alice.data_deleted_at is None
+    client.post("/me/", {"section": "consent", "release": "yes"})
+    alice.refresh_from_db()
+    assert alice.release_consent is True

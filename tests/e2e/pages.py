@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
@@ -67,8 +69,13 @@ def latest_battle() -> Battle:
 
 
 def streaming_answer_with_text(browser: WebDriver) -> WebElement | None:
+    """An answer still streaming that has model text already (its "Model A" label does not count:
+    it is there from the start, before the server has even stored the battle)."""
     boxes = browser.find_elements(By.CSS_SELECTOR, ".answer.streaming")
-    return next((box for box in boxes if answer_text(box)), None)
+    return next((box for box in boxes if browser.execute_script(
+        "const box = arguments[0];"
+        "return (box.querySelector('.answer-body').textContent"
+        " + box.querySelector('.pending').textContent).trim()", box)), None)
 
 
 def assert_names_revealed(browser: WebDriver, battle: Battle) -> None:
@@ -77,3 +84,22 @@ def assert_names_revealed(browser: WebDriver, battle: Battle) -> None:
                 and battle.contender_b.name in b.find_element(By.ID, "name-b").text)
 
     wait(browser).until(revealed)
+
+
+DESKTOP = (1366, 900)
+PHONE = (390, 844)
+
+
+def screenshot(browser: WebDriver, name: str) -> None:
+    """Saved only when E2E_SCREENSHOTS names a folder: for a person to look at, not asserted."""
+    folder = os.environ.get("E2E_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
+def page_fits_the_screen(browser: WebDriver) -> bool:
+    """The page is exactly as wide as the viewport (less a scroll bar): nothing to scroll sideways."""
+    return bool(browser.execute_script(
+        "const root = document.documentElement;"
+        "return root.scrollWidth === root.clientWidth && document.body.scrollWidth <= root.clientWidth"))

@@ -17,6 +17,7 @@ from tests.e2e.pages import (
     consent_and_open,
     latest_battle,
     path_of,
+    screenshot,
     streaming_answer_with_text,
     vote_button,
     wait,
@@ -209,8 +210,10 @@ def test_it_shows_a_failed_side_and_offers_a_new_battle(
     boxes = wait_until_answered(browser)
     failed = [box for box in boxes if "failed" in str(box.get_attribute("class"))]
     assert len(failed) == 1
-    alert = failed[0].find_element(By.CSS_SELECTOR, "[role=alert]")
-    assert "This answer failed" in alert.text
+    # Shown in the box, announced politely through the status (not as an alert in the answers).
+    note = failed[0].find_element(By.CSS_SELECTOR, ".error")
+    assert "This answer failed" in note.text
+    assert not failed[0].find_elements(By.CSS_SELECTOR, "[role=alert]")
     new_battle = browser.find_element(By.ID, "new-battle")
     wait(browser).until(lambda b: new_battle.is_displayed())
     assert "cannot be voted" in browser.find_element(By.ID, "status").text
@@ -272,6 +275,13 @@ def test_it_works_with_the_keyboard_alone(
     vote = Vote.objects.get(battle=battle)
     assert (vote.choice, vote.rationale) == ("b", "Clearer steps.")
     assert browser.switch_to.active_element.get_attribute("id") == "new-battle"
+    # The choice made stays visible after the vote, here and after a reload.
+    assert browser.find_element(By.ID, "your-vote").text == "Your vote: B is better."
+    assert vote_button(browser, "b").get_attribute("aria-pressed") == "true"
+    assert vote_button(browser, "a").get_attribute("aria-pressed") == "false"
+    screenshot(browser, "voted-desktop")
+    browser.refresh()
+    wait(browser).until(lambda b: b.find_element(By.ID, "your-vote").text == "Your vote: B is better.")
 
 
 def test_it_streams_an_answer_that_takes_longer_than_a_few_seconds(
@@ -289,3 +299,35 @@ def test_it_streams_an_answer_that_takes_longer_than_a_few_seconds(
     wait_until_votable(browser)
     assert latest_battle().state == BattleState.READY
     assert "connection was lost" not in browser.find_element(By.ID, "status").text
+
+
+@pytest.mark.parametrize(
+    ("prompt", "refusal"),
+    [("tell me\u0000about tides", "NUL"), ("x" * 120, "too long")],
+    ids=["nul", "too-long"],
+)
+def test_a_refused_prompt_stays_in_the_box(
+    arena_server: ArenaServer, browser: WebDriver, prompt: str, refusal: str
+) -> None:
+    terms_publish()
+    arena = arena_create(slug="picky", name="Picky Arena", max_prompt_chars=100)
+    contender_create(arena=arena, params={"style": "concise", "token_delay": 0})
+    contender_create(arena=arena, params={"style": "concise", "token_delay": 0})
+    consent_and_open(browser, arena_server, arena)
+    box = browser.find_element(By.ID, "prompt")
+    # The textarea's maxlength stops typing, not a paste or a script: set the value directly.
+    browser.execute_script("arguments[0].removeAttribute('maxlength'); arguments[0].value = arguments[1]",
+                           box, prompt)
+    browser.find_element(By.ID, "send").click()
+
+    wait(browser).until(lambda b: "error" in str(b.find_element(By.ID, "status").get_attribute("class")))
+    assert refusal.lower() in browser.find_element(By.ID, "status").text.lower()
+    assert box.get_property("value") == prompt
+    assert box.is_enabled()
+    assert browser.find_elements(By.CSS_SELECTOR, "#turns > li") == []
+
+    # Fixed, it is sent and then leaves the box.
+    box.clear()
+    box.send_keys("How do tides work?", Keys.ENTER)
+    wait_until_votable(browser)
+    assert box.get_property("value") == ""

@@ -4,6 +4,7 @@ by mouse and keyboard, opaque image URLs before the vote, then the reveal."""
 from __future__ import annotations
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -12,9 +13,13 @@ from selenium.webdriver.remote.webelement import WebElement
 from battles.models import Arena, Vote
 from tests.e2e.conftest import ArenaServer
 from tests.e2e.pages import (
+    DESKTOP,
+    PHONE,
     assert_names_revealed,
     consent_and_open,
     latest_battle,
+    page_fits_the_screen,
+    screenshot,
     vote_button,
     wait,
     wait_until_votable,
@@ -134,3 +139,48 @@ def test_a_reload_while_the_images_are_made_shows_them_when_ready(
     wait_until_votable(browser)
     wait(browser).until(loaded)
     assert latest_battle().state == "ready"
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_one_turn_the_viewer_is_full_size_and_keys_do_not_vote_behind_it(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena, size: tuple[int, int]
+) -> None:
+    browser.set_window_size(*size)
+    name = "desktop" if size == DESKTOP else "phone"
+    consent_and_open(browser, arena_server, arena)
+    browser.find_element(By.ID, "prompt").send_keys("a lighthouse at dusk", Keys.ENTER)
+    wait_until_votable(browser)
+    wait(browser).until(loaded)
+
+    # The arena allows one turn: no offer to keep the conversation going, no prompt box.
+    status = browser.find_element(By.ID, "status").text
+    assert "Both answers are complete" in status and "keep the conversation" not in status
+    assert not browser.find_element(By.ID, "prompt").is_enabled()
+    assert not browser.find_element(By.ID, "send").is_enabled()
+    assert page_fits_the_screen(browser)
+    screenshot(browser, f"image-answers-{name}")
+
+    inline = images(browser)[0]
+    inline.click()
+    wait(browser).until(viewer_open)
+    full = browser.find_element(By.ID, "image-viewer-img")
+    wait(browser).until(lambda b: b.execute_script("return arguments[0].complete", full))
+    shown = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect(), n = arguments[0];"
+        "const scale = Math.min(r.width / n.naturalWidth, r.height / n.naturalHeight);"
+        "return {w: n.naturalWidth * scale, h: n.naturalHeight * scale, right: r.right,"
+        " bottom: r.bottom, vw: document.documentElement.clientWidth, vh: window.innerHeight}", full)
+    # As large as the screen allows: never below the image's own size, never past the screen.
+    assert shown["w"] >= min(320, shown["vw"] * 0.8) and shown["w"] >= inline.rect["width"] * 0.95
+    assert shown["right"] <= shown["vw"] and shown["bottom"] <= shown["vh"]
+    screenshot(browser, f"image-viewer-{name}")
+
+    # Keys 1-4 are inert while the viewer covers the battle.
+    browser.switch_to.active_element.send_keys("1")
+    ActionChains(browser).send_keys("2").perform()
+    assert viewer_open(browser)
+    assert not Vote.objects.filter(battle=latest_battle()).exists()
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(browser).until(lambda b: not viewer_open(b))
+    assert not Vote.objects.filter(battle=latest_battle()).exists()
+    assert browser.find_element(By.ID, "your-vote").get_attribute("hidden") is not None

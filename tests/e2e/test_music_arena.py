@@ -21,6 +21,7 @@ from tests.e2e.pages import (
     assert_names_revealed,
     consent_and_open,
     latest_battle,
+    screenshot,
     vote_button,
     wait,
     wait_until_answered,
@@ -105,9 +106,21 @@ def test_the_vote_opens_only_after_both_tracks_were_heard(
         wait(browser).until(lambda b, audio=audio: playable(b, audio))  # type: ignore[misc]
     assert "Request read as: instrumental, 3 s" in browser.find_element(By.ID, "turns").text
     assert not vote_button(browser, "a").is_enabled()
+    # One turn, voting locked: the status says to listen, not to vote or continue.
+    status = browser.find_element(By.ID, "status")
+    assert "Listen to both tracks before voting: heard A 0 of 2 s, B 0 of 2 s." in status.text
+    assert "keep the conversation" not in status.text
+    assert not browser.find_element(By.ID, "prompt").is_enabled()
+    # An early key press votes nothing and leaves no stale refusal behind.
+    browser.execute_script("document.activeElement.blur()")
+    browser.find_element(By.TAG_NAME, "body").send_keys("1")
+    assert "error" not in str(status.get_attribute("class"))
+    assert "(heard:" not in status.text
 
     play_through(browser, "a")
     assert not vote_button(browser, "a").is_enabled()
+    wait(browser).until(lambda b: "heard A 2 of 2 s, B 0 of 2 s" in status.text)
+    screenshot(browser, "music-locked-desktop")
     battle = latest_battle()
     state = listening_state(battle)
     assert state["heard"]["a"] >= MIN_LISTEN_S and state["heard"]["b"] == 0
@@ -116,6 +129,7 @@ def test_the_vote_opens_only_after_both_tracks_were_heard(
     play_through(browser, "b")
     wait(browser).until(lambda b: vote_button(b, "b").is_enabled())
     assert "voting is open" in browser.find_element(By.ID, "status").text
+    assert "Listen to both" not in browser.find_element(By.ID, "status").text
 
     vote_button(browser, "b").click()
     assert_names_revealed(browser, battle)

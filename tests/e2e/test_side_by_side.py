@@ -54,6 +54,9 @@ def test_it_answers_with_the_picked_models_named_from_the_start(
     browser.find_element(By.ID, "prompt").send_keys("How do tides work?", Keys.ENTER)
 
     wait(browser).until(lambda b: "Gamma Elk" in b.find_element(By.ID, "name-a").text)
+    # The pair is fixed for the battle: the pickers wait for "New battle".
+    assert not browser.find_element(By.ID, "pick-a").is_enabled()
+    assert not browser.find_element(By.ID, "pick-b").is_enabled()
     assert browser.find_element(By.ID, "name-b").text == "Model B: Alpha Owl (offline demo) (Owl Labs)"
     boxes = wait_until_votable(browser)
     label = boxes[0].find_element(By.CSS_SELECTOR, ".answer-label")  # shown on phones only
@@ -67,3 +70,21 @@ def test_it_answers_with_the_picked_models_named_from_the_start(
     assert Vote.objects.get(battle=battle).choice == "b"
     wait(browser).until(lambda b: b.find_element(By.ID, "new-battle").is_displayed())
     assert "Alpha Owl" in browser.find_element(By.ID, "name-b").text
+
+
+def test_picking_the_same_model_twice_is_refused_and_the_prompt_kept(
+    arena_server: ArenaServer, browser: WebDriver, arena: Arena
+) -> None:
+    consent_and_open(browser, arena_server, arena)
+    browser.get(f"{arena_server.url}/a/{arena.slug}/side-by-side/")
+    Select(browser.find_element(By.ID, "pick-a")).select_by_value("beta-fox")
+    Select(browser.find_element(By.ID, "pick-b")).select_by_value("beta-fox")
+    browser.find_element(By.ID, "prompt").send_keys("How do tides work?", Keys.ENTER)
+
+    wait(browser).until(lambda b: "error" in str(b.find_element(By.ID, "status").get_attribute("class")))
+    assert browser.find_element(By.ID, "prompt").get_property("value") == "How do tides work?"
+    assert browser.find_element(By.ID, "pick-b").is_enabled()
+    Select(browser.find_element(By.ID, "pick-b")).select_by_value("alpha-owl")
+    browser.find_element(By.ID, "send").click()
+    wait_until_votable(browser)
+    assert browser.find_element(By.ID, "prompt").get_property("value") == ""

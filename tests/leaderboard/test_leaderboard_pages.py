@@ -128,3 +128,27 @@ def test_the_board_renders_without_redis(cast: Cast, monkeypatch: pytest.MonkeyP
     assert page.status_code == 200 and "Best Model" in page.content.decode()
     rows = Client().get("/api/arenas/text/leaderboard").json()["rows"]
     assert "Best Model" in {row["name"] for row in rows}
+
+
+def test_it_names_categories_and_methods_as_people_write_them(cast: Cast) -> None:
+    arena, best, okay, _rare = _board(cast)
+    cast(arena=arena, a=best, b=okay, choice="a", n=2, prompts=("x" * 600,))
+    leaderboard_recompute(arena_id=arena.id)
+    page = Client().get("/a/text/leaderboard/").content.decode()
+    assert ">Non-English</option>" in page and ">Long prompts</option>" in page
+    assert "Nonenglish" not in page and "Longprompts" not in page
+    assert "(Bradley-Terry, " in page
+    styled = Client().get("/a/text/leaderboard/?style=1").content.decode()
+    assert "(Bradley-Terry (style-controlled), " in styled
+    assert "bradleyterry" not in styled
+
+
+@pytest.mark.parametrize(
+    ("slug", "label"),
+    [("overall", "Overall"), ("english", "English"), ("non_english", "Non-English"),
+     ("multi_turn", "Multi-turn"), ("long_prompts", "Long prompts"), ("coding_help", "Coding help")],
+)
+def test_every_category_has_a_display_label(slug: str, label: str) -> None:
+    from leaderboard.presenters import category_label
+
+    assert category_label(slug) == label

@@ -95,6 +95,75 @@ def test_it_spots_prompts_that_ask_a_model_who_it_is(prompt: str, asks: bool) ->
     assert prompt_asks_identity(prompt) is asks
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Introduce yourself: model name, vendor, version",
+        "Please introduce yourself",
+        "Describe yourself in one line",
+        "Tell me about yourself",
+        "tell me a bit about yourself",
+        "Identify yourself.",
+        "What is your model name?",
+        "What's your vendor?",
+        "Which version are you?",
+        "What kind of AI are you?",
+        "what are you?",
+        "Who built you?",
+        "Which company trained you",
+        "Who is behind you?",
+        "Who is your creator?",
+        "Which LLM am I talking to?",
+        "who am i chatting with",
+        "Are you ChatGPT?",
+        "State your model name and version.",
+        "Give me your exact model id",
+        "List your vendor and version",
+        "Reveal your architecture",
+        "Your name and vendor, please",
+        "What is your base model?",
+        "Output your model version",
+        "Who developed u",
+        "who created you and when",
+        "Qui es-tu ?",
+        "¿Quién eres?",
+        "Wer bist du?",
+    ],
+)
+def test_it_spots_the_many_ways_of_asking_a_model_to_identify_itself(prompt: str) -> None:
+    assert prompt_asks_identity(prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "How do I introduce myself at a job interview?",
+        "Can you help me write a cover letter introducing myself?",
+        "What is your opinion on tabs versus spaces?",
+        "Write a function that returns the model name from a config dict",
+        "Which version of Python should I use?",
+        "How do I check which version of Node is installed?",
+        "Describe the vendor lock-in risks of cloud databases",
+        "How are large language models trained?",
+        "Tell me about the history of Rome",
+        "What is the name of the capital of France?",
+        "Rename the variable your_name to user_name",
+        "Who made the Eiffel Tower?",
+        "Who built the pyramids?",
+        "What are you supposed to do when a pipe bursts?",
+        "Compare GPT-style and BERT-style architectures",
+        "What model of car is best for a family?",
+        "Summarise this article about AI vendors",
+        "Show me your reasoning step by step",
+        "Tell me your favourite book",
+        "What made you choose that answer?",
+        "What would make you change your mind?",
+    ],
+)
+def test_it_lets_ordinary_prompts_about_models_names_and_versions_through(prompt: str) -> None:
+    assert not prompt_asks_identity(prompt)
+
+
 def test_it_spots_contender_and_organisation_names_in_answers() -> None:
     names = ["Llama 3 70B", "llama-3-70b", "Meta", "ab"]
     assert names_mentioned("I am llama 3 70b, made by meta.", names) == [

@@ -7,6 +7,9 @@ const root = document.getElementById("battle");
 const arenaSlug = root.dataset.arena;
 const mode = root.dataset.mode;
 const requireRationale = root.dataset.requireRationale === "true";
+// The arena's turn limit (image and music arenas allow one): no prompt box once it is reached.
+const maxTurns = Number(root.dataset.maxTurns || 1);
+const CHOICE_LABELS = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 
 const turnsEl = document.getElementById("turns");
 const statusEl = document.getElementById("status");
@@ -18,6 +21,8 @@ const rationaleEl = document.getElementById("rationale");
 const afterEl = document.getElementById("after");
 const newBattleButton = document.getElementById("new-battle");
 const names = { a: document.getElementById("name-a"), b: document.getElementById("name-b") };
+const yourVoteEl = document.getElementById("your-vote");
+const pickers = [...document.querySelectorAll(".pickers select")];
 // Modality modules (image.js, search.js, music.js) load first and may register hooks here.
 const hooks = window.arenaHooks || {};
 
@@ -65,6 +70,7 @@ function addTurn(turn, prompt) {
     const box = document.createElement("article");
     box.className = "answer streaming";
     box.dataset.side = side;
+    box.setAttribute("aria-busy", "true");
     box.setAttribute("aria-label", `Answer from Model ${side.toUpperCase()}`);
     const label = document.createElement("div");
     label.className = "answer-label";
@@ -97,14 +103,58 @@ function showReasoning(box, html) {
   details.querySelector(".reasoning-body").innerHTML = html;
 }
 
+function voteLocked() {
+  return Boolean(hooks.voteBlocked && hooks.voteBlocked());
+}
+
 function setVoting(enabled) {
   state.canVote = enabled;
-  voteEl.disabled = !enabled || Boolean(hooks.voteBlocked && hooks.voteBlocked());
+  voteEl.disabled = !enabled || voteLocked();
+}
+
+function canContinue() {
+  return turnsEl.children.length < maxTurns;
+}
+
+// What to do next once both answers are in: a modality's lock (music: listen first) comes
+// before the vote, and only arenas with turns left offer to keep the conversation going.
+function nextStep() {
+  if (voteLocked() && hooks.lockMessage) return hooks.lockMessage();
+  return canContinue() ? "Vote, or keep the conversation going." : "Vote below.";
 }
 
 function setComposing(enabled) {
-  promptEl.disabled = !enabled;
-  sendButton.disabled = !enabled;
+  const open = enabled && canContinue();
+  promptEl.disabled = !open;
+  sendButton.disabled = !open;
+}
+
+// Models are picked once per battle: changing them mid-battle would not change who answers.
+function setPicking(enabled) {
+  for (const picker of pickers) picker.disabled = !enabled;
+}
+
+function finishSide(box) {
+  box.classList.remove("streaming");
+  box.removeAttribute("aria-busy");
+}
+
+// The deepest last block of rendered Markdown (paragraph, list item, code, cell): streamed text
+// goes there, so it continues the rendered text in place instead of appearing below it.
+const BLOCKS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "TABLE", "THEAD", "TBODY",
+  "TR", "TD", "TH", "H1", "H2", "H3", "H4", "H5", "H6", "DIV"]);
+function streamTarget(body) {
+  let target = body;
+  while (target.lastElementChild && BLOCKS.has(target.lastElementChild.tagName)) {
+    target = target.lastElementChild;
+  }
+  return target;
+}
+
+function sideAnnouncement(turn, side, what) {
+  if (turnsEl.querySelector(`li[data-turn="${turn}"] .answer.streaming`)) {
+    say(`Model ${side.toUpperCase()} ${what}; the other answer is still coming.`);
+  }
 }
 
 const handlers = {
@@ -118,12 +168,15 @@ const handlers = {
   chunk(msg) {
     const box = answerEl(msg.turn, msg.side);
     if (!box) return;
+    const body = box.querySelector(".answer-body");
     const pending = box.querySelector(".pending");
     if (msg.reasoning_html !== undefined) showReasoning(box, msg.reasoning_html);
     if (msg.html !== undefined) {
-      box.querySelector(".answer-body").innerHTML = msg.html;
+      box.append(pending);
       pending.textContent = "";
+      body.innerHTML = msg.html;
     } else {
+      streamTarget(body).append(pending);
       pending.append(document.createTextNode(msg.delta));
     }
   },
@@ -131,28 +184,31 @@ const handlers = {
     const box = answerEl(msg.turn, msg.side);
     if (!box) return;
     if (msg.reasoning_html) showReasoning(box, msg.reasoning_html);
+    const pending = box.querySelector(".pending");
+    box.append(pending);
+    pending.textContent = "";
     box.querySelector(".answer-body").innerHTML = msg.html;
-    box.querySelector(".pending").textContent = "";
-    box.classList.remove("streaming");
+    finishSide(box);
     if (hooks.sideDone) hooks.sideDone(box, msg);
+    sideAnnouncement(msg.turn, msg.side, "has finished");
   },
   side_failed(msg) {
     const box = answerEl(msg.turn, msg.side);
     if (!box) return;
-    box.classList.remove("streaming");
+    finishSide(box);
     box.classList.add("failed");
     const note = document.createElement("p");
     note.className = "error";
-    note.setAttribute("role", "alert");
     note.textContent = `This answer failed: ${msg.error}`;
     box.append(note);
+    sideAnnouncement(msg.turn, msg.side, "could not answer");
   },
   turn_done(msg) {
     state.streaming = false;
     if (msg.can_vote) {
       setVoting(true);
       setComposing(true);
-      say("Both answers are complete. Vote, or keep the conversation going.");
+      say(`Both answers are complete. ${nextStep()}`);
       // Keyboard users land on the vote: keys 1-4 work from here and Tab reaches the buttons.
       if (!voteEl.disabled) voteEl.focus({ preventScroll: true });
     } else {
@@ -166,15 +222,17 @@ const handlers = {
   },
   error(msg) {
     state.streaming = false;
+    // A refused prompt leaves no half-made turn on the page (its text stays in the box), and
+    // that turn no longer counts against the arena's turn limit.
+    const last = turnsEl.lastElementChild;
+    if (last && last.querySelector(".answer.streaming") && !last.dataset.accepted) last.remove();
     if (!state.failed && !state.voted) setComposing(true);
+    if (!state.battleId) setPicking(true);
     if (msg.code === "consent_required") {
       say("Please accept the terms of use first (reload the page).", true);
       return;
     }
     say(msg.message, true);
-    // A prompt refused before a battle started leaves no half-made turn on the page.
-    const last = turnsEl.lastElementChild;
-    if (last && last.querySelector(".answer.streaming") && !last.dataset.accepted) last.remove();
   },
 };
 
@@ -190,7 +248,11 @@ function connect() {
   socket.addEventListener("message", (event) => {
     const msg = JSON.parse(event.data);
     const last = turnsEl.lastElementChild;
-    if (last && (msg.type === "battle_started" || msg.type === "turn_started")) last.dataset.accepted = "1";
+    if (last && (msg.type === "battle_started" || msg.type === "turn_started") && !last.dataset.accepted) {
+      last.dataset.accepted = "1";
+      // Only an accepted prompt leaves the box: a refused one stays there to be fixed.
+      if (promptEl.value.trim() === last.dataset.prompt) promptEl.value = "";
+    }
     const handler = handlers[msg.type];
     if (handler) handler(msg);
     else if (hooks.message) hooks.message(msg, answerEl(msg.turn, msg.side));
@@ -225,9 +287,11 @@ function submitPrompt() {
   if (state.streaming || state.voted || state.failed) return;
   const turn = turnsEl.children.length;
   addTurn(turn, prompt);
+  turnsEl.lastElementChild.dataset.prompt = prompt;
   state.streaming = true;
   setVoting(false);
   setComposing(false);
+  setPicking(false);
   say("Both models are answering…");
   if (state.battleId) {
     send({ type: "continue", battle_id: state.battleId, prompt });
@@ -239,7 +303,6 @@ function submitPrompt() {
     }
     send(message);
   }
-  promptEl.value = "";
 }
 
 function sideTitle(side) {
@@ -262,8 +325,22 @@ function showNames(reveal) {
   }
 }
 
+function showChoice(choice) {
+  for (const button of voteEl.querySelectorAll("button[data-choice]")) {
+    const chosen = button.dataset.choice === choice;
+    button.classList.toggle("chosen", chosen);
+    button.setAttribute("aria-pressed", String(chosen));
+  }
+  yourVoteEl.hidden = !choice;
+  yourVoteEl.textContent = choice ? `Your vote: ${CHOICE_LABELS[choice] || choice}.` : "";
+}
+
 async function vote(choice) {
   if (!state.canVote || state.voted) return;
+  if (voteLocked()) {
+    say(nextStep());
+    return;
+  }
   const rationale = rationaleEl.value.trim();
   if (requireRationale && !rationale) {
     say("Please write a short rationale before voting.", true);
@@ -290,10 +367,11 @@ async function vote(choice) {
       }
       state.voted = true;
       showNames(body.reveal);
+      showChoice(choice);
       if (hooks.voted) hooks.voted(body);
       setComposing(false);
       afterEl.hidden = false;
-      say("Thanks, your vote is saved. The models are revealed above.");
+      say(`Thanks, your vote (${CHOICE_LABELS[choice]}) is saved. The models are revealed above.`);
       newBattleButton.focus();
       return;
     } catch (error) {
@@ -317,6 +395,8 @@ function newBattle() {
   turnsEl.replaceChildren();
   rationaleEl.value = "";
   afterEl.hidden = true;
+  showChoice(null);
+  setPicking(true);
   for (const side of ["a", "b"]) {
     names[side].textContent = sideTitle(side);
     names[side].classList.remove("revealed");
@@ -342,10 +422,17 @@ for (const button of voteEl.querySelectorAll("button[data-choice]")) {
   button.addEventListener("click", () => vote(button.dataset.choice));
 }
 newBattleButton.addEventListener("click", newBattle);
+// Shortcuts act on the battle only when the battle is what the person is looking at: not while
+// a dialog (the full-size image viewer) covers it, nor while they type in a field.
+function shortcutsInert(event) {
+  if (document.querySelector("dialog[open], [aria-modal='true']")) return true;
+  const target = event.target;
+  if (target.isContentEditable || ["TEXTAREA", "INPUT", "SELECT"].includes(target.tagName)) return true;
+  return event.ctrlKey || event.metaKey || event.altKey;
+}
+
 document.addEventListener("keydown", (event) => {
-  const tag = event.target.tagName;
-  if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
-  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (shortcutsInert(event)) return;
   const choice = { 1: "a", 2: "b", 3: "tie", 4: "both_bad" }[event.key];
   if (choice && state.canVote) {
     event.preventDefault();
@@ -386,6 +473,7 @@ function showStoredBattle(battle) {
     }
   }
   state.battleId = battle.id;
+  setPicking(false);
   if (battle.reveal) showNames(battle.reveal);
   for (const turn of battle.turns) {
     for (const side of ["a", "b"]) {
@@ -401,9 +489,10 @@ function showStoredBattle(battle) {
   if (battle.state === "ready") {
     setVoting(true);
     setComposing(true);
-    say("Your battle is back: both answers are complete. Vote, or keep the conversation going.");
+    say(`Your battle is back: both answers are complete. ${nextStep()}`);
   } else if (battle.state === "voted") {
     state.voted = true;
+    if (battle.vote) showChoice(battle.vote.choice);
     if (hooks.voted) hooks.voted(battle);
     afterEl.hidden = false;
     say("You have voted on this battle; the models are revealed above.");
@@ -444,7 +533,11 @@ async function restore(battleId) {
 
 hooks.page = {
   battleId: () => state.battleId,
-  refreshVoting: () => setVoting(state.canVote),
+  refreshVoting: () => {
+    setVoting(state.canVote);
+    // The lock message follows the listening live, until the modality says voting is open.
+    if (state.canVote && !state.voted && voteLocked()) say(nextStep());
+  },
   say,
 };
 setVoting(false);

@@ -100,8 +100,14 @@ function feedbackForm() {
   return form;
 }
 
+function lockMessage() {
+  const part = (side) => `${side.toUpperCase()} ${Math.min(listen.heard[side], listen.required[side]).toFixed(0)} of ${listen.required[side].toFixed(0)} s`;
+  return `Listen to both tracks before voting: heard ${part("a")}, ${part("b")}.`;
+}
+
 hooks = window.arenaHooks = {
   voteBlocked: () => !listen.canVote,
+  lockMessage,
   message(msg, box) {
     showProgress(box, msg);
     if (msg.type === "route") {
@@ -127,7 +133,6 @@ hooks = window.arenaHooks = {
     const heard = document.createElement("p");
     heard.className = "listen-meter";
     heard.dataset.side = msg.side;
-    heard.setAttribute("aria-live", "polite");
     box.querySelector(".answer-body").replaceChildren(audio, heard);
     attach(msg.side, audio);
     showHeard();

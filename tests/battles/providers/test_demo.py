@@ -149,3 +149,50 @@ async def test_it_counts_the_system_prompt_as_prompt_tokens():
 def test_it_rejects_an_unknown_style():
     with pytest.raises(ValueError, match="Unknown demo style 'poetic'"):
         text_provider_for(demo("poetic"))
+
+
+LANGUAGE_PROMPTS = {
+    "python": "Write a Python function that counts words in a list",
+    "javascript": "Write a JavaScript function that counts words in a list",
+    "sql": "Write an SQL query that counts orders per customer",
+    "bash": "Write a bash script that counts lines per word",
+}
+
+
+def test_every_code_language_has_a_prompt_here() -> None:
+    from battles.providers.demo_answers import _CODE
+
+    assert set(_CODE) == set(LANGUAGE_PROMPTS)
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGE_PROMPTS))
+def test_every_code_template_fills_without_touching_its_literal_braces(language: str) -> None:
+    """A template is real code with real braces; only the named placeholders change."""
+    from battles.providers.demo_answers import _CODE, _code_fill
+
+    for template in _CODE[language]:
+        code = _code_fill(template, ident="tally", Ident="Tally", kw="tally")
+        assert "{ident}" not in code and "{Ident}" not in code and "{kw}" not in code
+        assert "tally" in code.lower()
+        assert code.count("{") == template.count("{") - template.count("{ident}") \
+            - template.count("{Ident}") - template.count("{kw}")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGE_PROMPTS))
+@pytest.mark.parametrize("style", ["expert", "concise", "verbose"])
+def test_it_answers_code_prompts_in_every_language_with_every_template(
+    language: str, style: str
+) -> None:
+    # Vary the conversation so the seeded choice reaches each template of the language.
+    for variant in range(12):
+        prompt = f"{LANGUAGE_PROMPTS[language]} (try {variant})"
+        text = demo_answer(style, [ChatMessage(role="user", content=prompt)])
+        assert f"```{language}\n" in text
+
+
+async def test_a_javascript_prompt_streams_a_whole_answer_on_every_side():
+    """The demo contenders once failed on any JavaScript prompt (KeyError from str.format)."""
+    for style in ("expert", "concise", "verbose"):
+        collected = await answer(style, "How do I debug this JavaScript array code?")
+        assert "```javascript\n" in collected.text
+        assert "Map { 'a' => 2, 'b' => 1 }" in collected.text
