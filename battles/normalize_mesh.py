@@ -52,6 +52,7 @@ _READABLE_EXTENSIONS = frozenset({
     "KHR_materials_emissive_strength",
 })
 _WHITE = (255, 255, 255, 255)
+CREASE_DEGREES = 40.0
 
 
 @dataclass(frozen=True)
@@ -239,13 +240,17 @@ def _clean(mesh: trimesh.Trimesh, target: MeshFormat) -> _Clean:
         raise ProviderError(EMPTY_MESH)
     if not np.isfinite(positions).all() or faces.min() < 0 or faces.max() >= len(positions):
         raise ProviderError(CORRUPT_MESH)
-    low, high = positions[faces].reshape(-1, 3).min(axis=0), positions[faces].reshape(-1, 3).max(axis=0)
+    mesh.remove_unreferenced_vertices()  # strays would widen the box and carry stray data
+    positions = np.asarray(mesh.vertices, dtype=np.float64)
+    faces = np.asarray(mesh.faces, dtype=np.int64)
+    low, high = positions.min(axis=0), positions.max(axis=0)
     extent = float((high - low).max())
     if extent <= 0:
         raise ProviderError(EMPTY_MESH)
     positions = (positions - (low + high) / 2) / extent
+    mesh, positions, faces = _creased(mesh, positions, faces, target)
     normals = np.array(trimesh.Trimesh(positions, faces, process=False).vertex_normals,
-                         dtype=np.float64)
+                       dtype=np.float64)
     lengths = np.linalg.norm(normals, axis=1)
     bad = ~np.isfinite(lengths) | (lengths < 1e-6)
     normals[bad] = (0.0, 0.0, 1.0)
@@ -253,6 +258,21 @@ def _clean(mesh: trimesh.Trimesh, target: MeshFormat) -> _Clean:
     texcoords, colours, texture = _appearance(mesh, target)
     return _Clean(positions.astype(np.float32), normals.astype(np.float32), texcoords,
                   colours, faces.astype(np.uint32).ravel(), texture)
+
+
+def _creased(mesh: trimesh.Trimesh, positions: np.ndarray, faces: np.ndarray, target: MeshFormat
+             ) -> tuple[trimesh.Trimesh, np.ndarray, np.ndarray]:
+    """Vertices split where faces meet at a sharp angle, so our own normals (never the exporter's)
+    shade boxes flat and spheres smooth; colours and UVs are split along with them."""
+    try:
+        scaled = trimesh.Trimesh(positions, faces, visual=mesh.visual.copy(), process=False)
+        split = trimesh.graph.smooth_shade(scaled, angle=np.radians(CREASE_DEGREES))
+    except Exception:  # an odd visual or degenerate mesh: keep it as it came, normals averaged
+        return mesh, positions, faces
+    if (not isinstance(split, trimesh.Trimesh) or not len(split.faces)
+            or len(split.vertices) > target.max_vertices):
+        return mesh, positions, faces
+    return split, np.asarray(split.vertices, dtype=np.float64), np.asarray(split.faces)
 
 
 def _appearance(mesh: trimesh.Trimesh, target: MeshFormat
