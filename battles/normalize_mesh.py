@@ -265,7 +265,8 @@ def _creased(mesh: trimesh.Trimesh, positions: np.ndarray, faces: np.ndarray, ta
     """Vertices split where faces meet at a sharp angle, so our own normals (never the exporter's)
     shade boxes flat and spheres smooth; colours and UVs are split along with them."""
     try:
-        scaled = trimesh.Trimesh(positions, faces, visual=mesh.visual.copy(), process=False)
+        scaled = trimesh.Trimesh(positions, faces, visual=mesh.visual.copy() if mesh.visual else None,
+                                  process=False)
         split = trimesh.graph.smooth_shade(scaled, angle=np.radians(CREASE_DEGREES))
     except Exception:  # an odd visual or degenerate mesh: keep it as it came, normals averaged
         return mesh, positions, faces

@@ -47,9 +47,10 @@ def image_palette(image: bytes, count: int = 3) -> list[Colour]:
     quantized = small.quantize(colors=count)
     palette = quantized.getpalette() or []
     ranked = sorted(quantized.getcolors() or [], reverse=True)
-    colours: list[Colour] = [
-        (palette[3 * i], palette[3 * i + 1], palette[3 * i + 2]) for _n, i in ranked[:count]
-    ]
+    colours: list[Colour] = []
+    for _n, index in ranked[:count]:
+        assert isinstance(index, int)  # a "P" image's colours are palette indices
+        colours.append((palette[3 * index], palette[3 * index + 1], palette[3 * index + 2]))
     while len(colours) < count:
         colours.append(colours[-1] if colours else (128, 128, 128))
     return colours
@@ -69,15 +70,16 @@ def build_scene(prompt: str, style: str, palette: list[Colour] | None = None) ->
         colour = np.array(colours[part.role % len(colours)], dtype=np.float64)
         if style == "fine":
             mesh = mesh.subdivide() if len(mesh.faces) < 2000 else mesh
-            mesh.visual.vertex_colors = _shaded(mesh, colour)
+            mesh.visual = trimesh.visual.ColorVisuals(mesh, vertex_colors=_shaded(mesh, colour))
         elif style == "noisy":
             mesh = mesh.subdivide()
             jitter = rng.normal(0, 0.03, mesh.vertices.shape)
             mesh.vertices = mesh.vertices + jitter
             muddy = colour * 0.6 + 50 + rng.normal(0, 25, (len(mesh.faces), 3))
-            mesh.visual.face_colors = _rgba(muddy)
+            mesh.visual = trimesh.visual.ColorVisuals(mesh, face_colors=_rgba(muddy))
         else:
-            mesh.visual.face_colors = _rgba(np.tile(colour, (len(mesh.faces), 1)))
+            mesh.visual = trimesh.visual.ColorVisuals(
+                mesh, face_colors=_rgba(np.tile(colour, (len(mesh.faces), 1))))
         scene.add_geometry(mesh, node_name=f"part{index}", geom_name=f"part{index}")
     return scene
 
