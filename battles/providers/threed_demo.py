@@ -32,7 +32,7 @@ from .threed_shapes import Colour, Part, palette_for, shape_for
 THREED_STYLES = ("fine", "coarse", "blocky", "noisy")
 DETAIL = {"fine": 32, "coarse": 6, "blocky": 16, "noisy": 8}
 STEPS = 4
-VOXELS_ACROSS = 14
+VOXELS_ACROSS = 11
 UNREADABLE_IMAGE = "The reference image could not be read."
 
 
