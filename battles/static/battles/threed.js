@@ -145,10 +145,20 @@ function applyMode(side, mode) {
   requestRender(side);
 }
 
+// GLTFLoader decodes embedded textures with fetch() on a blob: URL (ImageBitmapLoader), which the
+// arena's CSP refuses (connect-src has no blob:); an <img> on the blob: URL is allowed
+// (img-src blob:), so every parse gets the plain TextureLoader instead.
+function cspSafeTextures(parser) {
+  const loader = new THREE.TextureLoader(parser.options.manager);
+  loader.setCrossOrigin(parser.options.crossOrigin);
+  parser.textureLoader = loader;
+  return { name: "arena_csp_safe_textures" };
+}
+
 function load(side, url) {
   if (!side.renderer) return Promise.resolve(false);
   say(side, "Loading the 3D model…");
-  return new GLTFLoader().loadAsync(url).then((gltf) => {
+  return new GLTFLoader().register(cspSafeTextures).loadAsync(url).then((gltf) => {
     if (side.asset) side.scene.remove(side.asset);
     side.asset = gltf.scene;
     side.originals.clear();
