@@ -7,8 +7,10 @@
     GET  result_url             → the asset's bytes
 
 Polling starts at `poll_interval` seconds and backs off by half again each time up to
-`poll_max_interval`; the whole job is bounded by `total_timeout`. The bearer key is sent to the
-result URL only when it is on the endpoint's own host (pre-signed storage URLs must not get it).
+`poll_max_interval`; the whole job is bounded by `total_timeout`. A poll answered 429/502/503/504
+is retried (up to three in a row): losing a minutes-long job to one proxy hiccup would waste it.
+The bearer key is sent to the result URL only when it is on the endpoint's own host (pre-signed
+storage URLs must not get it).
 The service's own error text is never shown: it may name the model. `params`: "poll_interval"
 (default 1), "poll_max_interval" (default 5), "max_bytes" (default 100 MB), anything else is
 passed through in the job request.
@@ -35,6 +37,8 @@ _RESERVED = ("model", "prompt", "image", "format", "poll_interval", "poll_max_in
 MALFORMED = "The model's server sent a malformed 3D job response."
 JOB_FAILED = "The model's 3D job failed."
 _STATUSES = ("queued", "running", "succeeded", "failed")
+_TRANSIENT = (429, 502, 503, 504)
+MAX_POLL_HICCUPS = 3  # consecutive transient answers while polling before the side fails
 
 
 class HttpThreeDProvider:
@@ -89,10 +93,17 @@ class HttpThreeDProvider:
         url = f"{self.base_url}/jobs/{quote(job_id, safe='')}"
         delay = self.poll_interval
         last: tuple[str, float] | None = None
+        hiccups = 0
         while True:
             response = await client.get(url)
+            if response.status_code in _TRANSIENT and hiccups < MAX_POLL_HICCUPS:
+                hiccups += 1  # a proxy or a busy service; the job itself goes on
+                await asyncio.sleep(delay)
+                delay = min(delay * 1.5, self.poll_max_interval)
+                continue
             if response.status_code != 200:
                 raise status_error(response.status_code)
+            hiccups = 0
             job = _json_object(response)
             status = job.get("status")
             if status not in _STATUSES:

@@ -20,6 +20,8 @@ poll, so "slow" means more polls, never a real sleep:
     fake-3d-corrupt         succeeds; the result is bytes that are not a 3D file
     fake-3d-oversized       succeeds; the result is 3 MB sent without a Content-Length
     fake-3d-forever         stays "running" for ever
+    fake-3d-flaky-poll      the 1st and 2nd polls answer HTTP 503, then it behaves as normal
+    fake-3d-down-poll       every poll answers HTTP 503
 """
 
 from __future__ import annotations
@@ -149,6 +151,10 @@ class FakeThreeDServer:
         job = self.jobs[job_id]
         job.polls += 1
         model = job.model
+        if model == "fake-3d-down-poll" or (model == "fake-3d-flaky-poll" and job.polls <= 2):
+            _send_json(handler, 503, {"error": f"{model} is overloaded"})
+            return
+        step = job.polls - 2 if model == "fake-3d-flaky-poll" else job.polls  # 503s don't count
         if model == "fake-3d-malformed-poll":
             _send_json(handler, 200, {"status": "thinking", "progress": "lots"})
             return
@@ -157,9 +163,9 @@ class FakeThreeDServer:
                                       "error": f"{model} ran out of GPU memory"})
             return
         steps = 5 if model == "fake-3d-slow" else 2
-        if model == "fake-3d-forever" or job.polls < steps:
-            status = "queued" if job.polls == 1 else "running"
-            progress = 0.0 if job.polls == 1 else (job.polls - 1) / (steps - 1)
+        if model == "fake-3d-forever" or step < steps:
+            status = "queued" if step == 1 else "running"
+            progress = 0.0 if step == 1 else (step - 1) / (steps - 1)
             _send_json(handler, 200, {"status": status, "progress": min(progress, 0.99),
                                       "error": None, "result_url": None})
             return

@@ -79,6 +79,7 @@ async def test_it_keeps_the_key_from_other_hosts(fake_3d: FakeThreeDServer) -> N
     ("fake-3d-malformed", "malformed 3D job response"),
     ("fake-3d-malformed-poll", "malformed 3D job response"),
     ("fake-3d-oversized", "larger than this arena accepts"),
+    ("fake-3d-down-poll", "The model's server answered HTTP 503."),
 ])
 async def test_it_fails_with_clear_anonymous_errors(
     fake_3d: FakeThreeDServer, model: str, message: str
@@ -87,6 +88,13 @@ async def test_it_fails_with_clear_anonymous_errors(
         await _generate(_settings(fake_3d, model, max_bytes=OVERSIZED_BYTES // 3))
     for secret in ("fake-3d", "GPU memory", "127.0.0.1", API_KEY):
         assert secret not in str(caught.value)
+
+
+async def test_it_rides_out_a_few_failed_polls(fake_3d: FakeThreeDServer) -> None:
+    events = await _generate(_settings(fake_3d, "fake-3d-flaky-poll"))
+    assert isinstance(events[-1], MediaResult)
+    polls = [r for r in fake_3d.requests_for("fake-3d-flaky-poll") if r.path.startswith("/jobs/")]
+    assert len(polls) >= 3
 
 
 async def test_a_job_that_never_finishes_times_out(fake_3d: FakeThreeDServer) -> None:
