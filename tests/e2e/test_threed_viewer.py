@@ -24,6 +24,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from arena.csp import DEFAULT_POLICY
@@ -121,6 +122,23 @@ def _stage(browser: webdriver.Chrome, side: str) -> Image.Image:
     return Image.open(io.BytesIO(element.screenshot_as_png)).convert("RGB")
 
 
+def _view(browser: webdriver.Chrome, side: str) -> dict[str, Any]:
+    view = browser.execute_script(f"return window.pair.view('{side}')")
+    assert isinstance(view, dict)
+    return view
+
+
+def _settled(browser: webdriver.Chrome, side: str) -> bytes:
+    """The stage once two screenshots in a row agree (the first resize may still be drawing)."""
+    shots = [b""]
+
+    def same(b: webdriver.Chrome) -> bool:
+        shots.append(_stage(b, side).tobytes())
+        return shots[-1] == shots[-2]
+    WebDriverWait(browser, 10).until(same)
+    return shots[-1]
+
+
 def _model_pixels(image: Image.Image) -> int:
     """Pixels that are not the stage's background: the model drew something."""
     difference = np.abs(np.asarray(image, dtype=np.int16) - np.array(BACKGROUND, dtype=np.int16))
@@ -150,6 +168,8 @@ def test_it_shows_both_models_and_opens_after_the_minimum_view(
 def test_display_modes_and_linked_cameras(gl_browser: webdriver.Chrome, harness: str) -> None:
     gl_browser.get(harness + "/index.html")
     _loaded(gl_browser)
+    # Linked from the start, yet each model is framed on its own (the blocky one is larger).
+    assert _view(gl_browser, "a")["position"] != _view(gl_browser, "b")["position"]
     textured = _stage(gl_browser, "a")
     gl_browser.find_element(By.CSS_SELECTOR, '[data-threed-side="a"] [data-threed-mode="clay"]').click()
     WebDriverWait(gl_browser, 10).until(lambda b: _stage(b, "a").tobytes() != textured.tobytes())
@@ -161,7 +181,23 @@ def test_display_modes_and_linked_cameras(gl_browser: webdriver.Chrome, harness:
     ActionChains(gl_browser).move_to_element(canvas).click_and_hold().move_by_offset(150, 0) \
         .release().perform()
     WebDriverWait(gl_browser, 10).until(lambda b: _stage(b, "b").tobytes() != before_b)
+    assert _view(gl_browser, "b")["position"] == _view(gl_browser, "a")["position"]
     assert gl_browser.execute_script("return window.pair.interactedSeconds('b')") == 0
+
+
+def test_the_keyboard_orbits_a_focused_model(gl_browser: webdriver.Chrome, harness: str) -> None:
+    gl_browser.get(harness + "/index.html")
+    _loaded(gl_browser)
+    gl_browser.execute_script("window.pair.setLinked(false)")
+    before_a, before_b = _settled(gl_browser, "a"), _settled(gl_browser, "b")
+    home = _view(gl_browser, "a")
+    canvas = gl_browser.find_element(By.CSS_SELECTOR, '[data-threed-side="a"] canvas')
+    canvas.send_keys(Keys.ARROW_LEFT * 4, "+")
+    WebDriverWait(gl_browser, 10).until(lambda b: _stage(b, "a").tobytes() != before_a)
+    assert _stage(gl_browser, "b").tobytes() == before_b  # unlinked: B stays where it was
+    gl_browser.find_element(By.CSS_SELECTOR, '[data-threed-side="a"] [data-threed-reset]').click()
+    WebDriverWait(gl_browser, 10).until(lambda b: _stage(b, "a").tobytes() == before_a)
+    assert _view(gl_browser, "a") == home
 
 
 def test_it_explains_when_webgl_is_missing(gl_browser: webdriver.Chrome, harness: str) -> None:

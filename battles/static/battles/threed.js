@@ -8,6 +8,7 @@
 //   pair.viewedSeconds("a");
 //   root.addEventListener("threed:viewed", (e) => e.detail.ready && openVoting());
 //   root.addEventListener("threed:unavailable", () => explainWhyNoVote());  // no WebGL
+//   threed:loaded / threed:failed (detail.side) bubble from a side when its model loads or not.
 //
 // DOM (see partials/threed_viewer.html): a root with [data-threed-link] (checkbox) and two
 // [data-threed-side="a"|"b"] containers, each with [data-threed-stage], [data-threed-status],
@@ -66,7 +67,7 @@ function createSide(name, container) {
   }
   return {
     name, container, stage, renderer: null, scene: null, camera: null, controls: null,
-    asset: null, originals: new Map(), home: null, mode: "textured", frame: 0,
+    asset: null, originals: new Map(), home: null, resetting: false, mode: "textured", frame: 0,
     onScreen: false, viewedMs: 0, interactedMs: 0, lastInteraction: -Infinity,
     reportedSeconds: 0,
   };
@@ -79,7 +80,9 @@ function setupRenderer(side) {
   side.stage.append(renderer.domElement);
   renderer.domElement.className = "threed-canvas";
   renderer.domElement.setAttribute("role", "img");
-  renderer.domElement.setAttribute("aria-label", `3D model ${side.name.toUpperCase()}: drag to orbit, scroll to zoom`);
+  renderer.domElement.tabIndex = 0;
+  renderer.domElement.setAttribute("aria-label",
+    `3D model ${side.name.toUpperCase()}: drag or use the arrow keys to orbit, scroll or + and - to zoom`);
   const scene = new THREE.Scene();
   scene.background = new THREE.Color(0xeef0f3);
   scene.add(new THREE.HemisphereLight(0xffffff, 0x8a8f99, 1.6));
@@ -119,13 +122,17 @@ function frame(side) {
   reset(side);
 }
 
+// Each side returns to its own framing; `resetting` keeps a linked pair from copying this move
+// to the other camera (a model loading later would otherwise yank the first one to its framing).
 function reset(side) {
   if (!side.home) return;
+  side.resetting = true;
   side.camera.position.copy(side.home.position);
   side.controls.target.copy(side.home.target);
   side.camera.zoom = 1;
   side.camera.updateProjectionMatrix();
   side.controls.update();
+  side.resetting = false;
   requestRender(side);
 }
 
@@ -159,7 +166,10 @@ function load(side, url) {
   if (!side.renderer) return Promise.resolve(false);
   say(side, "Loading the 3D model…");
   return new GLTFLoader().register(cspSafeTextures).loadAsync(url).then((gltf) => {
-    if (side.asset) side.scene.remove(side.asset);
+    if (side.asset) {
+      side.scene.remove(side.asset);
+      disposeAsset(side);
+    }
     side.asset = gltf.scene;
     side.originals.clear();
     side.asset.traverse((object) => { if (object.isMesh) side.originals.set(object, object.material); });
@@ -168,11 +178,43 @@ function load(side, url) {
     applyMode(side, side.mode);
     say(side, "");
     side.container.classList.add("threed-loaded");
+    side.container.dispatchEvent(new CustomEvent("threed:loaded", { bubbles: true, detail: { side: side.name } }));
     return true;
   }, () => {
     say(side, LOAD_FAILED);
+    side.container.dispatchEvent(new CustomEvent("threed:failed", { bubbles: true, detail: { side: side.name } }));
     return false;
   });
+}
+
+function disposeAsset(side) {
+  for (const [mesh, material] of side.originals) {
+    mesh.geometry.dispose();
+    for (const texture of Object.values(material).filter((value) => value?.isTexture)) texture.dispose();
+    material.dispose();
+  }
+  side.originals.clear();
+}
+
+// Arrow keys orbit and +/- zoom a focused canvas, so the models can be inspected without a mouse.
+function onKey(side, event) {
+  const step = Math.PI / 24;
+  const offset = side.camera.position.clone().sub(side.controls.target);
+  const spherical = new THREE.Spherical().setFromVector3(offset);
+  const moves = {
+    ArrowLeft: () => { spherical.theta -= step; },
+    ArrowRight: () => { spherical.theta += step; },
+    ArrowUp: () => { spherical.phi = Math.max(0.05, spherical.phi - step); },
+    ArrowDown: () => { spherical.phi = Math.min(Math.PI - 0.05, spherical.phi + step); },
+    "+": () => { spherical.radius = Math.max(side.controls.minDistance, spherical.radius * 0.9); },
+    "-": () => { spherical.radius = Math.min(side.controls.maxDistance, spherical.radius / 0.9); },
+  };
+  const move = moves[event.key] || (event.key === "=" ? moves["+"] : null);
+  if (!move || !side.asset) return;
+  event.preventDefault();
+  move();
+  side.camera.position.copy(side.controls.target).add(new THREE.Vector3().setFromSpherical(spherical));
+  side.controls.update(); // fires "change": renders, and moves the other camera when linked
 }
 
 export function mountThreeDPair(root, options = {}) {
@@ -208,7 +250,7 @@ export function mountThreeDPair(root, options = {}) {
     }
     side.controls.addEventListener("change", () => {
       requestRender(side);
-      if (!linked || syncing) return;
+      if (!linked || syncing || side.resetting) return;
       const other = sides[side.name === "a" ? "b" : "a"];
       if (!other.controls) return;
       syncing = true; // copying fires the other's "change" too; don't bounce back
@@ -224,10 +266,11 @@ export function mountThreeDPair(root, options = {}) {
     for (const type of ["pointerdown", "wheel", "keydown", "touchstart"]) {
       listen(side.stage, type, () => { side.lastInteraction = performance.now(); }, { passive: true });
     }
+    listen(side.renderer.domElement, "keydown", (event) => onKey(side, event));
     listen(side.container, "click", (event) => {
       const button = event.target.closest("button");
       if (!button) return;
-      if ("threedReset" in button.dataset) reset(side);
+      if ("threedReset" in button.dataset) resetPair(side.name);
       if (MODES.includes(button.dataset.threedMode)) applyMode(side, button.dataset.threedMode);
     });
     const url = options.urls?.[side.name] || side.container.dataset.threedUrl;
@@ -241,7 +284,11 @@ export function mountThreeDPair(root, options = {}) {
   for (const type of ["pointermove", "pointerdown", "keydown", "wheel", "scroll", "touchstart"]) {
     listen(document, type, () => { lastPageActivity = performance.now(); }, { passive: true, capture: true });
   }
-  listen(window, "resize", () => Object.values(sides).forEach(resize));
+  // A stage can change size without the window doing so (the layout reflows, a hidden panel
+  // opens), and a canvas drawn at the wrong size looks stretched.
+  const resizer = "ResizeObserver" in window ? new ResizeObserver(() => Object.values(sides).forEach(resize)) : null;
+  for (const side of Object.values(sides)) resizer?.observe(side.stage);
+  if (!resizer) listen(window, "resize", () => Object.values(sides).forEach(resize));
 
   const observer = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
     for (const entry of entries) {
@@ -286,6 +333,11 @@ export function mountThreeDPair(root, options = {}) {
   }
   const timer = setInterval(tick, TICK_MS);
 
+  function resetPair(name) {
+    reset(sides[name]);
+    if (linked) reset(sides[name === "a" ? "b" : "a"]);
+  }
+
   function viewedSeconds(name) {
     return sides[name].viewedMs / 1000;
   }
@@ -296,7 +348,13 @@ export function mountThreeDPair(root, options = {}) {
     viewedSeconds,
     interactedSeconds: (name) => sides[name].interactedMs / 1000,
     setMode: (name, mode) => MODES.includes(mode) && applyMode(sides[name], mode),
-    reset: (name) => reset(sides[name]),
+    reset: resetPair,
+    // Where a side's camera is: for tests, and for recording the view a vote was cast from.
+    view(name) {
+      const side = sides[name];
+      if (!side.camera) return null;
+      return { position: side.camera.position.toArray(), target: side.controls.target.toArray(), zoom: side.camera.zoom };
+    },
     setLinked(value) {
       linked = Boolean(value);
       if (linkBox) linkBox.checked = linked;
@@ -304,9 +362,11 @@ export function mountThreeDPair(root, options = {}) {
     dispose() {
       clearInterval(timer);
       observer?.disconnect();
+      resizer?.disconnect();
       cleanups.forEach((undo) => undo());
       for (const side of Object.values(sides)) {
         if (side.frame) cancelAnimationFrame(side.frame);
+        disposeAsset(side);
         side.controls?.dispose();
         side.renderer?.dispose();
         side.renderer?.domElement.remove();
