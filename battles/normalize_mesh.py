@@ -245,6 +245,8 @@ def _clean(mesh: trimesh.Trimesh, target: MeshFormat) -> _Clean:
     faces = np.asarray(mesh.faces, dtype=np.int64)
     low, high = positions.min(axis=0), positions.max(axis=0)
     extent = float((high - low).max())
+    if not np.isfinite(extent):
+        raise ProviderError(CORRUPT_MESH)
     if extent <= 0:
         raise ProviderError(EMPTY_MESH)
     positions = (positions - (low + high) / 2) / extent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import struct
@@ -155,6 +156,25 @@ def test_it_reads_other_mesh_formats(file_type: str) -> None:
     data = exported.encode() if isinstance(exported, str) else exported
     low, high = _bounds(mesh_normalize(data, target=PROFILE))
     assert high - low == pytest.approx([1.0, 1 / 3, 2 / 3], rel=1e-5)
+
+
+def test_it_reads_gltf_json_with_embedded_buffers() -> None:
+    files = trimesh.Scene(trimesh.creation.box(extents=(2, 2, 4))).export(file_type="gltf")
+    document = json.loads(files["model.gltf"])
+    for buffer in document["buffers"]:
+        payload = base64.b64encode(files[buffer["uri"]]).decode()
+        buffer["uri"] = f"data:application/octet-stream;base64,{payload}"
+    low, high = _bounds(mesh_normalize(json.dumps(document).encode(), target=PROFILE))
+    assert high - low == pytest.approx([0.5, 0.5, 1.0], rel=1e-5)
+
+
+def test_an_obj_cannot_make_it_read_local_files() -> None:
+    obj = "mtllib /etc/passwd\nusemtl anything\n" + trimesh.creation.box().export(file_type="obj")
+    assert _faces(mesh_normalize(obj.encode(), target=PROFILE)) == 12
+
+
+def _faces(glb: bytes) -> int:
+    return int(glb_json(glb)["accessors"][4]["count"]) // 3
 
 
 def _box_glb() -> bytes:
