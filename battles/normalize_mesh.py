@@ -95,13 +95,17 @@ def _sniff(data: bytes) -> str:
         return "gltf"
     if data[:3] == b"ply":
         return "ply"
-    if len(data) >= 84 and 84 + 50 * struct.unpack_from("<I", data, 80)[0] == len(data):
-        return "stl"
-    if head.startswith(b"solid"):
+    if _binary_stl(data) or head.startswith(b"solid"):
         return "stl"
     if re.search(rb"(^|\n)\s*v\s", data[:65536]):
         return "obj"
     raise ProviderError(CORRUPT_MESH)
+
+
+def _binary_stl(data: bytes) -> bool:
+    """Told by its length (80-byte header, count, 50 bytes a face): many binary STL headers
+    start with "solid" too, so the first word cannot decide."""
+    return len(data) >= 84 and 84 + 50 * struct.unpack_from("<I", data, 80)[0] == len(data)
 
 
 def _precheck(data: bytes, file_type: str, target: MeshFormat) -> None:
@@ -112,7 +116,7 @@ def _precheck(data: bytes, file_type: str, target: MeshFormat) -> None:
         header = data[:4096].split(b"end_header")[0]
         counts = {m[0]: int(m[1]) for m in re.findall(rb"element\s+(\w+)\s+(\d+)", header)}
         _check_counts(counts.get(b"vertex", 0), counts.get(b"face", 0), target)
-    elif file_type == "stl" and data[:4] != b"soli":
+    elif file_type == "stl" and _binary_stl(data):
         faces = struct.unpack_from("<I", data, 80)[0]
         _check_counts(faces * 3, faces, target)
     else:  # text formats: every vertex and face costs at least a line

@@ -158,6 +158,14 @@ def test_it_reads_other_mesh_formats(file_type: str) -> None:
     assert high - low == pytest.approx([1.0, 1 / 3, 2 / 3], rel=1e-5)
 
 
+def test_a_binary_stl_whose_header_says_solid_is_still_counted_as_binary() -> None:
+    stl = bytearray(trimesh.creation.icosphere(subdivisions=3).export(file_type="stl"))
+    stl[:80] = b"solid exported by SecretGen".ljust(80, b" ")
+    assert _faces(mesh_normalize(bytes(stl), target=PROFILE)) > 0
+    with pytest.raises(ProviderError, match="more faces"):
+        mesh_normalize(bytes(stl), target=MeshFormat(max_faces=100))
+
+
 def test_it_reads_gltf_json_with_embedded_buffers() -> None:
     files = trimesh.Scene(trimesh.creation.box(extents=(2, 2, 4))).export(file_type="gltf")
     document = json.loads(files["model.gltf"])
