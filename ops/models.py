@@ -17,7 +17,7 @@ class ContenderPause(models.Model):
 
     class Meta:
         ordering = ["-paused_at"]
-        indexes = [models.Index(fields=["resumed_at", "paused_at"])]
+        indexes = [models.Index(fields=["resumed_at", "paused_at"], name="ops_contend_resumed_7c1f2a_idx")]
 
     def __str__(self) -> str:
         return f"{self.contender} paused at {self.paused_at:%Y-%m-%d %H:%M}"
