@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from django.db import connection
 
+from tests.processes import process_stop
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -35,9 +37,4 @@ def celery_worker(*, queue: str, env: dict[str, str]) -> Iterator[subprocess.Pop
     try:
         yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        process_stop(worker, grace_s=20)

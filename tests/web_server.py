@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.celery_worker import REPO, test_database_url
+from tests.processes import process_stop
 
-SERVER_START_TIMEOUT_S = 30
+SERVER_START_TIMEOUT_S = 60  # a loaded 2-core machine starts uvicorn slowly
 
 
 def free_port() -> int:
@@ -61,9 +62,4 @@ def web_server(*, log: Path, env: dict[str, str] | None = None) -> Iterator[str]
         _wait_until_listening(server, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        process_stop(server)

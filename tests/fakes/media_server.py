@@ -36,17 +36,17 @@ import io
 import json
 import secrets
 import struct
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import soundfile
 from PIL import Image
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 SEARCH_RESULTS = [
     {"url": "https://en.wikipedia.org/wiki/Tide", "title": "Tide - Wikipedia",
@@ -98,49 +98,10 @@ def wav_with_metadata(duration_s: float, model: str, *, silent: bool = False) ->
     return bytes(data)
 
 
-class FakeMediaServer:
+class FakeMediaServer(LoopbackHTTPServer):
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.files: dict[str, tuple[bytes, str]] = {}
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeMediaServer:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                owner._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                owner._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeMediaServer:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
 
     def requests_to(self, path: str) -> list[Received]:
         return [r for r in self.requests if r.path == path]

@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import trimesh
 
+from tests.fakes.loopback import LoopbackHTTPServer
 from tests.fakes.media_server import Received
 
 OVERSIZED_BYTES = 3 * 1024 * 1024
@@ -61,49 +60,10 @@ class Job:
     result: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
-class FakeThreeDServer:
+class FakeThreeDServer(LoopbackHTTPServer):
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.jobs: dict[str, Job] = {}
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeThreeDServer:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                owner._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                owner._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeThreeDServer:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
 
     def requests_for(self, model: str) -> list[Received]:
         """Every request of the jobs created for `model`: the POST, the polls, the download."""

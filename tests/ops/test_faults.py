@@ -38,8 +38,8 @@ from tests.factories import (
     contender_openai,
 )
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.ops.web_server import web_server
 from tests.ops.ws import battle_run, communicator_for, db, messages_until
+from tests.web_server import web_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
 
@@ -297,7 +297,7 @@ def test_a_frozen_database_answers_503_in_seconds_not_500_after_ten(
     battle = battle_ready(annotator=alice)
     cookie = f"arena_annotator={annotator_cookie_value(alice.id)}"
     vote = json.dumps({"choice": "a", "idempotency_key": "frozen-database-vote"}).encode()
-    with web_server(tmp_path / "web.log") as url:
+    with web_server(log=tmp_path / "web.log") as url:
         assert _http(f"{url}/readyz", timeout=30)[0] == 200  # the pool holds live connections
         assert _http(f"{url}/", timeout=30)[0] == 200
         with database_frozen():

@@ -26,6 +26,7 @@ from annotators.models import Annotator
 from battles.models import Battle, BattleState, Generation, GenerationStatus
 from tests.factories import annotator_create, arena_create, contender_openai
 from tests.ops.ws import battle_run, db
+from tests.processes import process_stop
 
 if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("fastapi") is None:
     pytest.skip("transformers[serving] is not installed (requirements-dev.txt)",
@@ -145,12 +146,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             time.sleep(0.2)
         yield f"{base}/v1", paths
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        process_stop(server)
         log.close()
 
 
