@@ -23,6 +23,9 @@ const newBattleButton = document.getElementById("new-battle");
 const names = { a: document.getElementById("name-a"), b: document.getElementById("name-b") };
 const yourVoteEl = document.getElementById("your-vote");
 const pickers = [...document.querySelectorAll(".pickers select")];
+// Aspects the arena asks about beside the overall vote (A / B / tie each), if any.
+const aspectEls = [...voteEl.querySelectorAll("fieldset.aspect")];
+const ASPECT_LABELS = { a: "A", b: "B", tie: "Tie" };
 // Modality modules (image.js, search.js, music.js) load first and may register hooks here.
 const hooks = window.arenaHooks || {};
 
@@ -325,14 +328,45 @@ function showNames(reveal) {
   }
 }
 
-function showChoice(choice) {
+function aspectChoices() {
+  const chosen = {};
+  for (const el of aspectEls) {
+    const picked = el.querySelector("input:checked");
+    if (picked) chosen[el.dataset.aspect] = picked.value;
+  }
+  return chosen;
+}
+
+// Required aspects left open are marked; the server refuses the vote (aspect_required).
+function aspectsMissing(chosen) {
+  for (const el of aspectEls) {
+    el.classList.toggle("missing", el.dataset.required === "true" && !(el.dataset.aspect in chosen));
+  }
+}
+
+function aspectsText(aspects) {
+  const parts = aspectEls.filter((el) => aspects && aspects[el.dataset.aspect])
+    .map((el) => `${el.dataset.label}: ${ASPECT_LABELS[aspects[el.dataset.aspect]]}`);
+  return parts.length ? ` ${parts.join(", ")}.` : "";
+}
+
+function showAspects(aspects) {
+  for (const el of aspectEls) {
+    for (const input of el.querySelectorAll("input")) {
+      input.checked = Boolean(aspects && aspects[el.dataset.aspect] === input.value);
+    }
+    el.classList.remove("missing");
+  }
+}
+
+function showChoice(choice, aspects = null) {
   for (const button of voteEl.querySelectorAll("button[data-choice]")) {
     const chosen = button.dataset.choice === choice;
     button.classList.toggle("chosen", chosen);
     button.setAttribute("aria-pressed", String(chosen));
   }
   yourVoteEl.hidden = !choice;
-  yourVoteEl.textContent = choice ? `Your vote: ${CHOICE_LABELS[choice] || choice}.` : "";
+  yourVoteEl.textContent = choice ? `Your vote: ${CHOICE_LABELS[choice] || choice}.${aspectsText(aspects)}` : "";
 }
 
 async function vote(choice) {
@@ -347,6 +381,9 @@ async function vote(choice) {
     rationaleEl.focus();
     return;
   }
+  // The server decides what is missing (its message is shown); the page only marks the groups.
+  const aspects = aspectChoices();
+  aspectsMissing(aspects);
   state.voteKey = state.voteKey || crypto.randomUUID().replaceAll("-", "");
   setVoting(false);
   say("Saving your vote…");
@@ -356,7 +393,8 @@ async function vote(choice) {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         credentials: "same-origin",
-        body: JSON.stringify({ choice, rationale, idempotency_key: state.voteKey }),
+        body: JSON.stringify({ choice, rationale, idempotency_key: state.voteKey,
+          ...(aspectEls.length ? { aspects } : {}) }),
       });
       const body = await response.json();
       if (!response.ok) {
@@ -367,7 +405,7 @@ async function vote(choice) {
       }
       state.voted = true;
       showNames(body.reveal);
-      showChoice(choice);
+      showChoice(choice, aspects);
       if (hooks.voted) hooks.voted(body);
       setComposing(false);
       afterEl.hidden = false;
@@ -396,6 +434,7 @@ function newBattle() {
   rationaleEl.value = "";
   afterEl.hidden = true;
   showChoice(null);
+  showAspects(null);
   setPicking(true);
   for (const side of ["a", "b"]) {
     names[side].textContent = sideTitle(side);
@@ -492,7 +531,10 @@ function showStoredBattle(battle) {
     say(`Your battle is back: both answers are complete. ${nextStep()}`);
   } else if (battle.state === "voted") {
     state.voted = true;
-    if (battle.vote) showChoice(battle.vote.choice);
+    if (battle.vote) {
+      showChoice(battle.vote.choice, battle.vote.aspects);
+      showAspects(battle.vote.aspects);
+    }
     if (hooks.voted) hooks.voted(battle);
     afterEl.hidden = false;
     say("You have voted on this battle; the models are revealed above.");
