@@ -23,6 +23,8 @@ const newBattleButton = document.getElementById("new-battle");
 const names = { a: document.getElementById("name-a"), b: document.getElementById("name-b") };
 const yourVoteEl = document.getElementById("your-vote");
 const pickers = [...document.querySelectorAll(".pickers select")];
+// Only arenas whose modality accepts a reference image (image-to-3D) have this file input.
+const imageInput = document.getElementById("reference-image");
 // Aspects the arena asks about beside the overall vote (A / B / tie each), if any.
 const aspectEls = [...voteEl.querySelectorAll("fieldset.aspect")];
 const ASPECT_LABELS = { a: "A", b: "B", tie: "Tie" };
@@ -130,6 +132,23 @@ function setComposing(enabled) {
   const open = enabled && canContinue();
   promptEl.disabled = !open;
   sendButton.disabled = !open;
+  // The image goes with a battle's first prompt only.
+  if (imageInput) imageInput.disabled = !open || Boolean(state.battleId);
+}
+
+// The upload is re-encoded by the server, which answers with a signed token for `start`.
+async function imageUpload(file) {
+  const form = new FormData();
+  form.append("image", file);
+  const response = await fetch(`/a/${encodeURIComponent(arenaSlug)}/reference-image`, {
+    method: "POST",
+    headers: { "X-CSRFToken": csrfToken() },
+    credentials: "same-origin",
+    body: form,
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.message || "The image could not be uploaded.");
+  return body.image;
 }
 
 // Models are picked once per battle: changing them mid-battle would not change who answers.
@@ -281,7 +300,7 @@ function send(message) {
   }
 }
 
-function submitPrompt() {
+async function submitPrompt() {
   const prompt = promptEl.value.trim();
   if (!prompt) {
     say("Please type a prompt first.", true);
@@ -300,6 +319,17 @@ function submitPrompt() {
     send({ type: "continue", battle_id: state.battleId, prompt });
   } else {
     const message = { type: "start", arena: arenaSlug, mode, prompt };
+    const file = imageInput && imageInput.files[0];
+    if (file) {
+      say("Uploading your image…");
+      try {
+        message.image = await imageUpload(file);
+      } catch (error) {
+        handlers.error({ message: error.message });
+        return;
+      }
+      say("Both models are answering…");
+    }
     if (mode === "side_by_side") {
       message.contender_a = document.getElementById("pick-a").value;
       message.contender_b = document.getElementById("pick-b").value;
@@ -432,6 +462,7 @@ function newBattle() {
   state.names = null;
   turnsEl.replaceChildren();
   rationaleEl.value = "";
+  if (imageInput) imageInput.value = "";
   afterEl.hidden = true;
   showChoice(null);
   showAspects(null);
