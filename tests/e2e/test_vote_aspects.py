@@ -60,7 +60,7 @@ def test_it_sends_the_aspects_with_the_vote_and_shows_them_back(
     wait(browser).until(lambda b: "Please also answer: Accuracy" in b.find_element(By.ID, "status").text)
     battle = latest_battle()
     assert not Vote.objects.filter(battle=battle).exists()
-    assert "missing" in groups[0].get_attribute("class")
+    assert "missing" in str(groups[0].get_attribute("class"))
 
     _pick(browser, "accuracy", "tie")
     vote_button(browser, "a").click()
