@@ -145,3 +145,12 @@ def test_a_signed_token_naming_a_file_outside_the_folder_is_not_read() -> None:
                            salt="battles.reference-image")
     with pytest.raises(ArenaError):
         reference_image_verify(token=forged, arena_slug="x", annotator_id=1)
+
+
+def test_the_page_offers_a_file_input_only_where_the_modality_takes_images(
+    accepting: Arena,
+) -> None:
+    alice = annotator_create()
+    plain = arena_create(slug="plain-page", modality="image")
+    assert 'id="reference-image"' in client_for(alice).get(f"/a/{accepting.slug}/").content.decode()
+    assert 'id="reference-image"' not in client_for(alice).get(f"/a/{plain.slug}/").content.decode()
