@@ -53,6 +53,7 @@ _MESSAGES = {
     "prompt": "You are sending prompts faster than this arena allows.",
     "vote": "You are voting faster than this arena allows.",
     "identity": "Too many new participants from your network.",
+    "upload": "You are uploading images faster than this arena allows.",
 }
 
 

@@ -243,6 +243,11 @@ ARENA_RATE_LIMITS = {
     # New annotator identities (the consent page) per client address: a fresh cookie must not
     # be a free way around the per-annotator limits. Raise it for many people behind one NAT.
     "identity": {"ip": (envint("ARENA_LIMIT_IDENTITIES_PER_IP_PER_HOUR", 20), 3600)},
+    # Reference images (image-to-3D, …): each one is decoded and re-encoded on the server.
+    "upload": {
+        "annotator": (envint("ARENA_LIMIT_UPLOADS_PER_MINUTE", 10), 60),
+        "ip": (envint("ARENA_LIMIT_UPLOADS_PER_IP_PER_MINUTE", 30), 60),
+    },
 }
 
 # Open battle WebSockets at once, per annotator and per client address (0 = no cap), counted in

@@ -76,6 +76,7 @@ def _battle_start(
         mode=content.get("mode") or BattleMode.ANONYMOUS,
         contender_a=content.get("contender_a"),
         contender_b=content.get("contender_b"),
+        image=content.get("image"),
     )
 
 

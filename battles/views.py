@@ -10,7 +10,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotators.services import annotator_needs_consent
 from battles.contender_pick import contenders_selectable
-from battles.modalities import modality_spec
+from battles.modalities import arena_aspects, modality_spec
 from battles.models import Arena, BattleMode
 from battles.selectors import arena_list_active, battle_waiting_for_vote
 from battles.services.battle_flow import turn_limit
@@ -36,7 +36,9 @@ def _waiting(request: HttpRequest, arena: Arena, mode: str) -> str | None:
 def _arena_page(request: HttpRequest, arena: Arena, mode: str) -> HttpResponse:
     """The one battle page; the modality spec names its partial and script."""
     contenders = contenders_selectable(arena=arena) if mode == BattleMode.SIDE_BY_SIDE else []
+    aspects = arena_aspects(arena)
     return render(request, "battles/arena.html", {
+        "aspects": aspects, "aspects_required": any(a.required for a in aspects),
         "arena": arena, "mode": mode, "contenders": contenders,
         "spec": modality_spec(arena.modality), "turn_limit": turn_limit(arena),
         "waiting": _waiting(request, arena, mode),

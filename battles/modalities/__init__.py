@@ -19,6 +19,7 @@ MODALITY_MODULES: tuple[str, ...] = (
     "battles.modalities.search",
     "battles.modalities.image",
     "battles.modalities.music",
+    "battles.modalities.threed",
 )
 
 

@@ -126,12 +126,13 @@ class DemoArena:
 
 
 ProviderFactory = Callable[[ProviderSettings], Any]
-Route = Callable[[str, ArenaSettings], dict[str, Any]]
+# (prompt, settings, the verified reference image's storage name or None) -> the turn request
+Route = Callable[[str, ArenaSettings, str | None], dict[str, Any]]
 Fits = Callable[[dict[str, Any], dict[str, Any]], bool]
 TurnNotice = Callable[[dict[str, Any], int], dict[str, Any] | None]
 
 
-def _any_prompt(prompt: str, settings: ArenaSettings) -> dict[str, Any]:
+def _any_prompt(prompt: str, settings: ArenaSettings, image_ref: str | None) -> dict[str, Any]:
     return {}
 
 
@@ -152,7 +153,9 @@ class ModalitySpec:
     - `runner`: how one side of a turn runs (battles/sides/guard.py settles its outcome).
       `in_worker` sides are made by Celery workers (queued by the battle service on commit)
       and relayed to the page; the others stream from the web process.
-    - `route` reads an accepted prompt (stored on the turn; ArenaError if refused); `fits`
+    - `route` reads an accepted prompt, with the storage name of a verified reference image
+      when `accepts_image` and the annotator uploaded one (battles/reference_images.py); what it
+      returns is stored on the turn (ArenaError if refused), so a worker finds the image. `fits`
       says whether a contender's capabilities can answer it; `turn_notice` is an optional
       message shown while a worker-made turn is made (the music router's reading).
     - `gate`: a minimum time with each side's media before the vote; `max_turns`: a hard cap
@@ -173,6 +176,7 @@ class ModalitySpec:
     in_worker: bool = False
     answer_noun: str = "answer"
     route: Route = _any_prompt
+    accepts_image: bool = False
     fits: Fits = _every_contender
     turn_notice: TurnNotice = _no_notice
     gate: ExposureGate | None = None

@@ -37,7 +37,7 @@ class MusicSettings(ArenaSettings):
     audio_true_peak_dbtp: float = Field(default=-1.0, ge=-6, le=0)
 
 
-def _route(prompt: str, settings: ArenaSettings) -> dict[str, Any]:
+def _route(prompt: str, settings: ArenaSettings, image_ref: str | None) -> dict[str, Any]:
     return dict(music_route(prompt=prompt, arena_settings=settings.model_dump()))
 
 

@@ -30,6 +30,7 @@ from battles.models import (
     Generation,
     Turn,
 )
+from battles.reference_images import reference_image_verify
 from battles.services.errors import ArenaError, Conflict, Forbidden, NotFound
 from battles.services.generations import generation_fail, generation_finish
 from battles.services.matchmaking import pair_pick
@@ -80,9 +81,20 @@ def _open_turn(
     return TurnStarted(battle, turn, generation_a, generation_b)
 
 
-def _turn_request(arena: Arena, spec: ModalitySpec, prompt: str) -> dict[str, Any]:
+def _turn_request(
+    arena: Arena, spec: ModalitySpec, prompt: str, image_ref: str | None = None
+) -> dict[str, Any]:
     """The modality's reading of an accepted prompt (stored on the turn); ArenaError if refused."""
-    return spec.route(prompt, arena_settings(arena))
+    return spec.route(prompt, arena_settings(arena), image_ref)
+
+
+def _image_ref(arena: Arena, spec: ModalitySpec, annotator: Annotator, image: object) -> str | None:
+    """The verified storage name of the annotator's reference image, if the prompt has one."""
+    if image is None or image == "":
+        return None
+    if not spec.accepts_image:
+        raise ArenaError("This arena does not take a reference image.", code="image_unsupported")
+    return reference_image_verify(token=image, arena_slug=arena.slug, annotator_id=annotator.id)
 
 
 def _fits(spec: ModalitySpec, contender: Contender, request: dict[str, Any]) -> bool:
@@ -103,16 +115,20 @@ def battle_start(
     mode: str = BattleMode.ANONYMOUS,
     contender_a: object = None,
     contender_b: object = None,
+    image: object = None,
     rng: random.Random | None = None,
 ) -> TurnStarted:
-    """Create a battle and its first turn; the caller then streams both generations."""
+    """Create a battle and its first turn; the caller then streams both generations.
+
+    `image` is the signed token of a reference image the annotator uploaded to this arena
+    (battles/reference_images.py), for modalities that accept one."""
     annotator = annotator_require_consent(annotator)
     if not arena.is_active:
         raise ArenaError("This arena is closed.", code="arena_closed")
     cleaned = prompt_clean(arena=arena, prompt=prompt)
     screening.prompt_screen(arena=arena, annotator=annotator, prompt=cleaned)
     spec = modality_spec(arena.modality)
-    request = _turn_request(arena, spec, cleaned)
+    request = _turn_request(arena, spec, cleaned, _image_ref(arena, spec, annotator, image))
     if mode == BattleMode.ANONYMOUS:
         first, second = pair_pick(arena=arena, rng=rng, fits=lambda c: _fits(spec, c, request))
     elif mode == BattleMode.SIDE_BY_SIDE:

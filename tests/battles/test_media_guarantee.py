@@ -1,11 +1,13 @@
-"""The media guarantee, end to end: the four seeded demo contenders of the image and the music
-arena answer in very different native formats (44.1 kHz stereo down to 8 kHz mono; smooth,
-flat, blocky and noisy pictures), yet what the annotator can fetch before the vote, through the
-battle API and the media URL, is the same format, the same size and carries no metadata."""
+"""The media guarantee, end to end: the four seeded demo contenders of the image, music and 3D
+arenas answer in very different native formats (44.1 kHz stereo down to 8 kHz mono; smooth,
+flat, blocky and noisy pictures; smooth, low-poly, voxel and jittered meshes), yet what the
+annotator can fetch before the vote, through the battle API and the media URL, is the same
+format and carries no metadata (and, for images and tracks, is the same size)."""
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from battles.models import Arena, Battle, Contender
+from battles.normalize_mesh import glb_json
 from tests.battles.modality_helpers import (
     db,
     play,
@@ -30,7 +33,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180),
 HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Cache-Control",
            "Last-Modified", "ETag", "Content-Range", "Accept-Ranges")
 PROMPTS: dict[str, str] = {"image": "a red lighthouse at sunset",
-           "music": "a calm instrumental piano tune"}
+           "music": "a calm instrumental piano tune", "threed": "a wooden chair"}
+# A mesh's size follows its geometry, so these may differ between GLBs; nothing else may.
+SIZE_HEADERS = ("Content-Length", "Content-Range")
 
 
 @pytest.fixture(autouse=True)
@@ -88,11 +93,15 @@ async def _four_contenders(modality: str) -> list[dict[str, Any]]:
     return fetched
 
 
-def _assert_uniform(fetched: list[dict[str, Any]]) -> None:
+def _assert_uniform(fetched: list[dict[str, Any]], *, same_size: bool = True) -> None:
     for key in ("public", "headers", "seek_headers"):
-        values = [f[key] for f in fetched]
+        values = [{k: v for k, v in f[key].items() if same_size or k not in SIZE_HEADERS}
+                  for f in fetched]
         assert all(v == values[0] for v in values), values
-    assert {len(f["data"]) for f in fetched} == {int(fetched[0]["headers"]["Content-Length"])}
+    for f in fetched:
+        assert len(f["data"]) == int(f["headers"]["Content-Length"])
+    if same_size:
+        assert len({len(f["data"]) for f in fetched}) == 1
     assert fetched[0]["headers"]["Last-Modified"] is None
     assert fetched[0]["headers"]["ETag"] is None
     assert fetched[0]["headers"]["Content-Disposition"] == "inline"
@@ -124,3 +133,30 @@ async def test_the_four_demo_images_cannot_be_told_apart_before_the_vote() -> No
         with Image.open(io.BytesIO(f["data"])) as image:
             assert (image.format, image.mode, image.size) == ("PNG", "RGB", (512, 384))
             assert not image.info and not image.getexif()
+
+
+_SIZES = frozenset({"count", "byteLength", "byteOffset", "min", "max"})
+
+
+def _structure(value: Any) -> Any:
+    """The GLB's JSON chunk with the numbers that follow the geometry's size blanked out."""
+    if isinstance(value, dict):
+        return {k: None if k in _SIZES else _structure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_structure(v) for v in value]
+    return value
+
+
+async def test_the_four_demo_models_cannot_be_told_apart_before_the_vote() -> None:
+    fetched = await _four_contenders("threed")
+
+    _assert_uniform(fetched, same_size=False)
+    assert fetched[0]["headers"]["Content-Type"] == "model/gltf-binary"
+    structures = [_structure(glb_json(f["data"])) for f in fetched]
+    assert all(s == structures[0] for s in structures), structures
+    assert structures[0]["asset"] == {"version": "2.0"}
+    for f in fetched:
+        assert f["data"][:8] == b"glTF\x02\x00\x00\x00"
+        text = json.dumps(glb_json(f["data"]))
+        for word in ("name", "generator", "extras", "extensions", "copyright", "trimesh"):
+            assert word not in text, (f["contender"].slug, word)

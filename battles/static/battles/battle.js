@@ -23,6 +23,11 @@ const newBattleButton = document.getElementById("new-battle");
 const names = { a: document.getElementById("name-a"), b: document.getElementById("name-b") };
 const yourVoteEl = document.getElementById("your-vote");
 const pickers = [...document.querySelectorAll(".pickers select")];
+// Only arenas whose modality accepts a reference image (image-to-3D) have this file input.
+const imageInput = document.getElementById("reference-image");
+// Aspects the arena asks about beside the overall vote (A / B / tie each), if any.
+const aspectEls = [...voteEl.querySelectorAll("fieldset.aspect")];
+const ASPECT_LABELS = { a: "A", b: "B", tie: "Tie" };
 // Modality modules (image.js, search.js, music.js) load first and may register hooks here.
 const hooks = window.arenaHooks || {};
 
@@ -127,6 +132,23 @@ function setComposing(enabled) {
   const open = enabled && canContinue();
   promptEl.disabled = !open;
   sendButton.disabled = !open;
+  // The image goes with a battle's first prompt only.
+  if (imageInput) imageInput.disabled = !open || Boolean(state.battleId);
+}
+
+// The upload is re-encoded by the server, which answers with a signed token for `start`.
+async function imageUpload(file) {
+  const form = new FormData();
+  form.append("image", file);
+  const response = await fetch(`/a/${encodeURIComponent(arenaSlug)}/reference-image`, {
+    method: "POST",
+    headers: { "X-CSRFToken": csrfToken() },
+    credentials: "same-origin",
+    body: form,
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.message || "The image could not be uploaded.");
+  return body.image;
 }
 
 // Models are picked once per battle: changing them mid-battle would not change who answers.
@@ -278,7 +300,7 @@ function send(message) {
   }
 }
 
-function submitPrompt() {
+async function submitPrompt() {
   const prompt = promptEl.value.trim();
   if (!prompt) {
     say("Please type a prompt first.", true);
@@ -297,6 +319,17 @@ function submitPrompt() {
     send({ type: "continue", battle_id: state.battleId, prompt });
   } else {
     const message = { type: "start", arena: arenaSlug, mode, prompt };
+    const file = imageInput && imageInput.files[0];
+    if (file) {
+      say("Uploading your image…");
+      try {
+        message.image = await imageUpload(file);
+      } catch (error) {
+        handlers.error({ message: error.message });
+        return;
+      }
+      say("Both models are answering…");
+    }
     if (mode === "side_by_side") {
       message.contender_a = document.getElementById("pick-a").value;
       message.contender_b = document.getElementById("pick-b").value;
@@ -325,14 +358,45 @@ function showNames(reveal) {
   }
 }
 
-function showChoice(choice) {
+function aspectChoices() {
+  const chosen = {};
+  for (const el of aspectEls) {
+    const picked = el.querySelector("input:checked");
+    if (picked) chosen[el.dataset.aspect] = picked.value;
+  }
+  return chosen;
+}
+
+// Required aspects left open are marked; the server refuses the vote (aspect_required).
+function aspectsMissing(chosen) {
+  for (const el of aspectEls) {
+    el.classList.toggle("missing", el.dataset.required === "true" && !(el.dataset.aspect in chosen));
+  }
+}
+
+function aspectsText(aspects) {
+  const parts = aspectEls.filter((el) => aspects && aspects[el.dataset.aspect])
+    .map((el) => `${el.dataset.label}: ${ASPECT_LABELS[aspects[el.dataset.aspect]]}`);
+  return parts.length ? ` ${parts.join(", ")}.` : "";
+}
+
+function showAspects(aspects) {
+  for (const el of aspectEls) {
+    for (const input of el.querySelectorAll("input")) {
+      input.checked = Boolean(aspects && aspects[el.dataset.aspect] === input.value);
+    }
+    el.classList.remove("missing");
+  }
+}
+
+function showChoice(choice, aspects = null) {
   for (const button of voteEl.querySelectorAll("button[data-choice]")) {
     const chosen = button.dataset.choice === choice;
     button.classList.toggle("chosen", chosen);
     button.setAttribute("aria-pressed", String(chosen));
   }
   yourVoteEl.hidden = !choice;
-  yourVoteEl.textContent = choice ? `Your vote: ${CHOICE_LABELS[choice] || choice}.` : "";
+  yourVoteEl.textContent = choice ? `Your vote: ${CHOICE_LABELS[choice] || choice}.${aspectsText(aspects)}` : "";
 }
 
 async function vote(choice) {
@@ -347,6 +411,9 @@ async function vote(choice) {
     rationaleEl.focus();
     return;
   }
+  // The server decides what is missing (its message is shown); the page only marks the groups.
+  const aspects = aspectChoices();
+  aspectsMissing(aspects);
   state.voteKey = state.voteKey || crypto.randomUUID().replaceAll("-", "");
   setVoting(false);
   say("Saving your vote…");
@@ -356,7 +423,8 @@ async function vote(choice) {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         credentials: "same-origin",
-        body: JSON.stringify({ choice, rationale, idempotency_key: state.voteKey }),
+        body: JSON.stringify({ choice, rationale, idempotency_key: state.voteKey,
+          ...(aspectEls.length ? { aspects } : {}) }),
       });
       const body = await response.json();
       if (!response.ok) {
@@ -367,7 +435,7 @@ async function vote(choice) {
       }
       state.voted = true;
       showNames(body.reveal);
-      showChoice(choice);
+      showChoice(choice, aspects);
       if (hooks.voted) hooks.voted(body);
       setComposing(false);
       afterEl.hidden = false;
@@ -394,8 +462,10 @@ function newBattle() {
   state.names = null;
   turnsEl.replaceChildren();
   rationaleEl.value = "";
+  if (imageInput) imageInput.value = "";
   afterEl.hidden = true;
   showChoice(null);
+  showAspects(null);
   setPicking(true);
   for (const side of ["a", "b"]) {
     names[side].textContent = sideTitle(side);
@@ -492,7 +562,10 @@ function showStoredBattle(battle) {
     say(`Your battle is back: both answers are complete. ${nextStep()}`);
   } else if (battle.state === "voted") {
     state.voted = true;
-    if (battle.vote) showChoice(battle.vote.choice);
+    if (battle.vote) {
+      showChoice(battle.vote.choice, battle.vote.aspects);
+      showAspects(battle.vote.aspects);
+    }
     if (hooks.voted) hooks.voted(battle);
     afterEl.hidden = false;
     say("You have voted on this battle; the models are revealed above.");
