@@ -39,6 +39,8 @@ CORRUPT_MESH = "The model returned a corrupt or unreadable 3D file."
 EMPTY_MESH = "The model returned an empty 3D model."
 TOO_LARGE = "The model's 3D file was larger than this arena accepts."
 TOO_DETAILED = "The model's 3D model had more {what} than this arena accepts ({count} > {limit})."
+TOO_DENSE = ("The model's 3D model was more detailed than this arena stores "
+             "({size:.1f} MB > {limit:.1f} MB).")
 TEXTURE_TOO_LARGE = "The model's 3D texture was larger than this arena accepts."
 UNSUPPORTED_EXTENSION = "The model's 3D file needs a glTF extension this arena cannot read."
 EXTERNAL_RESOURCE = "The model's 3D file refers to external files; send one self-contained file."
@@ -57,9 +59,18 @@ CREASE_DEGREES = 40.0
 
 @dataclass(frozen=True)
 class MeshFormat:
-    """The one profile an arena stores; the limits are the bomb guards."""
+    """The one profile an arena stores; the limits are the bomb guards.
+
+    `file_bytes` is the exact size of every stored GLB: a denser mesh makes a larger file, and
+    each model's meshes are dense in its own way, so a size that followed the content would
+    name the model through `Content-Length` alone. The JSON chunk is padded to `json_bytes`
+    and the binary buffer to the rest (unused buffer bytes are valid glTF); a mesh that does
+    not fit is refused with a clear message.
+    """
 
     texture_size: int = 512
+    file_bytes: int = 8 * 1024 * 1024
+    json_bytes: int = 4096
     max_bytes: int = 64 * 1024 * 1024
     max_vertices: int = 500_000
     max_faces: int = 1_000_000
@@ -84,7 +95,7 @@ def mesh_normalize(data: bytes, *, target: MeshFormat) -> bytes:
     _precheck(data, file_type, target)
     mesh = _load(data, file_type)
     _check_counts(len(mesh.vertices), len(mesh.faces), target)
-    return _glb_write(_clean(mesh, target))
+    return _glb_write(_clean(mesh, target), target)
 
 
 def _sniff(data: bytes) -> str:
@@ -338,8 +349,9 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _glb_write(clean: _Clean) -> bytes:
-    """The GLB, with keys and order fixed here so every contender's header looks alike."""
+def _glb_write(clean: _Clean, target: MeshFormat) -> bytes:
+    """The GLB, with keys and order fixed here so every contender's header looks alike, and
+    exactly `target.file_bytes` long (see `MeshFormat`)."""
     blobs = [clean.positions.tobytes(), clean.normals.tobytes(), clean.texcoords.tobytes(),
              clean.colours.tobytes(), clean.indices.tobytes(), _png(clean.texture)]
     views: list[dict[str, int]] = []
@@ -382,10 +394,17 @@ def _glb_write(clean: _Clean) -> bytes:
              "type": "SCALAR"},
         ],
         "bufferViews": views,
-        "buffers": [{"byteLength": len(body)}],
     }
+    json_bytes = target.json_bytes - target.json_bytes % 4
+    body_bytes = (target.file_bytes - 12 - 8 - json_bytes - 8) // 4 * 4
+    if len(body) > body_bytes:
+        raise ProviderError(TOO_DENSE.format(size=len(body) / 1e6, limit=body_bytes / 1e6))
+    body += b"\x00" * (body_bytes - len(body))
+    document["buffers"] = [{"byteLength": body_bytes}]
     header = json.dumps(document, separators=(",", ":")).encode()
-    header += b" " * (-len(header) % 4)
+    if len(header) > json_bytes:
+        raise ProviderError(CORRUPT_MESH)
+    header += b" " * (json_bytes - len(header))
     total = 12 + 8 + len(header) + 8 + len(body)
     return b"".join([
         struct.pack("<4sII", GLB_MAGIC, 2, total),

@@ -35,12 +35,14 @@ class ThreeDSettings(ArenaSettings):
     texture_size: int = Field(default=512, ge=64, le=2048)
     max_vertices: int = Field(default=500_000, ge=1000, le=2_000_000)
     max_faces: int = Field(default=1_000_000, ge=1000, le=4_000_000)
+    # Every stored GLB is exactly this long, so its size cannot name the model (MeshFormat).
+    glb_megabytes: int = Field(default=8, ge=1, le=64)
 
 
 def mesh_format_for(settings: ArenaSettings) -> MeshFormat:
     typed = settings if isinstance(settings, ThreeDSettings) else ThreeDSettings()
     return MeshFormat(texture_size=typed.texture_size, max_vertices=typed.max_vertices,
-                      max_faces=typed.max_faces)
+                      max_faces=typed.max_faces, file_bytes=typed.glb_megabytes * 1024 * 1024)
 
 
 def _route(prompt: str, settings: ArenaSettings, image_ref: str | None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 arenas answer in very different native formats (44.1 kHz stereo down to 8 kHz mono; smooth,
 flat, blocky and noisy pictures; smooth, low-poly, voxel and jittered meshes), yet what the
 annotator can fetch before the vote, through the battle API and the media URL, is the same
-format and carries no metadata (and, for images and tracks, is the same size)."""
+format, the same size (for a requested duration) and carries no metadata."""
 
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Cache-Contr
            "Last-Modified", "ETag", "Content-Range", "Accept-Ranges")
 PROMPTS: dict[str, str] = {"image": "a red lighthouse at sunset",
            "music": "a calm instrumental piano tune", "threed": "a wooden chair"}
-# A mesh's size follows its geometry, so these may differ between GLBs; nothing else may.
 SIZE_HEADERS = ("Content-Length", "Content-Range")
 
 
@@ -150,7 +149,7 @@ def _structure(value: Any) -> Any:
 async def test_the_four_demo_models_cannot_be_told_apart_before_the_vote() -> None:
     fetched = await _four_contenders("threed")
 
-    _assert_uniform(fetched, same_size=False)
+    _assert_uniform(fetched)  # padded to the arena's one GLB size (MeshFormat.file_bytes)
     assert fetched[0]["headers"]["Content-Type"] == "model/gltf-binary"
     structures = [_structure(glb_json(f["data"])) for f in fetched]
     assert all(s == structures[0] for s in structures), structures

@@ -254,3 +254,23 @@ def test_it_refuses_meshes_over_the_face_limit() -> None:
     sphere = trimesh.creation.icosphere(subdivisions=4).export(file_type="glb")
     with pytest.raises(ProviderError, match="more faces"):
         mesh_normalize(sphere, target=MeshFormat(max_faces=1000))
+
+
+def test_every_asset_is_stored_at_the_arena_s_one_byte_size() -> None:
+    """A dense mesh and a coarse one (each model's meshes are dense in their own way) must not
+    differ in size, or Content-Length alone would name the model."""
+    target = MeshFormat(file_bytes=2 * 1024 * 1024)
+    coarse = trimesh.creation.box().export(file_type="glb")
+    dense = trimesh.creation.icosphere(subdivisions=5).export(file_type="glb")
+    sizes = {len(mesh_normalize(data, target=target)) for data in (coarse, dense)}
+    assert sizes == {2 * 1024 * 1024}
+    stored = mesh_normalize(dense, target=target)
+    (total,) = struct.unpack_from("<I", stored, 8)
+    assert total == len(stored)
+    assert glb_json(stored)["buffers"][0]["byteLength"] % 4 == 0
+
+
+def test_a_mesh_too_dense_for_the_stored_size_is_refused_clearly() -> None:
+    dense = trimesh.creation.icosphere(subdivisions=6).export(file_type="glb")
+    with pytest.raises(ProviderError, match="more detailed than this arena stores"):
+        mesh_normalize(dense, target=MeshFormat(file_bytes=256 * 1024))
