@@ -29,6 +29,18 @@ def media_public(asset: MediaAsset) -> dict[str, Any]:
     }
 
 
+# A provider's own stage words ("drawing", "downloading", a job service's status) and its exact
+# fractions differ by backend, so they would tell the page which kind of model is answering;
+# the page gets one neutral stage and the fraction in steps of 5%.
+PUBLIC_STAGE = "making"
+PROGRESS_STEPS = 20
+
+
+def progress_public(fraction: float) -> float:
+    clamped = min(max(float(fraction), 0.0), 1.0) if fraction == fraction else 0.0
+    return round(round(clamped * PROGRESS_STEPS) / PROGRESS_STEPS, 2)
+
+
 async def media_result(
     events: AsyncIterator[MediaEvent], plan: SidePlan, turn_index: int, send: Send
 ) -> MediaResult:
@@ -37,8 +49,7 @@ async def media_result(
     async for event in events:
         if isinstance(event, Progress):
             await send({"type": "progress", "side": plan.side, "turn": turn_index,
-                        "fraction": round(min(max(event.fraction, 0.0), 1.0), 3),
-                        "stage": event.stage[:40]})
+                        "fraction": progress_public(event.fraction), "stage": PUBLIC_STAGE})
         elif isinstance(event, MediaResult):
             result = event
     if result is None or not result.data:
