@@ -13,11 +13,14 @@ from typing import Literal
 
 import torch
 
-from leaderboard.ranking.battles import BOTH_BAD, BattleSet, BothBad
+from leaderboard.ranking.battles import BOTH_BAD, BattleDataError, BattleSet, BothBad
 from leaderboard.ranking.bradley_terry import (
     DEFAULT_REG,
+    OutcomeRows,
     fit_rows,
     outcome_rows,
+    pair_sums,
+    sparse_solver,
 )
 from leaderboard.ranking.device import resolve_device
 from leaderboard.ranking.elo import online_elo
@@ -25,11 +28,18 @@ from leaderboard.ranking.intervals import (
     Z_95,
     bootstrap_bt,
     percentile_interval,
-    rank_with_uncertainty,
     sandwich_bt,
+    sandwich_diagonal_bt,
 )
 from leaderboard.ranking.result import RankingResult, StyleCoefficient
 from leaderboard.ranking.style import fit_contextual
+from leaderboard.ranking.support import (
+    DEFAULT_MIN_VOTES,
+    UNBEATEN,
+    WINLESS,
+    contender_flags,
+    ranks_among,
+)
 
 CIMethod = Literal["sandwich", "bootstrap", "none"]
 
@@ -49,6 +59,12 @@ def _active(battles: BattleSet, both_bad: BothBad) -> tuple[BattleSet, list[int]
     full = bool(keep.all())
     sub = battles if full else battles.subset(keep)
     used = (sub.votes_per_model() > 0).cpu()
+    if int(used.sum()) < 2:
+        dropped = " once both-bad votes are dropped" if both_bad == "drop" else ""
+        raise BattleDataError(
+            "nothing left to fit: fewer than two contenders have a vote between different "
+            f"contenders with a positive count{dropped}"
+        )
     if full and bool(used.all()):
         return battles, list(range(battles.num_models))
     index = torch.full((battles.num_models,), -1, dtype=torch.int64, device=sub.model_a.device)
@@ -85,6 +101,23 @@ def _offset(
     return rating - float(theta_elo[list(models).index(name)])
 
 
+def contender_support(rows: OutcomeRows, votes: torch.Tensor, min_votes: float) -> list[list[str]]:
+    """Flags per fitted contender (see :mod:`leaderboard.ranking.support`)."""
+    total, score = pair_sums(rows, rows.count[None, :])
+    return contender_flags(
+        rows.num_models, rows.pair_i, rows.pair_j, score[0], total[0], votes, min_votes=min_votes
+    )
+
+
+def _unbounded(lower: torch.Tensor, upper: torch.Tensor, flags: list[list[str]]) -> None:
+    """An unbeaten contender has no upper bound and a winless one no lower bound: say so."""
+    for k, marks in enumerate(flags):
+        if UNBEATEN in marks:
+            upper[k] = math.inf
+        if WINLESS in marks:
+            lower[k] = -math.inf
+
+
 def rank_battles(
     battles: BattleSet,
     *,
@@ -101,12 +134,16 @@ def rank_battles(
     anchor: tuple[str, float] | None = None,
     sandwich_ridge: float = 0.0,
     reg: float = DEFAULT_REG,
+    min_votes: float = DEFAULT_MIN_VOTES,
     device: str | torch.device | None = None,
 ) -> RankingResult:
     """Bradley-Terry leaderboard with 95% intervals and ranks that respect them.
 
     ``style=True`` fits contextual Bradley-Terry on ``battles.features`` (sandwich intervals
     only) and reports the style coefficients. ``reweight`` weights battles by 1/P(pair).
+    Contenders the votes cannot place (fewer than ``min_votes``, unbeaten, winless, outside
+    the main comparison group) are flagged and left unranked. Raises
+    :class:`BattleDataError` when nothing is left to fit.
     """
     started = time.perf_counter()
     if ci not in ("sandwich", "bootstrap", "none"):
@@ -114,6 +151,8 @@ def rank_battles(
     if style and ci == "bootstrap":
         raise ValueError("style control reports sandwich intervals only")
     where = resolve_device(device)
+    if battles.num_rows == 0:
+        raise BattleDataError("nothing to fit: no battles")
     if not style:
         # Everything below depends on the votes only through (a, b, outcome) counts, so merge
         # identical votes first: one pass over the votes, then work on ~n^2 rows at most.
@@ -122,6 +161,9 @@ def rank_battles(
     fitted, kept = _active(battles, both_bad)
     factor = scale / math.log(base)
     coefficients: list[StyleCoefficient] = []
+    plain_rows = outcome_rows(_plain(fitted) if style else fitted, both_bad)
+    flags = contender_support(plain_rows, votes_all[kept], min_votes)
+    convergence: dict[str, object]
     if style:
         if fitted.features is None:
             raise ValueError("style control needs battles with per-battle features")
@@ -132,6 +174,7 @@ def rank_battles(
             min_pair_count=min_pair_count,
             reg=reg,
         )
+        convergence = ctx.report()
         theta = ctx.theta
         n = theta.shape[0]
         se = ctx.covariance.diagonal().clamp(min=0).sqrt()
@@ -146,13 +189,19 @@ def rank_battles(
             reweight,
             min_pair_count,
         )
-        theta = fit_rows(rows, reg=reg).theta[0]
-        if ci == "sandwich":
+        fit = fit_rows(rows, reg=reg)
+        convergence = fit.report()
+        theta = fit.theta[0]
+        if ci == "sandwich" and sparse_solver(rows.num_models, 1):
+            se = sandwich_diagonal_bt(rows, theta, reg=reg).sqrt()
+            lower_nat, upper_nat = theta - Z_95 * se, theta + Z_95 * se
+        elif ci == "sandwich":
             cov = sandwich_bt(rows, theta, reg=reg, ridge=sandwich_ridge)
             se = cov.diagonal().clamp(min=0).sqrt()
             lower_nat, upper_nat = theta - Z_95 * se, theta + Z_95 * se
         elif ci == "bootstrap":
-            samples = bootstrap_bt(rows, theta, num_bootstrap, seed=seed, reg=reg)
+            samples, status = bootstrap_bt(rows, theta, num_bootstrap, seed=seed, reg=reg)
+            convergence["bootstrap"] = status
             lower_nat, upper_nat = percentile_interval(samples)
         else:
             lower_nat, upper_nat = theta, theta
@@ -160,6 +209,7 @@ def rank_battles(
     ratings = (theta * factor + offset).cpu()
     lower = (lower_nat * factor + offset).cpu()
     upper = (upper_nat * factor + offset).cpu()
+    _unbounded(lower, upper, flags)
     params = {
         "ci": ci,
         "num_bootstrap": num_bootstrap if ci == "bootstrap" else None,
@@ -175,19 +225,24 @@ def rank_battles(
         "anchor": list(anchor) if anchor else None,
         "sandwich_ridge": sandwich_ridge,
         "reg": reg,
+        "min_votes": min_votes,
+        "intervals": "sandwich_diagonal" if ci == "sandwich" and not style and sparse_solver(len(kept), 1)
+        else ci,
     }
     return RankingResult(
         models=list(fitted.models),
         ratings=ratings.tolist(),
         lower=lower.tolist(),
         upper=upper.tolist(),
-        rank=rank_with_uncertainty(lower, upper).tolist(),
+        rank=ranks_among(lower.tolist(), upper.tolist(), flags),
         votes=votes_all[kept].tolist(),
         method="bradley_terry_style" if style else "bradley_terry",
         params=params,
         device=str(where),
         duration_s=time.perf_counter() - started,
         coefficients=coefficients,
+        flags=flags,
+        convergence=convergence,
     )
 
 
@@ -217,18 +272,23 @@ def rank_online_elo(
     base: float = 10.0,
     init_rating: float = 1000.0,
     both_bad: BothBad = "tie",
+    min_votes: float = DEFAULT_MIN_VOTES,
 ) -> RankingResult:
     """Online Elo as a result of the same shape; it has no intervals, so bounds equal ratings."""
     started = time.perf_counter()
     fitted, kept = _active(battles, both_bad)
     ratings = online_elo(fitted, k=k, scale=scale, base=base, init_rating=init_rating, both_bad=both_bad)
+    votes = battles.votes_per_model()[kept]
+    flags = contender_support(outcome_rows(_plain(fitted), both_bad), votes, min_votes)
     return RankingResult(
         models=list(fitted.models),
         ratings=ratings.tolist(),
         lower=ratings.tolist(),
         upper=ratings.tolist(),
-        rank=rank_with_uncertainty(ratings, ratings).tolist(),
-        votes=battles.votes_per_model()[kept].tolist(),
+        rank=ranks_among(ratings.tolist(), ratings.tolist(), flags),
+        votes=votes.tolist(),
+        flags=flags,
+        convergence={"converged": True, "status": "converged", "iterations": 1, "grad_norm": None},
         method="online_elo",
         params={
             "k": k,

@@ -124,8 +124,12 @@ class BattleSet:
         low, high = torch.aminmax(self.outcome)
         if int(low) < 0 or int(high) > BOTH_BAD:
             raise BattleDataError("outcome codes must be 0..3")
+        if not bool(torch.isfinite(self.counts).all()):
+            raise BattleDataError("counts must be finite numbers (no NaN or infinity)")
         if float(self.counts.min()) < 0:
             raise BattleDataError("counts must be non-negative")
+        if any(not isinstance(m, str) or not m for m in self.models):
+            raise BattleDataError("model names must be non-empty strings")
 
     @property
     def num_models(self) -> int:

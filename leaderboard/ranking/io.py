@@ -8,6 +8,7 @@ Lines or Parquet with those columns, and the pair-count JSON of
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,8 @@ def _from_objects(objects: list[Any], path: Path, first_line: int | None = None)
             raise BattleFileError(f"{path}: {where} is not an object")
         for column in COLUMNS:
             value = item.get(column)
-            if not isinstance(value, str):
-                raise BattleFileError(f"{path}: {where} has no string {column!r}")
+            if not isinstance(value, str) or not value:
+                raise BattleFileError(f"{path}: {where} has no non-empty string {column!r}")
             columns[column].append(value)
     if not columns["winner"]:
         raise BattleFileError(f"{path}: no battles")
@@ -93,16 +94,43 @@ def _read_parquet(path: Path) -> BattleSet:
     return BattleSet.from_columns(*(table.column(c).to_pylist() for c in COLUMNS))
 
 
+MAX_COUNT = 1e15  # well past any arena, and still exact in float64
+
+
+def _is_index(value: object, size: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size
+
+
+def _is_count(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and 0 <= value < MAX_COUNT
+
+
 def _from_pair_counts(data: dict[str, Any], path: Path) -> BattleSet:
     models, pairs, outcomes = data["models"], data["X"], data["Y"]
-    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise BattleFileError(f"{path}: models must be a list of names")
+    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+        raise BattleFileError(f"{path}: models must be a list of non-empty names")
+    if len(set(models)) != len(models):
+        raise BattleFileError(f"{path}: models names a contender twice")
     if not isinstance(pairs, list) or not isinstance(outcomes, list) or len(pairs) != len(outcomes):
         raise BattleFileError(f"{path}: X and Y must be lists of the same length")
     a, b, code, count = [], [], [], []
     for k, (pair, counts) in enumerate(zip(pairs, outcomes, strict=True)):
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(counts, list) and len(counts) == 4):
             raise BattleFileError(f"{path}: entry {k} must be [i, j] with [wins_i, wins_j, ties, both_bad]")
+        for end in pair:
+            if not _is_index(end, len(models)):
+                raise BattleFileError(
+                    f"{path}: entry {k}: {end!r} is not a contender index "
+                    f"(a whole number 0..{len(models) - 1})"
+                )
+        for value in counts:
+            if not _is_count(value):
+                raise BattleFileError(
+                    f"{path}: entry {k}: count {value!r} is not a finite non-negative number "
+                    f"below {MAX_COUNT:g}"
+                )
         for outcome, value in enumerate(counts):
             a.append(pair[0])
             b.append(pair[1])
