@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def format_table(rows: list[dict[str, object]]) -> str:
-    """Aligned plain-text table, widest model name first column."""
-    headers = ("rank", "model", "rating", "lower", "upper", "votes", "flags")
+    """Aligned plain-text table; a flags column only when some contender is flagged."""
+    flagged = any(r.get("flags") for r in rows)
+    headers = ("rank", "model", "rating", "lower", "upper", "votes", "flags")[: 7 if flagged else 6]
     cells = [
         [
             "-" if r["rank"] is None else str(r["rank"]),
@@ -53,7 +54,7 @@ def format_table(rows: list[dict[str, object]]) -> str:
             "" if r["upper"] is None else f"{r['upper']:.1f}",
             str(r["votes"]),
             ",".join(r.get("flags", [])),  # type: ignore[call-overload]
-        ]
+        ][: len(headers)]
         for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]

@@ -164,5 +164,5 @@ def rank_with_uncertainty(lower: torch.Tensor, upper: torch.Tensor) -> torch.Ten
     Contenders whose intervals overlap share a rank, so a rank only changes when the data say
     the difference is real, which is how LMArena publishes ranks.
     """
-    beats = lower[None, :] > upper[:, None]
-    return 1 + beats.sum(dim=1)
+    ordered = torch.sort(lower).values
+    return 1 + ordered.shape[0] - torch.searchsorted(ordered, upper.contiguous(), right=True)

@@ -97,7 +97,9 @@ def ranks_among(
     up = torch.tensor([upper[k] for k in ok], dtype=torch.float64)
     ranks: list[int | None] = [None] * len(flags)
     if ok:
-        beats = low[None, :] > up[:, None]
-        for k, rank in zip(ok, (1 + beats.sum(dim=1)).tolist(), strict=True):
+        # 1 + how many lower bounds exceed this upper bound: a sort, not an n x n comparison.
+        ordered = torch.sort(low).values
+        above = ordered.shape[0] - torch.searchsorted(ordered, up, right=True)
+        for k, rank in zip(ok, (1 + above).tolist(), strict=True):
             ranks[k] = int(rank)
     return ranks
