@@ -22,7 +22,7 @@ from leaderboard.ranking.bradley_terry import (
     pair_sums,
     sparse_solver,
 )
-from leaderboard.ranking.device import resolve_device
+from leaderboard.ranking.device import DTYPE, resolve_device
 from leaderboard.ranking.elo import online_elo
 from leaderboard.ranking.intervals import (
     Z_95,
@@ -30,6 +30,13 @@ from leaderboard.ranking.intervals import (
     percentile_interval,
     sandwich_bt,
     sandwich_diagonal_bt,
+)
+from leaderboard.ranking.plackett_luce import (
+    Rankings,
+    Stages,
+    bootstrap_plackett_luce,
+    fit_plackett_luce,
+    sandwich_plackett_luce,
 )
 from leaderboard.ranking.result import RankingResult, StyleCoefficient
 from leaderboard.ranking.style import fit_contextual
@@ -299,4 +306,85 @@ def rank_online_elo(
         },
         device="cpu",
         duration_s=time.perf_counter() - started,
+    )
+
+
+def rank_rankings(
+    rankings: Rankings,
+    *,
+    ci: CIMethod = "sandwich",
+    num_bootstrap: int = 1000,
+    seed: int = 0,
+    both_bad: BothBad = "tie",
+    scale: float = 400.0,
+    base: float = 10.0,
+    init_rating: float = 1000.0,
+    anchor: tuple[str, float] | None = None,
+    reg: float = DEFAULT_REG,
+    min_votes: float = DEFAULT_MIN_VOTES,
+) -> RankingResult:
+    """Plackett-Luce leaderboard from rankings of 2-4 items, on the same Elo scale as
+    :func:`rank_battles` (with K = 2 the two agree). Runs on the CPU: a study is small."""
+    started = time.perf_counter()
+    if ci not in ("sandwich", "bootstrap", "none"):
+        raise ValueError(f"ci must be 'sandwich', 'bootstrap' or 'none', not {ci!r}")
+    counts = torch.tensor(rankings.counts, dtype=DTYPE)
+    votes_all = rankings.votes_per_model()
+    kept = (votes_all > 0).nonzero().flatten().tolist()
+    if len(kept) < 2:
+        raise BattleDataError("nothing left to fit: fewer than two contenders are ranked")
+    if len(kept) < rankings.num_models:
+        remap = {old: new for new, old in enumerate(kept)}
+        rankings = Rankings(
+            [rankings.models[k] for k in kept],
+            [tuple(tuple(remap[k] for k in g) for g in groups) for groups in rankings.groups],
+            rankings.counts,
+        )
+    n = rankings.num_models
+    stages = Stages.build(rankings)
+    fit = fit_plackett_luce(stages, counts, n, reg=reg)
+    convergence: dict[str, object] = dict(fit.report())
+    theta = fit.theta[0]
+    if ci == "sandwich":
+        se = sandwich_plackett_luce(stages, counts, theta, reg=reg).diagonal().clamp(min=0).sqrt()
+        lower_nat, upper_nat = theta - Z_95 * se, theta + Z_95 * se
+    elif ci == "bootstrap":
+        samples, status = bootstrap_plackett_luce(stages, counts, theta, num_bootstrap, seed=seed, reg=reg)
+        convergence["bootstrap"] = status
+        lower_nat, upper_nat = percentile_interval(samples)
+    else:
+        lower_nat, upper_nat = theta, theta
+    pair_i, pair_j, score, total = rankings.pair_outcomes()
+    votes = votes_all[kept]
+    flags = contender_flags(n, pair_i, pair_j, score, total, votes, min_votes=min_votes)
+    factor = scale / math.log(base)
+    offset = _offset(theta * factor, rankings.models, init_rating, anchor)
+    lower = lower_nat * factor + offset
+    upper = upper_nat * factor + offset
+    _unbounded(lower, upper, flags)
+    return RankingResult(
+        models=list(rankings.models),
+        ratings=(theta * factor + offset).tolist(),
+        lower=lower.tolist(),
+        upper=upper.tolist(),
+        rank=ranks_among(lower.tolist(), upper.tolist(), flags),
+        votes=votes.tolist(),
+        method="plackett_luce",
+        params={
+            "ci": ci,
+            "num_bootstrap": num_bootstrap if ci == "bootstrap" else None,
+            "seed": seed if ci == "bootstrap" else None,
+            "both_bad": both_bad,
+            "max_items": max(len([k for g in groups for k in g]) for groups in rankings.groups),
+            "scale": scale,
+            "base": base,
+            "init_rating": init_rating,
+            "anchor": list(anchor) if anchor else None,
+            "reg": reg,
+            "min_votes": min_votes,
+        },
+        device="cpu",
+        duration_s=time.perf_counter() - started,
+        flags=flags,
+        convergence=convergence,
     )

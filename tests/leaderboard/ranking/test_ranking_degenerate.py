@@ -142,7 +142,8 @@ def test_it_says_why_newton_stopped() -> None:
 
 
 def test_the_cli_reports_flags_in_words(tmp_path, capsys) -> None:
-    path = pair_file(tmp_path, MODELS + ["new"], ROUND_ROBIN + [[3, 0]], [[20, 20, 5, 0]] * 3 + [[1, 0, 0, 0]])
+    counts = [[20, 20, 5, 0]] * 3 + [[1, 0, 0, 0]]
+    path = pair_file(tmp_path, MODELS + ["new"], ROUND_ROBIN + [[3, 0]], counts)
     assert main([path]) == 0
     out = capsys.readouterr().out
     assert "not ranked" in out and "new" in out.splitlines()[-1]
