@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from leaderboard.ranking.api import rank_battles
 from leaderboard.ranking.battles import BattleDataError
+from leaderboard.ranking.flags import FLAG_TEXT
 from leaderboard.ranking.io import BattleFileError, read_battle_file
-from leaderboard.ranking.support import FLAG_TEXT
 
 
 def _anchor(text: str) -> tuple[str, float]:
@@ -53,7 +53,7 @@ def format_table(rows: list[dict[str, object]]) -> str:
             "" if r["lower"] is None else f"{r['lower']:.1f}",
             "" if r["upper"] is None else f"{r['upper']:.1f}",
             str(r["votes"]),
-            ",".join(r.get("flags", [])),  # type: ignore[call-overload]
+            ",".join(r.get("flags", [])),
         ][: len(headers)]
         for r in rows
     ]

@@ -16,17 +16,9 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-DISCONNECTED = "disconnected"
-UNBEATEN = "unbeaten"
-WINLESS = "winless"
-FEW_VOTES = "few_votes"
+from leaderboard.ranking.flags import DISCONNECTED, FEW_VOTES, UNBEATEN, WINLESS
 
-FLAG_TEXT = {
-    DISCONNECTED: "never compared, directly or through others, with the main group",
-    UNBEATEN: "never lost to the rest of the field: its rating has no upper bound",
-    WINLESS: "never beat the rest of the field: its rating has no lower bound",
-    FEW_VOTES: "too few votes to rank",
-}
+__all__ = ["DISCONNECTED", "FEW_VOTES", "UNBEATEN", "WINLESS", "contender_flags", "ranks_among"]
 
 DEFAULT_MIN_VOTES = 10.0
 

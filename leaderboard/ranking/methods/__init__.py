@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 # name -> label shown on the page; the name is stored in each snapshot.
 REGISTERED: dict[str, str] = {
     "bradley_terry": "Bradley-Terry",
-    "bradley_terry_style": "Bradley-Terry, style controlled",
+    "bradley_terry_style": "Bradley-Terry (style-controlled)",
     "online_elo": "Online Elo",
     "plackett_luce": "Plackett-Luce",
 }
 DEFAULT_METHOD = "bradley_terry"
+STYLE_METHOD = "bradley_terry_style"  # the board shown with style control on
 
 
 class UnknownMethod(ValueError):

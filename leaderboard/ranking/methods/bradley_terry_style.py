@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from leaderboard.ranking.methods.bradley_terry import BradleyTerry
 
-METHOD = BradleyTerry(name="bradley_terry_style", label="Bradley-Terry, style controlled", style=True)
+METHOD = BradleyTerry(name="bradley_terry_style", label="Bradley-Terry (style-controlled)", style=True)

@@ -93,7 +93,7 @@ def test_it_marks_an_unbeaten_contender_instead_of_ranking_it(wins: int) -> None
         ["champ", "b", "c"], [0, 1, 1], [1, 2, 0], [0, 0, 2], [wins, 20, 0]
     ).aggregated()
     for ci in ("sandwich", "bootstrap"):
-        result = rank_battles(battles, ci=ci, num_bootstrap=50, min_votes=0)  # type: ignore[arg-type]
+        result = rank_battles(battles, ci=ci, num_bootstrap=50, min_votes=0)
         rows = {r["model"]: r for r in result.rows()}
         assert rows["champ"]["flags"] == [UNBEATEN]
         assert rows["champ"]["rank"] is None and rows["champ"]["upper"] is None

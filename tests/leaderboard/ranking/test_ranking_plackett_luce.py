@@ -54,8 +54,8 @@ def test_with_two_items_it_agrees_with_bradley_terry() -> None:
     b = (a + torch.randint(1, 5, (2000,), generator=generator)) % 5
     battles = BattleSet.from_indices(list("vwxyz"), a, b, torch.randint(0, 4, (2000,), generator=generator))
     for both_bad in ("tie", "drop"):
-        bt = rank_battles(battles, both_bad=both_bad)  # type: ignore[arg-type]
-        pl = method_get("plackett_luce").fit(battles, FitOptions(both_bad=both_bad))  # type: ignore[arg-type]
+        bt = rank_battles(battles, both_bad=both_bad)
+        pl = method_get("plackett_luce").fit(battles, FitOptions(both_bad=both_bad))
         order = [pl.models.index(m) for m in bt.models]
         assert [pl.ratings[k] for k in order] == pytest.approx(bt.ratings, rel=1e-9)
         assert [pl.lower[k] for k in order] == pytest.approx(bt.lower, rel=1e-7)
