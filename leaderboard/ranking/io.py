@@ -70,6 +70,27 @@ def _from_objects(objects: list[Any], path: Path, first_line: int | None = None)
 
 
 def _read_jsonl(path: Path) -> BattleSet:
+    """Arrow's JSON Lines reader first (names never become Python objects); a file it cannot
+    take whole is read again line by line, so the message can name the line at fault."""
+    try:
+        from pyarrow import json as arrow_json
+
+        table = arrow_json.read_json(path)
+        columns = [table.column(c) for c in COLUMNS]
+    except Exception:  # noqa: BLE001 - any failure here means: take the line-by-line route
+        return _read_jsonl_lines(path)
+    if any(c.null_count or not _is_string(c.type) for c in columns) or not table.num_rows:
+        return _read_jsonl_lines(path)
+    return BattleSet.from_columns(*columns)
+
+
+def _is_string(kind: object) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _read_jsonl_lines(path: Path) -> BattleSet:
     objects = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -88,10 +109,12 @@ def _read_parquet(path: Path) -> BattleSet:
     except ImportError:
         raise BattleFileError(f"{path}: reading Parquet needs pyarrow, which is not installed") from None
     try:
-        table = pq.read_table(path, columns=list(COLUMNS))
+        table = pq.read_table(path, columns=list(COLUMNS), read_dictionary=list(COLUMNS))
     except Exception as exc:  # pyarrow raises several unrelated types for bad files
         raise BattleFileError(f"{path}: cannot read as Parquet with {COLUMNS} ({exc})") from None
-    return BattleSet.from_columns(*(table.column(c).to_pylist() for c in COLUMNS))
+    if not table.num_rows:
+        raise BattleFileError(f"{path}: no battles")
+    return BattleSet.from_columns(*(table.column(c) for c in COLUMNS))
 
 
 MAX_COUNT = 1e15  # well past any arena, and still exact in float64
