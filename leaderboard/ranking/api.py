@@ -111,8 +111,13 @@ def _offset(
 def contender_support(rows: OutcomeRows, votes: torch.Tensor, min_votes: float) -> list[list[str]]:
     """Flags per fitted contender (see :mod:`leaderboard.ranking.support`)."""
     total, score = pair_sums(rows, rows.count[None, :])
+    won_or_lost = rows.count * (rows.score != 0.5)
+    decisive = torch.zeros(rows.num_models, dtype=DTYPE, device=won_or_lost.device)
+    decisive.index_add_(0, rows.pair_i[rows.pair], won_or_lost)
+    decisive.index_add_(0, rows.pair_j[rows.pair], won_or_lost)
     return contender_flags(
-        rows.num_models, rows.pair_i, rows.pair_j, score[0], total[0], votes, min_votes=min_votes
+        rows.num_models, rows.pair_i, rows.pair_j, score[0], total[0], votes,
+        min_votes=min_votes, decisive=decisive,
     )
 
 

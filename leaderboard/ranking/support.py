@@ -16,9 +16,11 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from leaderboard.ranking.flags import DISCONNECTED, FEW_VOTES, UNBEATEN, WINLESS
+from leaderboard.ranking.flags import DISCONNECTED, FEW_VOTES, TIES_ONLY, UNBEATEN, WINLESS
 
-__all__ = ["DISCONNECTED", "FEW_VOTES", "UNBEATEN", "WINLESS", "contender_flags", "ranks_among"]
+__all__ = [
+    "DISCONNECTED", "FEW_VOTES", "TIES_ONLY", "UNBEATEN", "WINLESS", "contender_flags", "ranks_among",
+]
 
 DEFAULT_MIN_VOTES = 10.0
 
@@ -37,8 +39,10 @@ def contender_flags(
     votes: torch.Tensor,
     *,
     min_votes: float = DEFAULT_MIN_VOTES,
+    decisive: torch.Tensor | None = None,
 ) -> list[list[str]]:
-    """Flags per contender from per-pair totals and ``pair_i``'s score (ties count half).
+    """Flags per contender from per-pair totals and ``pair_i``'s score (ties count half), and
+    optionally each contender's weight of decisive (non-tie) votes.
 
     ``i`` "beats" ``j`` in the directed graph when it scored anything against ``j`` (a win or a
     tie). Within the largest comparison group, contenders in a strongly connected part that no
@@ -53,6 +57,10 @@ def contender_flags(
     votes_np = votes.cpu().numpy()
     for k in np.nonzero(votes_np < min_votes)[0]:
         flags[k].append(FEW_VOTES)
+    if decisive is not None:
+        # Only ties: the sandwich's score (s - p) is zero for every vote, so is the interval.
+        for k in np.nonzero((decisive.cpu().numpy() <= 0) & (votes_np > 0))[0]:
+            flags[k].append(TIES_ONLY)
     if n < 2:
         return flags
     _, groups = connected_components(_graph(n, i, j), directed=False)

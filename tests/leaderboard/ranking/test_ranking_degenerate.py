@@ -11,7 +11,7 @@ import torch
 from leaderboard.ranking import BattleSet, rank_battles
 from leaderboard.ranking.__main__ import main
 from leaderboard.ranking.bradley_terry import newton_bt
-from leaderboard.ranking.support import DISCONNECTED, FEW_VOTES, UNBEATEN, WINLESS
+from leaderboard.ranking.support import DISCONNECTED, FEW_VOTES, TIES_ONLY, UNBEATEN, WINLESS
 
 MODELS = ["a", "b", "c"]
 ROUND_ROBIN = [[0, 1], [1, 2], [0, 2]]
@@ -107,7 +107,7 @@ def test_it_leaves_a_contender_with_few_votes_unranked() -> None:
     outcome = [0, 0, 0] * 10 + [1, 1, 1] * 10 + [2]  # one tie: neither unbeaten nor winless
     result = rank_battles(BattleSet.from_indices(["a", "b", "c", "lucky"], a, b, outcome))
     rows = {r["model"]: r for r in result.rows()}
-    assert rows["lucky"]["flags"] == [FEW_VOTES] and rows["lucky"]["rank"] is None
+    assert rows["lucky"]["flags"] == [FEW_VOTES, TIES_ONLY] and rows["lucky"]["rank"] is None
     assert sorted(r["rank"] for m, r in rows.items() if m != "lucky") == [1, 1, 1]
 
 
@@ -158,3 +158,13 @@ def test_a_large_sparse_field_uses_conjugate_gradients() -> None:
     result = rank_battles(BattleSet.from_indices([f"m{k}" for k in range(n)], a, b, outcome), min_votes=0)
     assert result.converged and result.params["intervals"] == "sandwich_diagonal"
     assert len(result.models) == n
+
+
+def test_a_contender_with_only_ties_is_not_given_a_zero_width_interval() -> None:
+    a = [0, 1, 2] * 20 + [3] * 12
+    b = [1, 2, 0] * 20 + [0, 1, 2] * 4
+    outcome = [(k // 3) % 3 for k in range(60)] + [2] * 12
+    result = rank_battles(BattleSet.from_indices(["a", "b", "c", "tied"], a, b, outcome))
+    rows = {r["model"]: r for r in result.rows()}
+    assert rows["tied"]["flags"] == [TIES_ONLY] and rows["tied"]["rank"] is None
+    assert all(not rows[m]["flags"] for m in "abc")
