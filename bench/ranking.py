@@ -109,6 +109,8 @@ def worker(task: str, path: str, reps: int) -> dict[str, float]:
     sys.path.insert(0, str(Path(__file__).parent))
     import make_ranking_reference as ref
 
+    if task == "cli":
+        return {"arena_rank_cli": cli_seconds([sys.executable, "-c", ARENA_RANK_CLI, path + ".parquet"])}
     data = np.load(path)
     n = int(data["n"])
     frame = pd.DataFrame(
@@ -135,6 +137,9 @@ def worker(task: str, path: str, reps: int) -> dict[str, float]:
         out["fastchat"], _ = best_of(lambda: ref.fastchat_bt(frame), 1)
         rows = ref.fastchat_rows(frame)
         out["fastchat_fit_only"], _ = best_of(lambda: ref.fastchat_fit(*rows[:3], len(rows[3])), 1)
+    elif task == "file":
+        # From the same Parquet file to a result, in this process: pandas reads it, FastChat fits.
+        out["fastchat_file"], _ = best_of(lambda: ref.fastchat_bt(pd.read_parquet(path + ".parquet")), 1)
     elif task == "mle":
         out["fschat_mle"], _ = best_of(lambda: ref.fastchat_mle(frame), 1)
     elif task == "boot":
@@ -155,6 +160,72 @@ def worker(task: str, path: str, reps: int) -> dict[str, float]:
         out["arena_rank_style_cold"], _ = best_of(contextual, 1)
         out["arena_rank_style"], _ = best_of(contextual, 1)
     return out
+
+
+# arena-rank has no command line: this is the shortest script that does what ours does, from a
+# Parquet file of battles to ratings with sandwich intervals printed.
+ARENA_RANK_CLI = """
+import sys, pandas as pd
+from arena_rank.models.bradley_terry import BradleyTerry
+from arena_rank.utils.data_utils import PairDataset
+frame = pd.read_parquet(sys.argv[1]).replace({"winner": {"tie (bothbad)": "both_bad"}})
+dataset = PairDataset.from_pandas(frame)
+model = BradleyTerry(n_competitors=len(dataset.competitors))
+print(model.compute_ratings_and_cis(dataset, significance_level=0.05))
+"""
+
+
+def cli_seconds(command: list[str]) -> float:
+    """Wall time of a whole process, start-up and imports included (best of two)."""
+    def once() -> None:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    seconds, _ = best_of(once)
+    return seconds
+
+
+def write_parquet(data: dict[str, np.ndarray], path: str) -> None:
+    """The battles as a clean-battle Parquet file (string columns, as a release publishes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = int(data["n"])
+    table = pa.table({
+        "model_a": pa.array(names(n)[data["a"]].tolist()),
+        "model_b": pa.array(names(n)[data["b"]].tolist()),
+        "winner": pa.array(WINNERS[data["outcome"]].tolist()),
+    })
+    pq.write_table(table, path)
+
+
+def bench_file(python: str, title: str, data: dict[str, np.ndarray]) -> None:
+    """From a file to a result: in process (read + fit + sandwich) and as a whole CLI process."""
+    from leaderboard.ranking import rank_battles
+    from leaderboard.ranking.io import read_battle_file
+
+    print(f"\n== file -> result: {title} ({len(data['a']):,} votes, {int(data['n'])} models)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "battles.npz")
+        np.savez(path, allow_pickle=False, **data)
+        write_parquet(data, path + ".parquet")
+        ours, _ = best_of(lambda: rank_battles(read_battle_file(path + ".parquet"), device="cpu"))
+        ours_cli = cli_seconds([sys.executable, "-m", "leaderboard.ranking", path + ".parquet", "--json"])
+        theirs = _anchor_at(python, "file", path)
+        theirs.update(_anchor_at(python, "cli", path))
+    line("ours, Parquet file -> result (in process)", ours)
+    line("FastChat compute_bt, Parquet via pandas (in process)", theirs.get("fastchat_file"), ours)
+    line("ours, whole CLI process", ours_cli)
+    line("arena-rank 0.1.1, whole process (script above)", theirs.get("arena_rank_cli"), ours_cli)
+
+
+def _anchor_at(python: str, task: str, path: str) -> dict[str, float]:
+    command = [python, __file__, "--worker", task, path, "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    lines = [ln for ln in done.stdout.strip().splitlines() if ln.startswith("{")]
+    if not lines:
+        print(f"  anchor {task} failed: {done.stderr.strip().splitlines()[-1:]}")
+        return {}
+    return dict(json.loads(lines[-1]))
 
 
 def _fastchat_boot_fit(args: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> np.ndarray:
@@ -430,8 +501,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--sections",
-        default="real,bootstrap,synthetic,style,memory",
-        help="comma-separated subset of real,bootstrap,synthetic,style,memory",
+        default="real,bootstrap,synthetic,style,memory,file",
+        help="comma-separated subset of real,bootstrap,synthetic,style,memory,file",
     )
     parser.add_argument("--style-battles", type=int, help="battles in the style comparison")
     parser.add_argument("--bootstrap-reps", type=int, help="anchor replicates actually run (x to 100)")
@@ -469,6 +540,10 @@ def main() -> None:
         if not args.quick and "bootstrap" in sections:
             big = synthetic_battles(10_000_000, 300, seed=1, features=False)
             bench_bootstrap(python, "synthetic 10M votes, 300 models", big, reps=10)
+    if "file" in sections:
+        if REAL.is_file():
+            bench_file(python, "Chatbot Arena 2024-08-14", real_battles())
+        bench_file(python, "synthetic", synthetic_battles(3_000_000, 150, seed=2, features=False))
     if "style" in sections:
         bench_style(python, args.style_battles or (200_000 if args.quick else 2_000_000), 100)
     if "memory" in sections:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from leaderboard.ranking.flags import FLAG_TEXT
+from leaderboard.ranking.methods import REGISTERED
+
 PLOT_WIDTH = 640
 ROW_HEIGHT = 22
 LABEL_WIDTH = 200
@@ -21,12 +24,7 @@ CATEGORY_LABELS = {
     "multi_turn": "Multi-turn",
     "long_prompts": "Long prompts",
 }
-METHOD_LABELS = {
-    "bradley_terry": "Bradley-Terry",
-    "bradley_terry_style": "Bradley-Terry (style-controlled)",
-    "online_elo": "Online Elo",
-    "plackett_luce": "Plackett-Luce",
-}
+METHOD_LABELS = REGISTERED
 
 
 def _slug_label(slug: str) -> str:
@@ -46,6 +44,16 @@ def category_label(slug: str) -> str:
 
 def method_label(method: str) -> str:
     return METHOD_LABELS.get(method) or _slug_label(method)
+
+
+def flag_notes(rows: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(reason, contender names) for each flag in use: why some rows carry no rank."""
+    notes = []
+    for flag, text in FLAG_TEXT.items():
+        names = [row["name"] for row in rows if flag in row.get("flags", [])]
+        if names:
+            notes.append((text, names))
+    return notes
 
 
 PLOT_LABEL_CHARS = 24  # what fits left of the axis at the plot's font size

@@ -14,15 +14,21 @@ from leaderboard.models import OVERALL, LeaderboardSnapshot
 
 
 def leaderboard_latest(
-    *, arena: Arena, category: str = OVERALL, style_control: bool = False
+    *, arena: Arena, category: str = OVERALL, style_control: bool = False, method: str | None = None
 ) -> LeaderboardSnapshot | None:
-    return (
-        LeaderboardSnapshot.objects.filter(
-            arena=arena, category=category, style_control=style_control
-        )
-        .order_by("-created_at", "-id")
-        .first()
+    """The newest snapshot; ``method`` None means the arena's default (its first published
+    method). The style-controlled board has one method of its own, so ``method`` is ignored."""
+    found = LeaderboardSnapshot.objects.filter(
+        arena=arena, category=category, style_control=style_control
     )
+    if not style_control:
+        found = found.filter(method=method or arena_settings(arena).methods[0])
+    return found.order_by("-created_at", "-id").first()
+
+
+def leaderboard_methods(*, arena: Arena) -> list[str]:
+    """The ranking methods this arena publishes, its default first."""
+    return list(arena_settings(arena).methods)
 
 
 def leaderboard_categories(*, arena: Arena) -> list[str]:

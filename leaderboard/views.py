@@ -13,12 +13,18 @@ from leaderboard.models import OVERALL
 from leaderboard.presenters import (
     category_label,
     excluded_view,
+    flag_notes,
     interval_plot,
     matrices_view,
     method_label,
 )
 from leaderboard.rendered import rendered_once, templates_digest
-from leaderboard.selectors import leaderboard_categories, leaderboard_latest, leaderboard_rows
+from leaderboard.selectors import (
+    leaderboard_categories,
+    leaderboard_latest,
+    leaderboard_methods,
+    leaderboard_rows,
+)
 
 BOARD_TEMPLATES = ("leaderboard/board.html", "leaderboard/matrix.html")
 
@@ -32,10 +38,15 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
     style_available = modality_spec(arena.modality).style_features
     style = style_available and request.GET.get("style") == "1"
     deprecated = request.GET.get("deprecated") == "1"
-    snapshot = leaderboard_latest(arena=arena, category=category, style_control=style)
+    methods = leaderboard_methods(arena=arena)
+    chosen = request.GET.get("method", methods[0])
+    if chosen not in methods:
+        chosen = methods[0]
+    snapshot = leaderboard_latest(arena=arena, category=category, style_control=style, method=chosen)
     context: dict[str, object] = {
         "arena": arena, "snapshot": snapshot, "category": category,
         "categories": [(slug, category_label(slug)) for slug in categories],
+        "methods": [(name, method_label(name)) for name in methods], "chosen_method": chosen,
         "style": style, "style_available": style_available, "deprecated": deprecated,
         "method": method_label(snapshot.method) if snapshot is not None else "",
     }
@@ -47,11 +58,13 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
                 **context, "rows": rows, "plot": interval_plot(rows),
                 "matrices": matrices_view(snapshot.matrices, rows),
                 "excluded": excluded_view(snapshot.excluded or {}),
+                "flag_notes": flag_notes(rows),
+                "convergence": snapshot.result.get("convergence", {}),
             })
 
         # The board is our own template's autoescaped output, kept as text by the cache.
         context["board"] = mark_safe(  # noqa: S308
-            rendered_once("page", (arena.slug, snapshot.id, category, style, deprecated, rows,
+            rendered_once("page", (arena.slug, snapshot.id, category, style, chosen, deprecated, rows,
                                    templates_digest(*BOARD_TEMPLATES)), board)
         )
     return render(request, "leaderboard/leaderboard.html", context)

@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from battles.providers.base import ChatMessage, ProviderSettings
+from leaderboard.ranking.methods import DEFAULT_METHOD, STYLE_METHOD, method_check
 
 
 class AspectSetting(BaseModel):
@@ -48,6 +49,20 @@ class ArenaSettings(BaseModel):
     # Aspects voted beside the overall choice; None keeps the modality's own (spec.aspects),
     # [] asks none.
     aspects: list[AspectSetting] | None = None
+    # Ranking methods the leaderboard publishes (leaderboard.ranking.methods), the first by
+    # default; the style-controlled board follows style control, not this list.
+    methods: list[str] = Field(default_factory=lambda: [DEFAULT_METHOD], min_length=1, max_length=4)
+
+    @field_validator("methods")
+    @classmethod
+    def _registered_methods(cls, methods: list[str]) -> list[str]:
+        for name in methods:
+            method_check(name)
+            if name == STYLE_METHOD:
+                raise ValueError(f"{STYLE_METHOD} is published through style control, not listed here")
+        if len(set(methods)) != len(methods):
+            raise ValueError("a ranking method is listed twice")
+        return methods
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]

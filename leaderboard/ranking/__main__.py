@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from leaderboard.ranking.api import rank_battles
 from leaderboard.ranking.battles import BattleDataError
+from leaderboard.ranking.flags import FLAG_TEXT
 from leaderboard.ranking.io import BattleFileError, read_battle_file
 
 
@@ -41,17 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def format_table(rows: list[dict[str, object]]) -> str:
-    """Aligned plain-text table, widest model name first column."""
-    headers = ("rank", "model", "rating", "lower", "upper", "votes")
+    """Aligned plain-text table; a flags column only when some contender is flagged."""
+    flagged = any(r.get("flags") for r in rows)
+    headers = ("rank", "model", "rating", "lower", "upper", "votes", "flags")[: 7 if flagged else 6]
     cells = [
         [
-            str(r["rank"]),
+            "-" if r["rank"] is None else str(r["rank"]),
             str(r["model"]),
             f"{r['rating']:.1f}",
             "" if r["lower"] is None else f"{r['lower']:.1f}",
             "" if r["upper"] is None else f"{r['upper']:.1f}",
             str(r["votes"]),
-        ]
+            ",".join(r.get("flags", [])),
+        ][: len(headers)]
         for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
@@ -62,6 +65,16 @@ def format_table(rows: list[dict[str, object]]) -> str:
             for i, (cell, w) in enumerate(zip(line, widths, strict=True))
         ]
         lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def format_notes(rows: list[dict[str, object]]) -> str:
+    """One line per flag in use, naming the contenders it applies to."""
+    lines = []
+    for flag, text in FLAG_TEXT.items():
+        named = [str(r["model"]) for r in rows if flag in r["flags"]]  # type: ignore[operator]
+        if named:
+            lines.append(f"not ranked ({text}): {', '.join(named)}")
     return "\n".join(lines)
 
 
@@ -82,8 +95,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BattleFileError, BattleDataError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not result.converged:
+        print(f"warning: the fit did not converge ({result.convergence['status']})", file=sys.stderr)
     rows = result.rows()
-    print(json.dumps(rows, indent=1) if args.json else format_table(rows))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    # A name may hold anything a file could, a lone surrogate included: escape what the
+    # terminal cannot show rather than fail on it.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    print(format_table(rows))
+    notes = format_notes(rows)
+    if notes:
+        print(notes)
     return 0
 
 

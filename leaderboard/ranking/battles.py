@@ -13,8 +13,8 @@ from typing import Literal
 import numpy as np
 import torch
 
+from leaderboard.ranking.columns import Column, ColumnError, battle_codes
 from leaderboard.ranking.device import DTYPE
-from leaderboard.ranking.factorize import factorize, new_index
 
 A_WINS = 0
 B_WINS = 1
@@ -33,7 +33,6 @@ WINNER_CODES: dict[str, int] = {
     "tie (bothbad)": BOTH_BAD,
     "both_bad": BOTH_BAD,
 }
-WINNER_CHARS: dict[str, str] = {label: chr(code) for label, code in WINNER_CODES.items()}
 
 
 def bin_sums(index: torch.Tensor, weight: torch.Tensor, size: int) -> torch.Tensor:
@@ -124,8 +123,13 @@ class BattleSet:
         low, high = torch.aminmax(self.outcome)
         if int(low) < 0 or int(high) > BOTH_BAD:
             raise BattleDataError("outcome codes must be 0..3")
+        # NaN and infinity survive a sum, so one reduction checks every count.
+        if not bool(torch.isfinite(self.counts.sum())):
+            raise BattleDataError("counts must be finite numbers (no NaN or infinity)")
         if float(self.counts.min()) < 0:
             raise BattleDataError("counts must be non-negative")
+        if any(not isinstance(m, str) or not m for m in self.models):
+            raise BattleDataError("model names must be non-empty strings")
 
     @property
     def num_models(self) -> int:
@@ -216,30 +220,28 @@ class BattleSet:
     @classmethod
     def from_columns(
         cls,
-        model_a: Sequence[str] | np.ndarray,
-        model_b: Sequence[str] | np.ndarray,
-        winner: Sequence[str] | np.ndarray,
+        model_a: Column,
+        model_b: Column,
+        winner: Column,
         counts: Sequence[float] | np.ndarray | None = None,
         features: np.ndarray | None = None,
         feature_names: Sequence[str] | None = None,
     ) -> BattleSet:
-        """Build from parallel string columns (a file's columns, a query's ``values_list``).
+        """Build from parallel string columns: Arrow arrays from a file, or Python sequences.
 
-        Names get indices in first-seen order (``model_a`` first, then ``model_b``); see
-        :mod:`leaderboard.ranking.factorize` for how that stays at 10-30 ns a value.
+        Names get indices in first-seen order (``model_a`` first, then ``model_b``), by Arrow's
+        dictionary encoding (:mod:`leaderboard.ranking.columns`).
         """
         if len(model_a) != len(model_b) or len(model_a) != len(winner):
             raise BattleDataError("model_a, model_b and winner must have the same length")
-        index = new_index()
-        a = factorize(model_a, index)
-        b = factorize(model_b, index)
         try:
-            o = factorize(winner, WINNER_CHARS)
-        except KeyError:
-            for label in winner:
-                winner_code(label)
+            models, a, b, o = battle_codes(model_a, model_b, winner, WINNER_CODES)
+        except ColumnError as exc:
+            raise BattleDataError(str(exc)) from None
+        except KeyError as exc:
+            winner_code(str(exc.args[0]))
             raise
-        return cls.from_indices(list(index), a, b, o, counts, features, feature_names)
+        return cls.from_indices(models, a, b, o, counts, features, feature_names)
 
     def to(self, device: torch.device) -> BattleSet:
         """Move the tensors so that fitting never crosses devices mid-computation."""

@@ -172,9 +172,25 @@ def _loss(
 
 @dataclass(frozen=True)
 class NewtonResult:
+    """The solution and whether it is one: ``status`` is "converged" or says why not."""
+
     theta: torch.Tensor
     iterations: int
     grad_norm: float
+    status: str = "converged"
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+    def report(self) -> dict[str, object]:
+        """JSON-ready convergence record, stored with every result."""
+        return {
+            "converged": self.converged,
+            "status": self.status,
+            "iterations": self.iterations,
+            "grad_norm": self.grad_norm,
+        }
 
 
 def newton_bt(
@@ -192,9 +208,13 @@ def newton_bt(
     """Damped Newton on a batch of Bradley-Terry problems sharing one pair structure.
 
     The L2 term ``reg * total weight`` pins the otherwise free common offset (ratings come out
-    with mean zero) and keeps a model that won every battle finite; at the default it moves real
-    ratings by far less than 0.01 Elo. Convergence is declared when the gradient of the
-    per-battle loss is below ``tol`` in every coordinate of every replicate.
+    with mean zero) and keeps a model that won every battle finite (such a contender is flagged
+    by :mod:`leaderboard.ranking.support`, since its number is then set by the regulariser); at
+    the default it moved ratings on the 2024 Chatbot Arena votes by up to 0.022 Elo. Convergence
+    is declared when the gradient of the per-battle loss is below ``tol`` in every coordinate of
+    every replicate; otherwise ``status`` says what stopped the iteration: the iteration limit,
+    a Hessian Cholesky could not factor (not positive definite, or NaN), or a line search that
+    found no decrease.
     """
     batch = total.shape[0]
     weight_sum = total.sum(dim=1).clamp(min=1e-300)
@@ -202,22 +222,92 @@ def newton_bt(
     theta = (
         torch.zeros(batch, n, dtype=DTYPE, device=total.device) if init is None else init.to(DTYPE).clone()
     )
-    eye = torch.eye(n, dtype=DTYPE, device=total.device)
     loss = _loss(theta, pair_i, pair_j, total, score, lam)
     grad_norm = float("inf")
     iterations = 0
+    status = f"not converged after {max_iter} iterations"
     for iterations in range(1, max_iter + 1):  # noqa: B007 - reported to the caller
         prob = torch.sigmoid(theta[:, pair_i] - theta[:, pair_j])
         grad = scatter_pairs(pair_i, pair_j, total * prob - score, n) + lam[:, None] * theta
         grad_norm = float((grad.abs().amax(dim=1) / weight_sum).max())
         if grad_norm <= tol:
+            status = "converged"
             break
-        hess = pairwise_matrix(pair_i, pair_j, total * prob * (1.0 - prob), n)
-        hess = hess + lam[:, None, None] * eye
-        chol, _ = torch.linalg.cholesky_ex(hess)
-        step = -torch.cholesky_solve(grad.unsqueeze(-1), chol).squeeze(-1)
-        theta, loss = _line_search(theta, step, loss, pair_i, pair_j, total, score, lam)
-    return NewtonResult(theta=theta, iterations=iterations, grad_norm=grad_norm)
+        if grad_norm != grad_norm:
+            status = "gradient is NaN"
+            break
+        curvature = total * prob * (1.0 - prob)
+        if sparse_solver(n, batch):
+            step = -newton_cg_step(pair_i, pair_j, curvature[0], lam[0], grad[0], n)[None, :]
+        else:
+            hess = pairwise_matrix(pair_i, pair_j, curvature, n)
+            hess.diagonal(dim1=1, dim2=2).add_(lam[:, None])
+            chol, info = torch.linalg.cholesky_ex(hess)
+            if bool((info != 0).any()):
+                status = "Hessian is not positive definite (or NaN)"
+                break
+            step = -torch.cholesky_solve(grad.unsqueeze(-1), chol).squeeze(-1)
+        theta, loss, ok = _line_search(theta, step, loss, pair_i, pair_j, total, score, lam)
+        if not ok:
+            status = "line search found no decrease"
+            break
+    return NewtonResult(theta=theta, iterations=iterations, grad_norm=grad_norm, status=status)
+
+
+SPARSE_MIN_MODELS = 1500
+
+
+def sparse_solver(n: int, batch: int) -> bool:
+    """Whether Newton steps use conjugate gradients on the sparse Hessian instead of Cholesky.
+
+    The dense Hessian is n^2 floats (800 MB at 10,000 contenders) and its factorization n^3;
+    the sparse one is a few floats per compared pair.
+    """
+    return batch == 1 and n >= SPARSE_MIN_MODELS
+
+
+def newton_cg_step(
+    pair_i: torch.Tensor,
+    pair_j: torch.Tensor,
+    curvature: torch.Tensor,
+    lam: torch.Tensor,
+    grad: torch.Tensor,
+    n: int,
+    *,
+    rtol: float = 1e-12,
+    max_iter: int = 2000,
+) -> torch.Tensor:
+    """Solve ``(L + lam I) x = grad`` with Jacobi-preconditioned conjugate gradients.
+
+    ``L`` is the graph Laplacian with edge weights ``curvature``, applied as two scatters per
+    product, so memory is linear in the number of compared pairs.
+    """
+    diag = torch.zeros(n, dtype=DTYPE, device=grad.device)
+    diag.index_add_(0, pair_i, curvature)
+    diag.index_add_(0, pair_j, curvature)
+    diag = diag + lam
+
+    def apply(v: torch.Tensor) -> torch.Tensor:
+        return scatter_pairs(pair_i, pair_j, (curvature * (v[pair_i] - v[pair_j]))[None, :], n)[0] + lam * v
+
+    x = torch.zeros_like(grad)
+    r = grad.clone()
+    z = r / diag
+    p = z.clone()
+    rz = torch.dot(r, z)
+    stop = rtol * float(grad.norm())
+    for _ in range(max_iter):
+        if float(r.norm()) <= stop:
+            break
+        ap = apply(p)
+        alpha = rz / torch.dot(p, ap)
+        x += alpha * p
+        r -= alpha * ap
+        z = r / diag
+        rz_next = torch.dot(r, z)
+        p = z + (rz_next / rz) * p
+        rz = rz_next
+    return x
 
 
 def _line_search(
@@ -229,11 +319,12 @@ def _line_search(
     total: torch.Tensor,
     score: torch.Tensor,
     lam: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """Halve the step per replicate until the loss does not rise (beyond rounding noise).
 
     Full Newton steps are accepted almost always; halving only matters far from the optimum,
-    e.g. for a contender that has won nearly every battle.
+    e.g. for a contender that has won nearly every battle. After 30 halvings a replicate whose
+    loss still rises keeps its previous point, and the third value says the search failed.
     """
     size = torch.ones(theta.shape[0], dtype=DTYPE, device=theta.device)
     slack = 1e-9 * loss.abs().clamp(min=1.0)
@@ -242,9 +333,11 @@ def _line_search(
         trial_loss = _loss(trial, pair_i, pair_j, total, score, lam)
         bad = ~(trial_loss <= loss + slack)
         if not bool(bad.any()):
-            return trial, trial_loss
+            return trial, trial_loss, True
         size = torch.where(bad, size * 0.5, size)
-    return trial, trial_loss
+    trial = torch.where(bad[:, None], theta, trial)
+    trial_loss = torch.where(bad, loss, trial_loss)
+    return trial, trial_loss, False
 
 
 def fit_rows(

@@ -71,6 +71,28 @@ def sandwich_bt(
     return gauge_fixed_sandwich(hess, meat, ones)
 
 
+def sandwich_diagonal_bt(rows: OutcomeRows, theta: torch.Tensor, reg: float = DEFAULT_REG) -> torch.Tensor:
+    """Per-contender sandwich variance ``J_kk / H_kk^2``, for fields too large for a dense ``H``.
+
+    It ignores the uncertainty of the opponents, so it is narrower than the full sandwich; the
+    result's params say ``intervals: sandwich_diagonal`` wherever it was used.
+    """
+    n = rows.num_models
+    theta = theta.reshape(-1)
+    prob = torch.sigmoid(theta[rows.pair_i] - theta[rows.pair_j])
+    total, _ = pair_sums(rows, rows.count[None, :])
+    curve = total[0] * prob * (1 - prob)
+    meat_row = rows.count * (rows.weight * (rows.score - prob[rows.pair])) ** 2
+    meat_pair = torch.zeros(rows.num_pairs, dtype=DTYPE, device=theta.device)
+    meat_pair.index_add_(0, rows.pair, meat_row)
+    hess = torch.full((n,), reg * rows.total_weight, dtype=DTYPE, device=theta.device)
+    meat = torch.zeros(n, dtype=DTYPE, device=theta.device)
+    for end in (rows.pair_i, rows.pair_j):
+        hess.index_add_(0, end, curve)
+        meat.index_add_(0, end, meat_pair)
+    return meat / hess**2
+
+
 def bootstrap_chunk_size(num_rows: int, num_models: int, budget_bytes: int = 400 * 2**20) -> int:
     """Replicates per batch so that the batched tensors stay within a memory budget.
 
@@ -90,8 +112,9 @@ def bootstrap_bt(
     reg: float = DEFAULT_REG,
     tol: float = DEFAULT_TOL,
     chunk_size: int | None = None,
-) -> torch.Tensor:
-    """Natural-scale ratings for ``num_replicates`` Poisson-bootstrap replicates, shape (B, n).
+) -> tuple[torch.Tensor, str]:
+    """Natural-scale ratings for ``num_replicates`` Poisson-bootstrap replicates, shape (B, n),
+    and "converged" or the first reason a chunk of replicates did not converge.
 
     Resampling weights are drawn on the CPU from a seeded generator and then moved to the
     device, so the replicates, and hence the intervals, are identical on CPU and GPU. Each
@@ -104,6 +127,7 @@ def bootstrap_bt(
     base = rows.count.to("cpu")
     start = theta.reshape(1, -1)
     samples = []
+    status = "converged"
     done = 0
     while done < num_replicates:
         batch = min(size, num_replicates - done)
@@ -120,8 +144,10 @@ def bootstrap_bt(
             init=start.expand(batch, -1),
         )
         samples.append(fit.theta)
+        if status == "converged":
+            status = fit.status
         done += batch
-    return torch.cat(samples)
+    return torch.cat(samples), status
 
 
 def percentile_interval(samples: torch.Tensor, level: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
@@ -138,5 +164,5 @@ def rank_with_uncertainty(lower: torch.Tensor, upper: torch.Tensor) -> torch.Ten
     Contenders whose intervals overlap share a rank, so a rank only changes when the data say
     the difference is real, which is how LMArena publishes ranks.
     """
-    beats = lower[None, :] > upper[:, None]
-    return 1 + beats.sum(dim=1)
+    ordered = torch.sort(lower).values
+    return 1 + ordered.shape[0] - torch.searchsorted(ordered, upper.contiguous(), right=True)

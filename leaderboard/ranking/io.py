@@ -8,6 +8,7 @@ Lines or Parquet with those columns, and the pair-count JSON of
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,8 @@ def _from_objects(objects: list[Any], path: Path, first_line: int | None = None)
             raise BattleFileError(f"{path}: {where} is not an object")
         for column in COLUMNS:
             value = item.get(column)
-            if not isinstance(value, str):
-                raise BattleFileError(f"{path}: {where} has no string {column!r}")
+            if not isinstance(value, str) or not value:
+                raise BattleFileError(f"{path}: {where} has no non-empty string {column!r}")
             columns[column].append(value)
     if not columns["winner"]:
         raise BattleFileError(f"{path}: no battles")
@@ -69,6 +70,27 @@ def _from_objects(objects: list[Any], path: Path, first_line: int | None = None)
 
 
 def _read_jsonl(path: Path) -> BattleSet:
+    """Arrow's JSON Lines reader first (names never become Python objects); a file it cannot
+    take whole is read again line by line, so the message can name the line at fault."""
+    try:
+        from pyarrow import json as arrow_json
+
+        table = arrow_json.read_json(path)
+        columns = [table.column(c) for c in COLUMNS]
+    except Exception:  # noqa: BLE001 - any failure here means: take the line-by-line route
+        return _read_jsonl_lines(path)
+    if any(c.null_count or not _is_string(c.type) for c in columns) or not table.num_rows:
+        return _read_jsonl_lines(path)
+    return BattleSet.from_columns(*columns)
+
+
+def _is_string(kind: object) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _read_jsonl_lines(path: Path) -> BattleSet:
     objects = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -87,22 +109,51 @@ def _read_parquet(path: Path) -> BattleSet:
     except ImportError:
         raise BattleFileError(f"{path}: reading Parquet needs pyarrow, which is not installed") from None
     try:
-        table = pq.read_table(path, columns=list(COLUMNS))
+        table = pq.read_table(path, columns=list(COLUMNS), read_dictionary=list(COLUMNS))
     except Exception as exc:  # pyarrow raises several unrelated types for bad files
         raise BattleFileError(f"{path}: cannot read as Parquet with {COLUMNS} ({exc})") from None
-    return BattleSet.from_columns(*(table.column(c).to_pylist() for c in COLUMNS))
+    if not table.num_rows:
+        raise BattleFileError(f"{path}: no battles")
+    return BattleSet.from_columns(*(table.column(c) for c in COLUMNS))
+
+
+MAX_COUNT = 1e15  # well past any arena, and still exact in float64
+
+
+def _is_index(value: object, size: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size
+
+
+def _is_count(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and 0 <= value < MAX_COUNT
 
 
 def _from_pair_counts(data: dict[str, Any], path: Path) -> BattleSet:
     models, pairs, outcomes = data["models"], data["X"], data["Y"]
-    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise BattleFileError(f"{path}: models must be a list of names")
+    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+        raise BattleFileError(f"{path}: models must be a list of non-empty names")
+    if len(set(models)) != len(models):
+        raise BattleFileError(f"{path}: models names a contender twice")
     if not isinstance(pairs, list) or not isinstance(outcomes, list) or len(pairs) != len(outcomes):
         raise BattleFileError(f"{path}: X and Y must be lists of the same length")
     a, b, code, count = [], [], [], []
     for k, (pair, counts) in enumerate(zip(pairs, outcomes, strict=True)):
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(counts, list) and len(counts) == 4):
             raise BattleFileError(f"{path}: entry {k} must be [i, j] with [wins_i, wins_j, ties, both_bad]")
+        for end in pair:
+            if not _is_index(end, len(models)):
+                raise BattleFileError(
+                    f"{path}: entry {k}: {end!r} is not a contender index "
+                    f"(a whole number 0..{len(models) - 1})"
+                )
+        for value in counts:
+            if not _is_count(value):
+                raise BattleFileError(
+                    f"{path}: entry {k}: count {value!r} is not a finite non-negative number "
+                    f"below {MAX_COUNT:g}"
+                )
         for outcome, value in enumerate(counts):
             a.append(pair[0])
             b.append(pair[1])

@@ -24,23 +24,37 @@ class StyleCoefficient:
 
 @dataclass(frozen=True)
 class RankingResult:
-    """Ratings on the Elo scale with 95% bounds, one entry per contender, in input order."""
+    """Ratings on the Elo scale with 95% bounds, one entry per contender, in input order.
+
+    ``flags`` say what the votes cannot support for a contender (see
+    :mod:`leaderboard.ranking.support`); a flagged contender has ``rank`` None. ``convergence``
+    says whether the solver reached its tolerance, and if not, why.
+    """
 
     models: list[str]
     ratings: list[float]
     lower: list[float]
     upper: list[float]
-    rank: list[int]
+    rank: list[int | None]
     votes: list[float]
     method: str
     params: dict[str, Any]
     device: str
     duration_s: float
     coefficients: list[StyleCoefficient] = field(default_factory=list)
+    flags: list[list[str]] = field(default_factory=list)
+    convergence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.convergence.get("converged", True))
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per contender, best first, ready for a template or a JSON API."""
-        order = sorted(range(len(self.models)), key=lambda k: (-self.ratings[k], self.models[k]))
+        flags = self.flags or [[] for _ in self.models]
+        order = sorted(
+            range(len(self.models)), key=lambda k: (bool(flags[k]), -self.ratings[k], self.models[k])
+        )
         return [
             {
                 "model": self.models[k],
@@ -49,6 +63,7 @@ class RankingResult:
                 "upper": _clean(self.upper[k]),
                 "rank": self.rank[k],
                 "votes": int(round(self.votes[k])),
+                "flags": list(flags[k]),
             }
             for k in order
         ]
@@ -60,6 +75,9 @@ class RankingResult:
             "params": self.params,
             "device": self.device,
             "duration_s": round(self.duration_s, 6),
+            "convergence": {
+                k: (_clean(v) if isinstance(v, float) else v) for k, v in self.convergence.items()
+            },
             "rows": self.rows(),
             "coefficients": [
                 {

@@ -42,6 +42,16 @@ class ContextualFit:
     covariance: torch.Tensor
     iterations: int
     grad_norm: float
+    status: str = "converged"
+
+    def report(self) -> dict[str, object]:
+        """JSON-ready convergence record, as :meth:`NewtonResult.report`."""
+        return {
+            "converged": self.status == "converged",
+            "status": self.status,
+            "iterations": self.iterations,
+            "grad_norm": self.grad_norm,
+        }
 
 
 CHUNK_ROWS = 1 << 18
@@ -242,13 +252,18 @@ def fit_contextual(
     loss = design.loss(theta, beta, lam)
     grad_norm = float("inf")
     iterations = 0
+    status = f"not converged after {max_iter} iterations"
     for iterations in range(1, max_iter + 1):  # noqa: B007 - reported to the caller
         sums = design.sums(theta, beta, design.newton_terms)
         grad = design.gradient(sums) + lam * torch.cat([theta, beta])
         grad_norm = float(grad.abs().max()) / design.total_weight
         if grad_norm <= tol:
+            status = "converged"
             break
-        chol, _ = torch.linalg.cholesky_ex(design.curvature(sums, lam))
+        chol, info = torch.linalg.cholesky_ex(design.curvature(sums, lam))
+        if int(info) != 0:
+            status = "Hessian is not positive definite (or NaN)"
+            break
         step = -torch.cholesky_solve(grad[:, None], chol)[:, 0]
         size = 1.0
         for _ in range(30):
@@ -258,11 +273,14 @@ def fit_contextual(
             if trial_loss <= loss + 1e-9 * max(abs(loss), 1.0):
                 break
             size *= 0.5
+        else:
+            status = "line search found no decrease"
+            break
         theta, beta, loss = trial_theta, trial_beta, trial_loss
-    else:
+    if status != "converged":
         sums = design.sums(theta, beta, design.newton_terms)
     hess = design.curvature(sums, lam)
     meat = design.curvature(design.sums(theta, beta, design.meat_terms), 0.0)
     gauge = torch.cat([torch.ones(n, dtype=DTYPE, device=device), torch.zeros(k, dtype=DTYPE, device=device)])
     covariance = gauge_fixed_sandwich(hess, meat, gauge)
-    return ContextualFit(theta, beta, covariance, iterations, grad_norm)
+    return ContextualFit(theta, beta, covariance, iterations, grad_norm, status)

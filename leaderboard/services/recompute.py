@@ -22,13 +22,14 @@ from leaderboard.categories import TagRule, battle_categories, tag_rule
 from leaderboard.models import OVERALL, CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import (
     STYLE_FEATURES,
+    BattleDataError,
     BattleSet,
     RankingResult,
     battle_count_matrix,
-    rank_battles,
     win_rate_matrix,
 )
 from leaderboard.ranking.battles import BOTH_BAD
+from leaderboard.ranking.methods import STYLE_METHOD, FitOptions, method_get
 from leaderboard.services.vote_table import (
     ASPECT_CATEGORY_PREFIX,
     VoteTable,
@@ -61,6 +62,7 @@ class RankingOptions:
     num_bootstrap: int
 
     style_control: bool = True
+    methods: tuple[str, ...] = ("bradley_terry",)
 
     @classmethod
     def for_arena(cls, arena: Arena) -> RankingOptions:
@@ -68,7 +70,8 @@ class RankingOptions:
         here loudly). Style control only where the modality's answers have text style."""
         options = arena_settings(arena)
         return cls(options.both_bad, options.ci, options.num_bootstrap,
-                   style_control=modality_spec(arena.modality).style_features)
+                   style_control=modality_spec(arena.modality).style_features,
+                   methods=tuple(options.methods))
 
 
 def _category_masks(table: VoteTable, tags: list[TagRule]) -> dict[str, np.ndarray]:
@@ -132,17 +135,24 @@ def _result_json(result: RankingResult, names: dict[int, str]) -> dict[str, Any]
     return data
 
 
-def _fit(
+def _fits(
     battles: BattleSet, *, style: bool, options: RankingOptions
-) -> RankingResult:
-    return rank_battles(
-        battles,
-        ci="sandwich" if style else options.ci,  # type: ignore[arg-type]
+) -> list[RankingResult]:
+    """One result per published method (the style-controlled board has its own method);
+    a method the category's votes cannot support at all is logged and skipped."""
+    fit_options = FitOptions(
+        ci=options.ci,  # type: ignore[arg-type]
         num_bootstrap=options.num_bootstrap,
         both_bad=options.both_bad,  # type: ignore[arg-type]
-        style=style,
         device=settings.ARENA_RANKING_DEVICE or None,
     )
+    results = []
+    for name in (STYLE_METHOD,) if style else options.methods:
+        try:
+            results.append(method_get(name).fit(battles, fit_options))
+        except BattleDataError as error:
+            logger.warning("leaderboard recompute skipped %s: %s", name, error)
+    return results
 
 
 def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
@@ -176,8 +186,8 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
         battles = _battle_set(table, mask, features)
         if battles.num_models < 2:
             continue
-        for style in (False, True) if options.style_control else (False,):
-            result = _fit(battles, style=style, options=options)
+        styles = (False, True) if options.style_control else (False,)
+        for style, result in [(st, r) for st in styles for r in _fits(battles, style=st, options=options)]:
             snapshots.append(
                 LeaderboardSnapshot(
                     arena=arena,
@@ -203,14 +213,14 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
         battles = _battle_set(aspect_table, everything, aspect_table.style_features())
         if battles.num_models < 2:
             continue
-        result = _fit(battles, style=False, options=options)
         category = ASPECT_CATEGORY_PREFIX + aspect
-        snapshots.append(LeaderboardSnapshot(
-            arena=arena, category=category, style_control=False, method=result.method,
-            params=result.params, num_votes=len(aspect_table), device=result.device,
-            duration_ms=round(result.duration_s * 1000), result=_result_json(result, names),
-            matrices=_matrices(battles, result, options.both_bad), excluded=excluded,
-        ))
+        for result in _fits(battles, style=False, options=options):
+            snapshots.append(LeaderboardSnapshot(
+                arena=arena, category=category, style_control=False, method=result.method,
+                params=result.params, num_votes=len(aspect_table), device=result.device,
+                duration_ms=round(result.duration_s * 1000), result=_result_json(result, names),
+                matrices=_matrices(battles, result, options.both_bad), excluded=excluded,
+            ))
         report.categories.append(category)
         report.seconds["fit"] += time.perf_counter() - clock
 
@@ -230,16 +240,16 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
 
 
 def _prune(arena_id: int) -> None:
-    """Keep the newest ARENA_SNAPSHOTS_KEPT snapshots per (category, style control)."""
+    """Keep the newest ARENA_SNAPSHOTS_KEPT snapshots per (category, style control, method)."""
     kept = settings.ARENA_SNAPSHOTS_KEPT
     keys = (
         LeaderboardSnapshot.objects.filter(arena_id=arena_id)
-        .values_list("category", "style_control")
+        .values_list("category", "style_control", "method")
         .distinct()
     )
-    for category, style in keys:
+    for category, style, method in keys:
         newest = LeaderboardSnapshot.objects.filter(
-            arena_id=arena_id, category=category, style_control=style
+            arena_id=arena_id, category=category, style_control=style, method=method
         ).order_by("-created_at", "-id")
         stale = list(newest.values_list("id", flat=True)[kept:])
         if stale:

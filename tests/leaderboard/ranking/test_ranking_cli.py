@@ -110,7 +110,7 @@ def test_it_explains_that_parquet_needs_pyarrow(tmp_path: Path, capsys, monkeypa
     [
         ("{not json", "not valid JSON"),
         ('[{"model_a": "x", "model_b": "y", "winner": "draw"}]', "unknown winner 'draw'"),
-        ('[{"model_a": "x", "winner": "tie"}]', "no string 'model_b'"),
+        ('[{"model_a": "x", "winner": "tie"}]', "no non-empty string 'model_b'"),
         ('{"models": ["x"], "X": [[0, 1]], "Y": [[1, 2, 3]]}', "entry 0"),
         ("[]", "no battles"),
     ],
