@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: model display names, arena-stable ids, streamed files
 DATA_BASENAME = "battles"
 FASTCHAT_PATH = "fastchat/clean_battle.json"
 MANIFEST = "manifest.json"
@@ -31,6 +31,8 @@ TEXT_FIELDS: list[pa.Field] = [
     pa.field("arena", pa.string(), nullable=False),
     pa.field("model_a", pa.string(), nullable=False),
     pa.field("model_b", pa.string(), nullable=False),
+    pa.field("model_a_name", pa.string(), nullable=False),
+    pa.field("model_b_name", pa.string(), nullable=False),
     pa.field("winner", pa.string(), nullable=False),
     pa.field("judge", pa.string(), nullable=False),
     pa.field("turn", pa.int64(), nullable=False),
