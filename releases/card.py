@@ -71,7 +71,7 @@ between two models, each with the full conversation on both sides and the vote.
 - The per-prompt cap keeps the first {meta['max_per_prompt']} battles of each prompt (normalized
   for case, punctuation and spacing) in vote order, so every row of an earlier release with the
   same rules is in every later release unless its author withdrew consent or was banned.
-- Emails (also written as "name (at) host (dot) com"), phone numbers, IP addresses, card numbers,
+- Emails (also spelled out with "at" and "dot"), phone numbers, IP addresses, card numbers,
   IBANs, national id numbers, street addresses and names are replaced by markers such as
   `[REDACTED_EMAIL]` in prompts, answers, rationales, feedback and traces, and `releases.verify`
   re-scans everything with a second, stricter method. Detection is pattern-based and will miss

@@ -1,9 +1,9 @@
 """``python -m releases.verify DIR``: check a release directory on its own, without Django.
 
 Checks the manifest's checksums (and that no file is unlisted), the schema of the data files,
-that annotators appear only as pseudonyms and that no email, phone number, IP address, card
-number or UUID-shaped identifier is left in any text, and recomputes the leaderboard from
-battles.jsonl to compare with leaderboard.json. Exit status 0 when all pass, 1 otherwise.
+that annotators appear only as pseudonyms and that no personal data is left in any text (the
+redactor's detector and an independent stricter scan, `releases.leakscan`), and recomputes the
+leaderboard from battles.parquet to compare with leaderboard.json. Exit status 0 when all pass, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from releases.files import leaderboard_compute, release_files, sha256_file
+from releases.leakscan import leaks
 from releases.pseudonyms import PATTERN as PSEUDONYM
 from releases.redaction import find_pii
 from releases.schema import (
@@ -54,10 +55,24 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{where}.{key}")
 
 
+# Keyed hashes, registered model names and file names: not free text, and a hash's hex would
+# read as digit runs to the stricter scan.
+NOT_FREE_TEXT = frozenset({
+    "question_id", "judge", "arena", "model_a", "model_b", "model_a_name", "model_b_name",
+    "media_a", "media_b", "files", "models", "per_model",
+})
+
+
 def _scan(report: Report, value: Any, where: str) -> None:
+    """Both detectors over every free-text string: the redactor's own (what it should have
+    masked) and the independent stricter scan (what it may have missed)."""
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if k not in NOT_FREE_TEXT}
     for place, text in _strings(value, where):
-        for kind, excerpt in find_pii(text):
-            report.fail(f"{place}: unredacted {kind.lower()} {excerpt[:40]!r}")
+        found = {(kind.lower(), excerpt) for kind, excerpt in find_pii(text)}
+        found |= set(leaks(text))
+        for kind, excerpt in sorted(found):
+            report.fail(f"{place}: unredacted {kind} {excerpt[:40]!r}")
         if kind_json := _embedded_json(text):
             _scan(report, kind_json, place)
 
