@@ -26,6 +26,8 @@ oliveira souza pereira costa wang li zhang liu chen yang huang zhao wu zhou kim 
 nguyen tran pham sato suzuki takahashi tanaka watanabe ivanov petrov smirnov kumar singh sharma
 patel gupta khan ahmed ali hassan cohen levi
 """)
+DIGIT = re.compile(r"\d")
+CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 MARKER = re.compile(r"\[REDACTED_[A-Z]+\]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 AT = re.compile(r"\s*(?:[(\[{<]\s*at\s*[)\]}>]|\bat\b(?=\s+[\w-]+\s*(?:[(\[{<]\s*dot|\bdot\b|\.)))\s*",
@@ -39,18 +41,22 @@ IPV6ISH = re.compile(r"\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){3,7}\b", re.IGNORECASE)
 ID_TOKEN = re.compile(
     r"\b(?:[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,8}(?: ?[A-Z0-9]{1,3})?|[A-Z]{2}\d{2}[A-Z0-9]{11,30}"
     r"|\d{3}-\d{2}-\d{4}|[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]|[XYZ]?\d{7,8}[A-Z]"
-    r"|[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]|[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})\b",
-    re.IGNORECASE,
+    r"|[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]|[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})\b"
 )
 STREET_WORDS = (
     "street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|way|place|terrace|square|close|"
     "rue|allée|chemin|impasse|quai|calle|avenida|plaza|paseo|rua|via|viale|piazza|corso|"
     "straße|strasse|str|weg|platz|allee|gasse|laan|straat|gracht|ulitsa|улица"
 )
+STREET_FIRST = (
+    "rue|avenue|boulevard|allée|chemin|impasse|quai|calle|avenida|plaza|paseo|rua|via|viale|"
+    "piazza|corso|ulitsa|улица"
+)
 ADDRESS = re.compile(
-    rf"\b\d{{1,5}}[a-z]?\b(?:\W+\w+){{0,3}}?\W+(?:{STREET_WORDS})\b"
-    rf"|\b(?:{STREET_WORDS})\b(?:\W+\w+){{0,3}}?\W+\d{{1,5}}\b|\b\w+(?:straße|strasse|str\.)\s*\d",
-    re.IGNORECASE,
+    rf"\b\d{{1,5}}[a-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{STREET_WORDS})\b"
+    rf"|\b\d{{1,5}}[a-z]?,?\s+(?i:{STREET_FIRST})\s"
+    rf"|\b(?i:{STREET_FIRST})\s+(?:[\w'’-]+\s+){{0,3}}\d{{1,5}}\b"
+    rf"|\b\w+(?i:straße|strasse|str\.|weg|platz|allee|gasse)\s*\d"
 )
 INTRO = re.compile(
     r"\b(?:my name is|my name's|my name|name is|call me|i am|i'm|je m'appelle|je suis|me llamo|"
@@ -74,11 +80,16 @@ using stuck wondering planning thinking redacted
 
 
 def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", MARKER.sub("redacted", text))
-    text = text.replace("’", "'").replace("ʼ", "'").replace("＠", "@")
-    text = re.sub(r"(\w)\s+@\s+(\w)", r"\1@\2", text)
-    text = re.sub(r"(@[\w-]+)\s+\.\s+(\w)", r"\1.\2", text)
-    return DOT.sub(".", AT.sub("@", text))
+    if "[REDACTED_" in text:
+        text = MARKER.sub("redacted", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("ʼ", "'")
+    lower = text.lower()
+    if "@" in text or "dot" in lower:
+        text = re.sub(r"(\w)\s+@\s+(\w)", r"\1@\2", text)
+        text = re.sub(r"(@[\w-]+)\s+\.\s+(\w)", r"\1.\2", text)
+        text = DOT.sub(".", AT.sub("@", text))
+    return text
 
 
 # Digits touching a marker: what is left of a number the redactor cut in two.
@@ -87,11 +98,25 @@ PARTIAL = re.compile(r"\[REDACTED_[A-Z]+\][\s-]?\d{2,}|\d{2,}[\s-]?\[REDACTED_[A
 
 def leaks(text: str) -> list[tuple[str, str]]:
     """(kind, excerpt) for everything that could be personal data in `text`."""
+    digits = DIGIT.search(text) is not None
     found: list[tuple[str, str]] = [
         ("partial redaction", m.group()) for m in PARTIAL.finditer(text)
-    ]
+    ] if digits and "[REDACTED_" in text else []
     text = _normalize(text)
-    found += [("email", m.group()) for m in EMAIL.finditer(text)]
+    if "@" in text:
+        found += [("email", m.group()) for m in EMAIL.finditer(text)]
+    if CJK.search(text):
+        found += [("name", m.group()) for m in CJK_INTRO.finditer(text)]
+    for m in INTRO.finditer(text):
+        if m.group(1).lower() not in NOT_NAMES:
+            found.append(("name", m.group()))
+    for m in CAPITAL_PAIR.finditer(text):
+        first, second = m.group(1).lower(), m.group(2).lower()
+        if first in GIVEN_NAMES or second in SURNAMES:
+            found.append(("name", f"{m.group(1)} {m.group(2)}"))
+    found += [("name", m.group()) for m in TITLED.finditer(text)]
+    if not digits:
+        return found
     for m in DIGIT_RUN.finditer(text):
         span = m.group()
         if DATE_TIME.match(span) or DECIMAL.search(text, max(m.start() - 1, 0), m.end()):
@@ -107,13 +132,4 @@ def leaks(text: str) -> list[tuple[str, str]]:
     found += [("ip", m.group()) for m in IPV6ISH.finditer(text) if m.group().count(":") >= 3]
     found += [("id", m.group()) for m in ID_TOKEN.finditer(text)]
     found += [("address", m.group()) for m in ADDRESS.finditer(text)]
-    for m in INTRO.finditer(text):
-        if m.group(1).lower() not in NOT_NAMES:
-            found.append(("name", m.group()))
-    for m in CAPITAL_PAIR.finditer(text):
-        first, second = m.group(1).lower(), m.group(2).lower()
-        if first in GIVEN_NAMES or second in SURNAMES:
-            found.append(("name", f"{m.group(1)} {m.group(2)}"))
-    found += [("name", m.group()) for m in CJK_INTRO.finditer(text)]
-    found += [("name", m.group()) for m in TITLED.finditer(text)]
     return found

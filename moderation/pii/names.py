@@ -70,9 +70,18 @@ CJK_INTRO = re.compile(
 )
 
 
-def name_spans(text: str) -> list[tuple[int, int]]:
+# Every strong introduction contains one of these (in lower case): a cheap test first.
+INTRO_HINTS = ("name", "call me", "appelle", "llamo", "chiamo", "heiße", "heisse", "chamo", "nome",
+               "naam", "heet", "зовут")
+CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def name_spans(text: str, lower: str | None = None) -> list[tuple[int, int]]:
     """Where names are in `text` (the name only, never the words that introduced it)."""
-    spans = [m.span(1) for m in INTRO_STRONG.finditer(text)]
+    lower = text.lower() if lower is None else lower
+    spans: list[tuple[int, int]] = []
+    if any(hint in lower for hint in INTRO_HINTS):
+        spans += [m.span(1) for m in INTRO_STRONG.finditer(text)]
     for match in INTRO_WEAK.finditer(text):
         first = match.group(2).split()[0]
         if first.lower() not in NOT_NAMES:
@@ -81,5 +90,6 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     for match in FULL_NAME.finditer(text):
         if match.group(1).lower() in GIVEN_NAMES and match.group(2).lower() not in NOT_NAMES:
             spans.append((match.start(1), match.end(2)))
-    spans += [m.span(1) for m in CJK_INTRO.finditer(text)]
+    if CJK.search(text):
+        spans += [m.span(1) for m in CJK_INTRO.finditer(text)]
     return spans
