@@ -1,7 +1,8 @@
 """The dataset card (README.md) with the YAML front matter the Hugging Face loader reads.
 
-`datasets.load_dataset(DIR)` reads `configs`/`data_files` from the front matter; the default
-config is the Parquet file, a second config the FastChat-format JSON where there is one.
+`datasets.load_dataset(DIR)` reads `configs`/`data_files` from the front matter: one config,
+the Parquet file. `datasets` infers one builder for a directory, so a JSON config beside it was
+read as Parquet and failed; FastChat's JSON is described in the text with its own load call.
 """
 
 from __future__ import annotations
@@ -20,13 +21,6 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
         "  - split: train",
         f"    path: {DATA_BASENAME}.parquet",
     ]
-    if fastchat:
-        configs += [
-            "- config_name: fastchat",
-            "  data_files:",
-            "  - split: train",
-            f"    path: {FASTCHAT_PATH}",
-        ]
     front = [
         "---",
         f"pretty_name: {arena} arena battles, release {meta['release']}",
@@ -47,7 +41,12 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
     excluded = "\n".join(
         f"- {reason}: {n}" for reason, n in sorted(counts.get("excluded", {}).items())
     ) or "- (nothing)"
-    fastchat_note = f"`{FASTCHAT_PATH}` (FastChat clean-battle format), " if fastchat else ""
+    fastchat_note = (
+        f"`{FASTCHAT_PATH}` (FastChat clean-battle format; load it with "
+        f"`datasets.load_dataset(\"json\", data_files=\"{FASTCHAT_PATH}\")`: `datasets` picks one "
+        "builder per directory, so it is not a second config beside the Parquet one), "
+        if fastchat else ""
+    )
     body = f"""
 # {arena} arena — release {meta['release']}
 

@@ -53,7 +53,7 @@ STREET_FIRST = (
     "piazza|corso|ulitsa|улица"
 )
 ADDRESS = re.compile(
-    rf"\b\d{{1,5}}[a-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{STREET_WORDS})\b"
+    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][\w'’-]*\s+){{1,4}}(?i:{STREET_WORDS})\b"
     rf"|\b\d{{1,5}}[a-z]?,?\s+(?i:{STREET_FIRST})\s"
     rf"|\b(?i:{STREET_FIRST})\s+(?:[\w'’-]+\s+){{0,3}}\d{{1,5}}\b"
     rf"|\b\w+(?i:straße|strasse|str\.|weg|platz|allee|gasse)\s*\d"

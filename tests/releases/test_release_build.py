@@ -151,7 +151,7 @@ def test_the_dataset_card_tells_the_hugging_face_loader_where_the_data_is(world:
     card = (world.directory(release) / "README.md").read_text()
     front = yaml.safe_load(card.split("---")[1])
     configs = {c["config_name"]: c["data_files"][0]["path"] for c in front["configs"]}
-    assert configs == {"default": "battles.parquet", "fastchat": "fastchat/clean_battle.json"}
+    assert configs == {"default": "battles.parquet"}
     manifest = json.loads((world.directory(release) / "manifest.json").read_text())
     assert set(manifest["files"]) == {"README.md", "battles.jsonl", "battles.parquet",
                                       "fastchat/clean_battle.json", "leaderboard.json"}
