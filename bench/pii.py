@@ -1,6 +1,6 @@
 """Personal-data detection: recall and false positives of the redactor (`moderation.pii`) and
 of the verifier's independent scan (`releases.leakscan`), on the hand-written corpus in
-`bench/pii_corpus.py`.
+`tests/moderation/pii_corpus.py`.
 
     python bench/pii.py            # or: python -m bench.pii
 
@@ -18,16 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pii_corpus import CLEAN, PERSONAL  # noqa: E402
 from moderation.pii import pii_redact  # noqa: E402
 from releases.leakscan import leaks  # noqa: E402
-
-
-def redactor_recalls(text: str, needle: str) -> bool:
-    redacted = pii_redact(text)
-    pieces = {needle} | {needle[k:k + 4] for k in range(0, max(len(needle) - 3, 1))
-                         if sum(c.isalnum() for c in needle[k:k + 4]) == 4}
-    return not any(piece in redacted for piece in pieces)
+from tests.moderation.pii_corpus import CLEAN, PERSONAL, redactor_recalls  # noqa: E402
 
 
 def main() -> int:

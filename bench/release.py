@@ -27,9 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._stack import stack  # noqa: E402
+from _stack import stack
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chatbotarena_20240814_pair_counts.json"
 if not DATA.is_file():

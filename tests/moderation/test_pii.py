@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.pii import redactor_recalls
-from bench.pii_corpus import CLEAN, PERSONAL
 from moderation.pii import pii_redact
 from releases.leakscan import leaks
+from tests.moderation.pii_corpus import CLEAN, PERSONAL, redactor_recalls
 
 
 @pytest.mark.parametrize(

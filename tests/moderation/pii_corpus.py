@@ -1,4 +1,4 @@
-"""Hand-written cases for the personal-data benchmark (`bench/pii.py`) and its tests.
+"""Hand-written cases for the personal-data tests and benchmark (`bench/pii.py`).
 
 PERSONAL: (text, needle) — the needle is the personal datum; a detector recalls the case when
 the needle (and every 4-digit piece of it) is gone from its redaction, or when a scanner flags
@@ -141,3 +141,14 @@ CLEAN: list[str] = [
     "The sequence 1 1 2 3 5 8 13 21 34 55 is Fibonacci.",
     "Convert 1 GB to bytes: 1073741824.",
 ]
+
+
+def redactor_recalls(text: str, needle: str) -> bool:
+    """The needle, and every 4-character alphanumeric piece of it, is gone from the redaction:
+    a partial mask ("[REDACTED_PHONE] 1112") does not count."""
+    from moderation.pii import pii_redact
+
+    redacted = pii_redact(text)
+    pieces = {needle} | {needle[k:k + 4] for k in range(0, max(len(needle) - 3, 1))
+                         if sum(c.isalnum() for c in needle[k:k + 4]) == 4}
+    return not any(piece in redacted for piece in pieces)
