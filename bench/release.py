@@ -64,7 +64,13 @@ def measured(target: Callable[[], Any]) -> dict[str, Any]:
     queue = context.Queue()
     process = context.Process(target=_child, args=(target, queue))
     process.start()
-    out = queue.get()
+    while True:
+        try:
+            out = queue.get(timeout=5)
+            break
+        except Exception:  # queue.Empty: still running, or died without a result
+            if not process.is_alive():
+                raise RuntimeError(f"the measured child exited with {process.exitcode}") from None
     process.join()
     return dict(out)
 
