@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from releases.schema import DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST
+from releases.schema import COLUMN_DOCS, DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST, schema_for
 
 
 def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
@@ -37,6 +37,10 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
     per_model = "\n".join(
         f"| {name} | {n} |" for name, n in sorted(counts["per_model"].items())
     ) or "| (none) | 0 |"
+    columns = "\n".join(
+        f"| `{f.name}` | {f.type} | {COLUMN_DOCS[f.name]} |"
+        for f in schema_for(meta.get("release_kind") or meta["modality"])
+    )
     start, end = meta["date_range"]["start"], meta["date_range"]["end"]
     excluded = "\n".join(
         f"- {reason}: {n}" for reason, n in sorted(counts.get("excluded", {}).items())
@@ -103,6 +107,12 @@ before the cutoff, from consenting annotators, without private models, capped pe
 or check the whole release (checksums, schema, privacy scan, leaderboard) with
 
     python -m releases.verify .
+
+## Columns
+
+| column | type | meaning |
+|---|---|---|
+{columns}
 
 ## Battles per model
 

@@ -32,3 +32,11 @@ def test_every_card_config_loads_with_datasets(world: World, tmp_path: Path,
     for loaded in loads:
         assert loaded.num_rows == 7
         assert {"model_a", "model_b", "winner", "conversation_a"} <= set(loaded.column_names)
+
+
+def test_the_card_describes_every_column(world: World) -> None:
+    from releases.schema import SCHEMAS
+
+    card = (world.directory(world.build()) / "README.md").read_text()
+    for name in SCHEMAS["text"].names:
+        assert f"| `{name}` |" in card
