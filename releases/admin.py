@@ -22,7 +22,7 @@ class ReleasePolicyForm(forms.ModelForm):
     class Meta:
         model = ReleasePolicy
         fields = [
-            "arena", "is_active", "cadence_days", "delay_days", "pseudonym_scope",
+            "arena", "is_active", "cadence_days", "delay_days",
             "private_contenders", "max_per_prompt", "k_anonymity", "fastchat_export", "license",
         ]
 
@@ -40,7 +40,7 @@ class ReleasePolicyForm(forms.ModelForm):
 @admin.register(ReleasePolicy)
 class ReleasePolicyAdmin(admin.ModelAdmin):
     form = ReleasePolicyForm
-    list_display = ["arena", "is_active", "cadence_days", "delay_days", "pseudonym_scope", "k_anonymity"]
+    list_display = ["arena", "is_active", "cadence_days", "delay_days", "k_anonymity"]
     filter_horizontal = ["private_contenders"]
     actions = ["build_draft"]
 

@@ -1,14 +1,15 @@
 """The dataset card (README.md) with the YAML front matter the Hugging Face loader reads.
 
-`datasets.load_dataset(DIR)` reads `configs`/`data_files` from the front matter; the default
-config is the Parquet file, a second config the FastChat-format JSON where there is one.
+`datasets.load_dataset(DIR)` reads `configs`/`data_files` from the front matter: one config,
+the Parquet file. `datasets` infers one builder for a directory, so a JSON config beside it was
+read as Parquet and failed; FastChat's JSON is described in the text with its own load call.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from releases.schema import DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST
+from releases.schema import COLUMN_DOCS, DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST, schema_for
 
 
 def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
@@ -20,13 +21,6 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
         "  - split: train",
         f"    path: {DATA_BASENAME}.parquet",
     ]
-    if fastchat:
-        configs += [
-            "- config_name: fastchat",
-            "  data_files:",
-            "  - split: train",
-            f"    path: {FASTCHAT_PATH}",
-        ]
     front = [
         "---",
         f"pretty_name: {arena} arena battles, release {meta['release']}",
@@ -43,8 +37,20 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
     per_model = "\n".join(
         f"| {name} | {n} |" for name, n in sorted(counts["per_model"].items())
     ) or "| (none) | 0 |"
+    columns = "\n".join(
+        f"| `{f.name}` | {f.type} | {COLUMN_DOCS[f.name]} |"
+        for f in schema_for(meta.get("release_kind") or meta["modality"])
+    )
     start, end = meta["date_range"]["start"], meta["date_range"]["end"]
-    fastchat_note = f"`{FASTCHAT_PATH}` (FastChat clean-battle format), " if fastchat else ""
+    excluded = "\n".join(
+        f"- {reason}: {n}" for reason, n in sorted(counts.get("excluded", {}).items())
+    ) or "- (nothing)"
+    fastchat_note = (
+        f"`{FASTCHAT_PATH}` (FastChat clean-battle format; load it with "
+        f"`datasets.load_dataset(\"json\", data_files=\"{FASTCHAT_PATH}\")`: `datasets` picks one "
+        "builder per directory, so it is not a second config beside the Parquet one), "
+        if fastchat else ""
+    )
     body = f"""
 # {arena} arena — release {meta['release']}
 
@@ -60,25 +66,53 @@ between two models, each with the full conversation on both sides and the vote.
 
 - Only votes from annotators who agreed to release, that were not invalidated by moderation,
   from annotators who are not banned and have not deleted their data, in anonymous battles.
-- Annotators appear as keyed-hash pseudonyms (`judge`), {meta['pseudonyms_note']}
-- Emails, phone numbers, IP addresses, card numbers, street addresses, identifiers and
-  self-introduced names are replaced by markers such as `[REDACTED_EMAIL]` in prompts, answers,
-  rationales and traces. Detection is pattern-based and will miss some personal data.
+- **Identifiers are stable across this arena's releases.** `judge` (a keyed-hash pseudonym),
+  `question_id` and media file names are the same for the same person, battle and file in every
+  release of this arena. Releases are cumulative, so the same rows come back in each one and
+  could be joined on their content anyway; stable ids make that explicit and let you
+  de-duplicate across releases. A pseudonym is not reversible without the arena's secret.
+- The per-prompt cap keeps the first {meta['max_per_prompt']} battles of each prompt (normalized
+  for case, punctuation and spacing) in vote order, so every row of an earlier release with the
+  same rules is in every later release unless its author withdrew consent or was banned.
+- Emails (also spelled out with "at" and "dot"), phone numbers, IP addresses, card numbers,
+  IBANs, national id numbers, street addresses and names are replaced by markers such as
+  `[REDACTED_EMAIL]` in prompts, answers, rationales, feedback and traces, and `releases.verify`
+  re-scans everything with a second, stricter method. Detection is pattern-based and will miss
+  some personal data; see the project's PII benchmark for measured recall.
 - Demographic fields are present only for combinations shared by at least {meta['k_anonymity']}
   annotators in this release; otherwise they are null.
-- Prompts repeated more than {meta['max_per_prompt']} times are down-sampled to that many battles.
-- Contenders the arena keeps private appear as `private-model-N` (stable within this arena).
+- Models appear as `model_a`/`model_b` (the registered slug) and `model_a_name`/`model_b_name`
+  (the display name, exactly as registered); `manifest.json` maps one to the other.
+- **Battles with a model the arena keeps private are withheld, not aliased.** A placeholder name
+  does not protect a model whose rating is public: anyone can recompute every model's rating and
+  vote count from the rows and match the placeholder to the one name on the site's leaderboard
+  that the release lacks (or, with every name aliased, match ratings one to one). So those battles
+  are left out, and counted under `counts.excluded.private_contender` in `manifest.json`.
+
+## Why this leaderboard differs from the site's
+
+The site ranks every valid vote up to now; this release ranks only the rows above: battles
+before the cutoff, from consenting annotators, without private models, capped per prompt.
+`counts.excluded` in `manifest.json` counts every battle left out, by reason:
+
+{excluded}
 
 ## Reproduce the leaderboard
 
 `{LEADERBOARD}` was computed by Arena's ranking engine from exactly these rows
 (method `{meta['leaderboard_method']}`). Recompute it with
 
-    python -m leaderboard.ranking {DATA_BASENAME}.jsonl --json --device cpu
+    python -m leaderboard.ranking {DATA_BASENAME}.parquet --json --device cpu
 
 or check the whole release (checksums, schema, privacy scan, leaderboard) with
 
     python -m releases.verify .
+
+## Columns
+
+| column | type | meaning |
+|---|---|---|
+{columns}
 
 ## Battles per model
 

@@ -40,33 +40,66 @@ def json_file_write(path: Path, value: Any) -> None:
                     encoding="utf-8")
 
 
-def data_write(directory: Path, *, kind: str, rows: list[dict[str, Any]],
-               fastchat: bool) -> list[str]:
-    """battles.jsonl and battles.parquet (and FastChat's JSON); rows must already be sorted."""
-    schema = schema_for(kind)
-    names = schema.names
-    written = []
-    jsonl = directory / f"{DATA_BASENAME}.jsonl"
-    with jsonl.open("w", encoding="utf-8", newline="\n") as handle:
-        for row in rows:
-            handle.write(json_line({name: row[name] for name in names}) + "\n")
-    written.append(jsonl.name)
-    table = pa.Table.from_pylist([{n: row[n] for n in names} for row in rows], schema=schema)
-    pq.write_table(table, directory / f"{DATA_BASENAME}.parquet", compression="zstd")
-    written.append(f"{DATA_BASENAME}.parquet")
-    if fastchat:
-        path = directory / FASTCHAT_PATH
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps([fastchat_row(r) for r in rows], ensure_ascii=False, indent=1)
-                        + "\n", encoding="utf-8")
-        written.append(FASTCHAT_PATH)
-    return written
+class DataWriter:
+    """battles.jsonl, battles.parquet (and FastChat's JSON) written as rows arrive.
+
+    Rows are buffered `batch` at a time and written as one Arrow record batch (one Parquet row
+    group), so memory holds one batch, not the release. The batch size is fixed, so the same
+    rows always give the same row groups and the same bytes. FastChat's file is a JSON array
+    with one record per line, which FastChat reads as a list and `releases.verify` streams.
+    """
+
+    def __init__(self, directory: Path, *, kind: str, fastchat: bool, batch: int = 1000) -> None:
+        self.schema = schema_for(kind)
+        self.batch = batch
+        self.buffer: list[dict[str, Any]] = []
+        self.jsonl = (directory / f"{DATA_BASENAME}.jsonl").open("w", encoding="utf-8", newline="\n")
+        self.parquet = pq.ParquetWriter(directory / f"{DATA_BASENAME}.parquet", self.schema,
+                                        compression="zstd")
+        self.fastchat = None
+        self.fastchat_rows = 0
+        if fastchat:
+            (directory / FASTCHAT_PATH).parent.mkdir(parents=True, exist_ok=True)
+            self.fastchat = (directory / FASTCHAT_PATH).open("w", encoding="utf-8", newline="\n")
+            self.fastchat.write("[")
+
+    def write(self, row: dict[str, Any]) -> None:
+        ordered = {name: row[name] for name in self.schema.names}
+        self.jsonl.write(json_line(ordered) + "\n")
+        if self.fastchat is not None:
+            self.fastchat.write(("," if self.fastchat_rows else "") + "\n" + json_line(fastchat_row(row)))
+            self.fastchat_rows += 1
+        self.buffer.append(ordered)
+        if len(self.buffer) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            self.parquet.write_batch(pa.RecordBatch.from_pylist(self.buffer, schema=self.schema))
+            self.buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        self.parquet.close()
+        self.jsonl.close()
+        if self.fastchat is not None:
+            self.fastchat.write("\n]\n")
+            self.fastchat.close()
+
+    def __enter__(self) -> DataWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def leaderboard_compute(battles_file: Path) -> dict[str, Any]:
-    """The engine's leaderboard of a battles file, without the run's wall-clock duration."""
-    has_rows = battles_file.stat().st_size > 0
-    if not has_rows:
+    """The engine's leaderboard of a battles file, without the run's wall-clock duration.
+
+    Reads battles.parquet, of which the engine reads only the three columns it needs; the
+    JSONL would be parsed whole, conversations included.
+    """
+    if pq.ParquetFile(battles_file).metadata.num_rows == 0:
         return {"method": "bradley_terry", "params": {}, "device": "cpu", "rows": [],
                 "coefficients": []}
     result = rank_battles(read_battle_file(battles_file), **LEADERBOARD_OPTIONS).to_dict()
@@ -75,7 +108,7 @@ def leaderboard_compute(battles_file: Path) -> dict[str, Any]:
 
 
 def leaderboard_write(directory: Path) -> dict[str, Any]:
-    source = f"{DATA_BASENAME}.jsonl"
+    source = f"{DATA_BASENAME}.parquet"
     board = leaderboard_compute(directory / source)
     board["source"] = source
     board["reproduce"] = f"python -m leaderboard.ranking {source} --json --device cpu"

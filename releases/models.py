@@ -12,10 +12,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-
-class PseudonymScope(models.TextChoices):
-    PER_RELEASE = "per_release", "New pseudonyms in every release (releases cannot be joined)"
-    STABLE = "stable", "Stable across this arena's releases (annotators can be followed)"
+# Below this, a demographic combination singles out too few people to publish; an admin may
+# ask for more, never for less (the builder uses the larger of the two).
+K_ANONYMITY_FLOOR = 5
 
 
 class ReleasePolicy(models.Model):
@@ -31,22 +30,16 @@ class ReleasePolicy(models.Model):
     delay_days = models.PositiveIntegerField(
         default=14, help_text="Only battles older than this many days are released."
     )
-    pseudonym_scope = models.CharField(
-        max_length=16, choices=PseudonymScope.choices, default=PseudonymScope.PER_RELEASE
-    )
     private_contenders = models.ManyToManyField(
         "battles.Contender", blank=True, related_name="+",
-        help_text="Released under placeholder names such as private-model-1.",
-    )
-    private_aliases = models.JSONField(
-        default=dict, blank=True, editable=False,
-        help_text="Contender id → placeholder number, assigned once and never reused.",
+        help_text="Their battles are withheld from releases (see the dataset card for why).",
     )
     max_per_prompt = models.PositiveIntegerField(
         default=20, help_text="At most this many battles per normalized first prompt (0: no cap)."
     )
     k_anonymity = models.PositiveIntegerField(
-        default=10, help_text="Demographics are released only in combinations shared by ≥ k people."
+        default=10, help_text=f"Demographics are released only in combinations shared by ≥ k people "
+                  f"(at least {K_ANONYMITY_FLOOR}, whatever is set here)."
     )
     fastchat_export = models.BooleanField(
         default=True, help_text="Also write FastChat's clean-battle JSON (text and search arenas)."
@@ -56,13 +49,18 @@ class ReleasePolicy(models.Model):
     class Meta:
         verbose_name_plural = "release policies"
         constraints = [
-            models.CheckConstraint(condition=models.Q(k_anonymity__gte=1), name="policy_k_positive"),
+            models.CheckConstraint(condition=models.Q(k_anonymity__gte=K_ANONYMITY_FLOOR),
+                                   name="policy_k_floor"),
             models.CheckConstraint(condition=models.Q(cadence_days__gte=1),
                                    name="policy_cadence_positive"),
         ]
 
     def __str__(self) -> str:
         return f"Release policy for {self.arena}"
+
+    def clean(self) -> None:
+        if self.k_anonymity < K_ANONYMITY_FLOOR:
+            raise ValidationError({"k_anonymity": f"k must be at least {K_ANONYMITY_FLOOR}."})
 
 
 class ReleaseState(models.TextChoices):

@@ -1,7 +1,13 @@
-"""Turning releasable battles into release rows: placeholders, pseudonyms, redaction, caps.
+"""Turning releasable battles into release rows, streamed: pseudonyms, redaction, the cap.
+
+Rows come from one server-side cursor in batches (every relation loaded per batch, so the cost
+is a handful of queries per batch, never one per row) and go straight to the writer; memory
+holds one batch plus a few bytes per distinct prompt and model, whatever the release's size.
 
 Everything here is a function of the battles, the policy and the secret, never of the clock,
-so building the same release twice gives the same rows.
+so building the same release twice gives the same rows. Identifiers are keyed per *arena*, not
+per release: releases are cumulative, so a row reappears in every later release, and any
+per-release pseudonym could be re-linked by joining on the row's content. The card says so.
 """
 
 from __future__ import annotations
@@ -10,13 +16,15 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from battles.models import Battle, Contender, Generation, Turn
+from annotators.models import Annotator
+from battles.models import Battle, Generation, Turn
 from releases.demographics import Demographics, k_anonymize
 from releases.pseudonyms import opaque_id, pseudonym
 from releases.redaction import redact_json, redact_text
@@ -27,36 +35,55 @@ MEDIA_EXTENSIONS = {
     "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "audio/mpeg": "mp3",
     "audio/wav": "wav", "audio/x-wav": "wav", "audio/ogg": "ogg", "audio/flac": "flac",
 }
+BATCH = 1000
 
 
 @dataclass
-class ReleaseContent:
-    rows: list[dict[str, Any]]
-    media: dict[str, str] = field(default_factory=dict)  # release path → storage name
-    per_model: dict[str, int] = field(default_factory=dict)
-    annotators: int = 0
+class ReleaseStats:
+    """What the manifest says about the rows, accumulated as they stream past."""
+
+    battles: int = 0
+    per_model: Counter[str] = field(default_factory=Counter)
+    models: dict[str, str] = field(default_factory=dict)  # slug → display name, as registered
+    judges: set[str] = field(default_factory=set)
+    down_sampled: int = 0
     date_start: datetime | None = None
     date_end: datetime | None = None
-    down_sampled: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.battles += 1
+        for side in ("a", "b"):
+            self.per_model[row[f"model_{side}"]] += 1
+            self.models[row[f"model_{side}"]] = row[f"model_{side}_name"]
+        self.judges.add(row["judge"])
+        when = datetime.fromtimestamp(row["tstamp"], tz=UTC).replace(microsecond=0)
+        self.date_start = self.date_start or when
+        self.date_end = when
 
 
 @dataclass(frozen=True)
 class Naming:
-    """How this release names things: salts for ids and pseudonyms, placeholders for models."""
+    """Keyed, arena-scoped names: the same battle, person and file get the same id in every
+    release of the arena, and nothing outside the secret's holder can reverse them."""
 
     secret: str
-    id_scope: str
-    pseudonym_scope: str
-    aliases: dict[int, str]
+    scope: str  # "arena:<id>"
 
-    def model(self, contender: Contender) -> str:
-        return self.aliases.get(contender.id, contender.slug)
+    def question_id(self, battle_id: object) -> str:
+        return opaque_id(secret=self.secret, scope=self.scope, kind="battle", value=battle_id)
+
+    def judge(self, annotator_id: object) -> str:
+        return pseudonym(secret=self.secret, scope=self.scope, annotator_id=annotator_id)
+
+    def media(self, asset_id: object) -> str:
+        return opaque_id(secret=self.secret, scope=self.scope, kind="media", value=asset_id)
 
 
-def prompt_key(prompt: str) -> str:
-    """Hash of the prompt with case, punctuation and spacing normalized away."""
+def prompt_key(prompt: str) -> bytes:
+    """Digest of the prompt with case, punctuation and spacing normalized away (16 bytes: a
+    million distinct prompts cost tens of megabytes, not hundreds)."""
     normalized = re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", prompt.lower())).strip()
-    return hashlib.sha256(normalized.encode()).hexdigest()
+    return hashlib.blake2b(normalized.encode(), digest_size=16).digest()
 
 
 def _with_content(battles: QuerySet[Battle]) -> QuerySet[Battle]:
@@ -65,38 +92,16 @@ def _with_content(battles: QuerySet[Battle]) -> QuerySet[Battle]:
         Prefetch("generations", queryset=generations)
     )
     return battles.select_related(
-        "contender_a", "contender_b", "vote", "vote__annotator", "vote__feedback"
+        "arena", "contender_a", "contender_b", "vote", "vote__feedback"
     ).prefetch_related(Prefetch("turns", queryset=turns), "listen_events", "vote__aspects")
 
 
-def _cap(battles: list[Battle], *, cap: int, naming: Naming) -> tuple[list[Battle], int]:
-    """At most `cap` battles per normalized first prompt, chosen by a keyed hash (not by time,
-    so a flood of one prompt early on does not crowd out later answers)."""
-    if cap <= 0:
-        return battles, 0
-    groups: dict[str, list[Battle]] = defaultdict(list)
-    for battle in battles:
-        turns = list(battle.turns.all())
-        groups[prompt_key(turns[0].prompt if turns else "")].append(battle)
-    kept: list[Battle] = []
-    for group in groups.values():
-        group.sort(key=lambda b: opaque_id(secret=naming.secret, scope=naming.id_scope,
-                                           kind="sample", value=b.id))
-        kept.extend(group[:cap])
-    return kept, len(battles) - len(kept)
-
-
-def _side(generation: Generation | None) -> dict[str, Any]:
-    if generation is None:
-        return {"text": "", "trace": {}, "media": None}
-    return {"text": generation.text, "trace": generation.trace or {},
-            "media": getattr(generation, "media", None)}
-
-
-def _media_name(asset: Any, naming: Naming) -> str:
-    ext = MEDIA_EXTENSIONS.get(asset.content_type, "bin")
-    name = opaque_id(secret=naming.secret, scope=naming.id_scope, kind="media", value=asset.id)
-    return f"media/{name}.{ext}"
+def judges_demographics(battles: QuerySet[Battle], naming: Naming, k: int) -> dict[str, Demographics]:
+    """k-anonymous demographics per pseudonym, from one pass over the release's annotators
+    (people, not rows: small even for a large release)."""
+    people = Annotator.objects.filter(votes__battle__in=battles).distinct()
+    stated = {naming.judge(p.id): demographics_of(p) for p in people.iterator(chunk_size=BATCH)}
+    return k_anonymize(stated, k=k)
 
 
 def _aspects_json(vote: Any) -> str | None:
@@ -104,7 +109,8 @@ def _aspects_json(vote: Any) -> str | None:
     return json.dumps(chosen, sort_keys=True) if chosen else None
 
 
-def _row(battle: Battle, kind: str, naming: Naming, content: ReleaseContent) -> dict[str, Any]:
+def _row(battle: Battle, kind: str, naming: Naming,
+         media: Callable[[str, str], None]) -> dict[str, Any]:
     vote = battle.vote
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
     extra: dict[str, list[str]] = defaultdict(list)
@@ -113,26 +119,28 @@ def _row(battle: Battle, kind: str, naming: Naming, content: ReleaseContent) -> 
         by_side = {g.side: g for g in turn.generations.all()}
         prompt = redact_text(turn.prompt)
         for side in ("a", "b"):
-            answer = _side(by_side.get(side))
+            generation = by_side.get(side)
             conversation[side].append({"role": "user", "content": prompt})
-            conversation[side].append({"role": "assistant", "content": redact_text(answer["text"])})
-            trace = redact_json(answer["trace"])
+            conversation[side].append({"role": "assistant",
+                                       "content": redact_text(generation.text if generation else "")})
+            trace = redact_json((generation.trace if generation else None) or {})
             citations = trace.get("citations", trace.get("sources", [])) if isinstance(trace, dict) else []
             extra[f"trace_{side}"].append(json.dumps(trace, sort_keys=True, ensure_ascii=False))
             extra[f"citations_{side}"].append(json.dumps(citations, sort_keys=True, ensure_ascii=False))
-            if answer["media"] is not None:
-                name = _media_name(answer["media"], naming)
-                content.media[name] = answer["media"].file.name
+            asset = getattr(generation, "media", None) if generation else None
+            if asset is not None:
+                name = f"media/{naming.media(asset.id)}.{MEDIA_EXTENSIONS.get(asset.content_type, 'bin')}"
+                media(name, asset.file.name)
                 extra[f"media_{side}"].append(name)
     row: dict[str, Any] = {
-        "question_id": opaque_id(secret=naming.secret, scope=naming.id_scope, kind="battle",
-                                 value=battle.id),
+        "question_id": naming.question_id(battle.id),
         "arena": battle.arena.slug,
-        "model_a": naming.model(battle.contender_a),
-        "model_b": naming.model(battle.contender_b),
+        "model_a": battle.contender_a.slug,
+        "model_b": battle.contender_b.slug,
+        "model_a_name": battle.contender_a.name,
+        "model_b_name": battle.contender_b.name,
         "winner": WINNERS[vote.choice],
-        "judge": pseudonym(secret=naming.secret, scope=naming.pseudonym_scope,
-                           annotator_id=vote.annotator_id),
+        "judge": naming.judge(vote.annotator_id),
         "turn": len(turns),
         "anony": True,
         "language": None,
@@ -159,29 +167,50 @@ def _row(battle: Battle, kind: str, naming: Naming, content: ReleaseContent) -> 
     return row
 
 
-def release_content(*, battles: QuerySet[Battle], kind: str, naming: Naming,
-                    max_per_prompt: int, k_anonymity: int) -> ReleaseContent:
-    chosen, dropped = _cap(list(_with_content(battles).order_by("id")), cap=max_per_prompt,
-                           naming=naming)
-    content = ReleaseContent(rows=[], down_sampled=dropped)
-    people: dict[str, Demographics] = {}
-    for battle in chosen:
-        row = _row(battle, kind, naming, content)
-        people[row["judge"]] = demographics_of(battle.vote.annotator)
-        content.rows.append(row)
-    released = k_anonymize(people, k=k_anonymity)
-    for row in content.rows:
-        d = released[row["judge"]]
+def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_per_prompt: int,
+                 demographics: dict[str, Demographics], stats: ReleaseStats,
+                 media: Callable[[str, str], None]) -> Iterator[dict[str, Any]]:
+    """The release's rows in (tstamp, question_id) order, one at a time.
+
+    The per-prompt cap keeps the first `max_per_prompt` battles of a prompt in vote order, a
+    key that does not move: a battle kept in one release is kept in every later one (a keyed
+    random choice would let a newer battle displace it, and cumulative releases would then
+    disagree about rows both contain).
+    """
+    seen: Counter[bytes] = Counter()
+    pending: list[dict[str, Any]] = []  # rows of the current whole second, sorted on flush
+    ordered = _with_content(battles).order_by("vote__created_at", "id")
+    for battle in ordered.iterator(chunk_size=BATCH):
+        if max_per_prompt > 0:
+            turns = list(battle.turns.all())
+            key = prompt_key(turns[0].prompt if turns else "")
+            seen[key] += 1
+            if seen[key] > max_per_prompt:
+                stats.down_sampled += 1
+                continue
+        row = _row(battle, kind, naming, media)
+        d = demographics.get(row["judge"], Demographics())
         row["judge_age_band"], row["judge_country"] = d.age_band, d.country
         row["judge_languages"] = list(d.languages) if d.languages is not None else None
-    content.rows.sort(key=lambda r: (r["tstamp"], r["question_id"]))
-    per_model: Counter[str] = Counter()
-    for row in content.rows:
-        per_model[row["model_a"]] += 1
-        per_model[row["model_b"]] += 1
-    content.per_model = dict(sorted(per_model.items()))
-    content.annotators = len(people)
-    if content.rows:
-        content.date_start = datetime.fromtimestamp(content.rows[0]["tstamp"], tz=UTC)
-        content.date_end = datetime.fromtimestamp(content.rows[-1]["tstamp"], tz=UTC)
-    return content
+        if pending and pending[0]["tstamp"] != row["tstamp"]:
+            yield from _flush(pending, stats)
+        pending.append(row)
+    yield from _flush(pending, stats)
+
+
+def _flush(pending: list[dict[str, Any]], stats: ReleaseStats) -> Iterator[dict[str, Any]]:
+    pending.sort(key=lambda r: r["question_id"])
+    for row in pending:
+        stats.add(row)
+        yield row
+    pending.clear()
+
+
+def release_content(*, battles: QuerySet[Battle], kind: str, naming: Naming,
+                    max_per_prompt: int, k_anonymity: int) -> list[dict[str, Any]]:
+    """All rows at once, for tests and small exports; the builder streams `release_rows`."""
+    return list(release_rows(
+        battles=battles, kind=kind, naming=naming, max_per_prompt=max_per_prompt,
+        demographics=judges_demographics(battles, naming, k_anonymity), stats=ReleaseStats(),
+        media=lambda _name, _source: None,
+    ))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: model display names, arena-stable ids, streamed files
 DATA_BASENAME = "battles"
 FASTCHAT_PATH = "fastchat/clean_battle.json"
 MANIFEST = "manifest.json"
@@ -31,6 +31,8 @@ TEXT_FIELDS: list[pa.Field] = [
     pa.field("arena", pa.string(), nullable=False),
     pa.field("model_a", pa.string(), nullable=False),
     pa.field("model_b", pa.string(), nullable=False),
+    pa.field("model_a_name", pa.string(), nullable=False),
+    pa.field("model_b_name", pa.string(), nullable=False),
     pa.field("winner", pa.string(), nullable=False),
     pa.field("judge", pa.string(), nullable=False),
     pa.field("turn", pa.int64(), nullable=False),
@@ -75,6 +77,38 @@ FASTCHAT_FIELDS = (
     "question_id", "model_a", "model_b", "winner", "judge", "conversation_a", "conversation_b",
     "turn", "anony", "language", "tstamp",
 )
+
+
+# What each column means, for the dataset card; a column without an entry fails the card test.
+COLUMN_DOCS: dict[str, str] = {
+    "question_id": "keyed hash of the battle; the same in every release of this arena",
+    "arena": "the arena's slug",
+    "model_a": "left model's registered slug",
+    "model_b": "right model's registered slug",
+    "model_a_name": "left model's display name, exactly as registered",
+    "model_b_name": "right model's display name, exactly as registered",
+    "winner": "model_a, model_b, tie or tie (bothbad)",
+    "judge": "annotator pseudonym (judge- and 20 hex), stable across this arena's releases",
+    "turn": "number of turns in the conversation",
+    "anony": "always true: models were hidden until the vote",
+    "language": "prompt language; null when not detected",
+    "tstamp": "vote time, Unix seconds (UTC)",
+    "conversation_a": "left side: alternating user/assistant messages, personal data masked",
+    "conversation_b": "right side: alternating user/assistant messages, personal data masked",
+    "rationale": "the annotator's stated reason, masked; null when none",
+    "aspects": "JSON object of per-aspect votes (aspect to a, b or tie); null when none",
+    "judge_age_band": "stated age band, only when shared by at least k annotators; else null",
+    "judge_country": "stated country, only when shared by at least k annotators; else null",
+    "judge_languages": "stated languages, only when shared by at least k annotators; else null",
+    "citations_a": "per turn, JSON list of the left answer's citations",
+    "citations_b": "per turn, JSON list of the right answer's citations",
+    "trace_a": "per turn, JSON of the left system's search trace (queries, sources), masked",
+    "trace_b": "per turn, JSON of the right system's search trace (queries, sources), masked",
+    "media_a": "per turn, release path of the left output file under media/",
+    "media_b": "per turn, release path of the right output file under media/",
+    "feedback": "free-text feedback given with the vote, masked; null when none",
+    "listening": "JSON list of play/pause/seek/tick events {side, kind, position_ms, t_ms}",
+}
 
 
 def schema_for(kind: str) -> pa.Schema:

@@ -14,16 +14,16 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from battles.modalities import modality_spec
 from releases.card import card_text
-from releases.files import data_write, leaderboard_write, manifest_write, sha256_file
-from releases.models import PseudonymScope, Release, ReleasePolicy, ReleaseState
-from releases.rows import Naming, release_content
+from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
+from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
+from releases.rows import Naming, ReleaseStats, judges_demographics, release_rows
 from releases.schema import CARD, MANIFEST
-from releases.sources import battles_releasable
+from releases.sources import battles_excluded_counts, battles_releasable
 
 
 class ReleaseError(Exception):
@@ -44,32 +44,6 @@ def _secret() -> str:
     return secret
 
 
-def _aliases(policy: ReleasePolicy) -> dict[int, str]:
-    """Placeholder names for private contenders; a number, once given, is kept for good."""
-    numbers: dict[str, int] = {str(k): int(v) for k, v in (policy.private_aliases or {}).items()}
-    for contender_id in sorted(policy.private_contenders.values_list("id", flat=True)):
-        if str(contender_id) not in numbers:
-            numbers[str(contender_id)] = max(numbers.values(), default=0) + 1
-    if numbers != policy.private_aliases:
-        policy.private_aliases = numbers
-        policy.save(update_fields=["private_aliases"])
-    private = set(policy.private_contenders.values_list("id", flat=True))
-    return {int(k): f"private-model-{n}" for k, n in numbers.items() if int(k) in private}
-
-
-def _naming(release: Release) -> Naming:
-    policy = release.policy
-    arena_scope = f"arena:{policy.arena_id}"
-    release_scope = f"{arena_scope}:release:{release.number}"
-    stable = policy.pseudonym_scope == PseudonymScope.STABLE
-    return Naming(
-        secret=_secret(),
-        id_scope=release_scope,
-        pseudonym_scope=arena_scope if stable else release_scope,
-        aliases=_aliases(policy),
-    )
-
-
 def _writable(path: Path) -> None:
     for root, _dirs, files in os.walk(path):
         os.chmod(root, 0o755)
@@ -84,33 +58,32 @@ def _read_only(path: Path) -> None:
         os.chmod(root, 0o555)
 
 
-def _meta(release: Release, content: Any, board: dict[str, Any]) -> dict[str, Any]:
+def _meta(release: Release, stats: ReleaseStats, excluded: dict[str, int], k: int,
+          board: dict[str, Any]) -> dict[str, Any]:
     policy = release.policy
+    spec = modality_spec(policy.arena.modality)
     return {
         "arena": policy.arena.slug,
         "modality": policy.arena.modality,
-        "release_kind": modality_spec(policy.arena.modality).release_kind,
-        "release_task": modality_spec(policy.arena.modality).release_task,
+        "release_kind": spec.release_kind,
+        "release_task": spec.release_task,
         "release": release.number,
         "cutoff": release.cutoff.isoformat(),
         "delay_days": policy.delay_days,
         "date_range": {
-            "start": content.date_start.isoformat() if content.date_start else None,
-            "end": content.date_end.isoformat() if content.date_end else None,
+            "start": stats.date_start.isoformat() if stats.date_start else None,
+            "end": stats.date_end.isoformat() if stats.date_end else None,
         },
         "counts": {
-            "battles": len(content.rows),
-            "annotators": content.annotators,
-            "down_sampled": content.down_sampled,
-            "per_model": content.per_model,
+            "battles": stats.battles,
+            "annotators": len(stats.judges),
+            "down_sampled": stats.down_sampled,
+            "excluded": {**excluded, "down_sampled": stats.down_sampled},
+            "per_model": dict(sorted(stats.per_model.items())),
         },
-        "pseudonyms": policy.pseudonym_scope,
-        "pseudonyms_note": (
-            "stable across this arena's releases."
-            if policy.pseudonym_scope == PseudonymScope.STABLE
-            else "new in every release, so releases cannot be joined on them."
-        ),
-        "k_anonymity": policy.k_anonymity,
+        "models": dict(sorted(stats.models.items())),
+        "pseudonyms": "stable",
+        "k_anonymity": k,
         "max_per_prompt": policy.max_per_prompt,
         "license": policy.license,
         "leaderboard_method": board["method"],
@@ -120,23 +93,37 @@ def _meta(release: Release, content: Any, board: dict[str, Any]) -> dict[str, An
 def _write(release: Release, directory: Path) -> dict[str, Any]:
     policy = release.policy
     kind = modality_spec(policy.arena.modality).release_kind
+    naming = Naming(secret=_secret(), scope=f"arena:{policy.arena_id}")
     battles = battles_releasable(arena=policy.arena, cutoff=release.cutoff)
-    content = release_content(
-        battles=battles, kind=kind, naming=_naming(release),
-        max_per_prompt=policy.max_per_prompt, k_anonymity=policy.k_anonymity,
-    )
-    fastchat = policy.fastchat_export and kind in ("text", "search")
-    data_write(directory, kind=kind, rows=content.rows, fastchat=fastchat)
-    for target, source in sorted(content.media.items()):
-        (directory / target).parent.mkdir(parents=True, exist_ok=True)
-        with default_storage.open(source, "rb") as src, (directory / target).open("wb") as dst:
+    private = list(policy.private_contenders.values_list("id", flat=True))
+    excluded = battles_excluded_counts(arena=policy.arena, cutoff=release.cutoff)
+    if private:
+        withheld = Q(contender_a__in=private) | Q(contender_b__in=private)
+        excluded["private_contender"] = battles.filter(withheld).count()
+        battles = battles.exclude(withheld)
+    k = max(policy.k_anonymity, K_ANONYMITY_FLOOR)
+    demographics = judges_demographics(battles, naming, k)
+    stats = ReleaseStats()
+
+    def copy_media(target: str, source: str) -> None:
+        path = directory / target
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(source, "rb") as src, path.open("wb") as dst:
             shutil.copyfileobj(src, dst)
+
+    fastchat = policy.fastchat_export and kind in ("text", "search")
+    with DataWriter(directory, kind=kind, fastchat=fastchat) as writer:
+        for row in release_rows(battles=battles, kind=kind, naming=naming,
+                                max_per_prompt=policy.max_per_prompt, demographics=demographics,
+                                stats=stats, media=copy_media):
+            writer.write(row)
     board = leaderboard_write(directory)
-    meta = _meta(release, content, board)
+    meta = _meta(release, stats, excluded, k, board)
     (directory / CARD).write_text(card_text(meta, fastchat=fastchat), encoding="utf-8")
-    meta.pop("pseudonyms_note")
     manifest_write(directory, meta)
-    release.date_start, release.date_end = content.date_start, content.date_end
+    release.date_start, release.date_end = stats.date_start, stats.date_end
     release.counts = meta["counts"]
     return meta
 

@@ -96,3 +96,21 @@ def demographics_of(annotator: Annotator) -> Demographics:
         country=getattr(annotator, "country", "") or None,
         languages=tuple(sorted(str(x) for x in languages)) if languages else None,
     )
+
+
+def battles_excluded_counts(*, arena: Arena, cutoff: datetime) -> dict[str, int]:
+    """How many voted battles before the cutoff each rule left out, first rule that applies:
+    the manifest's account of why the release has fewer battles than the site's leaderboard."""
+    voted = Battle.objects.filter(arena=arena, state=BattleState.VOTED, created_at__lt=cutoff,
+                                  vote__created_at__lt=cutoff)
+    anonymous = voted.filter(mode=BattleMode.ANONYMOUS)
+    valid = anonymous.filter(vote__is_valid=True)
+    people = annotators_releasable()
+    consenting = valid.filter(vote__annotator__in=people, annotator__in=people)
+    excluded = battles_excluded_by_moderation(arena)
+    return {
+        "side_by_side": voted.count() - anonymous.count(),
+        "invalidated_vote": anonymous.count() - valid.count(),
+        "annotator_not_releasable": valid.count() - consenting.count(),
+        "moderation": consenting.filter(id__in=excluded).count() if excluded else 0,
+    }

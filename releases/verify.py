@@ -1,9 +1,9 @@
 """``python -m releases.verify DIR``: check a release directory on its own, without Django.
 
 Checks the manifest's checksums (and that no file is unlisted), the schema of the data files,
-that annotators appear only as pseudonyms and that no email, phone number, IP address, card
-number or UUID-shaped identifier is left in any text, and recomputes the leaderboard from
-battles.jsonl to compare with leaderboard.json. Exit status 0 when all pass, 1 otherwise.
+that annotators appear only as pseudonyms and that no personal data is left in any text (the
+redactor's detector and an independent stricter scan, `releases.leakscan`), and recomputes the
+leaderboard from battles.parquet to compare with leaderboard.json. Exit status 0 when all pass, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from releases.files import leaderboard_compute, release_files, sha256_file
+from releases.leakscan import leaks
 from releases.pseudonyms import PATTERN as PSEUDONYM
 from releases.redaction import find_pii
 from releases.schema import (
@@ -54,10 +55,31 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{where}.{key}")
 
 
+# Keyed hashes, registered model names and file names: not free text, and a hash's hex would
+# read as digit runs to the stricter scan.
+NOT_FREE_TEXT = frozenset({
+    "question_id", "judge", "arena", "model_a", "model_b", "model_a_name", "model_b_name",
+    "media_a", "media_b", "files", "models", "per_model",
+})
+
+
+def _findings(text: str) -> list[tuple[str, str]]:
+    found = {(kind.lower(), excerpt) for kind, excerpt in find_pii(text)} | set(leaks(text))
+    return sorted(found)
+
+
 def _scan(report: Report, value: Any, where: str) -> None:
+    """Both detectors over every free-text string: the redactor's own (what it should have
+    masked) and the independent stricter scan (what it may have missed). Within one value a
+    string is scanned once (each turn's prompt is on both sides of the conversation)."""
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if k not in NOT_FREE_TEXT}
+    seen: dict[str, list[tuple[str, str]]] = {}
     for place, text in _strings(value, where):
-        for kind, excerpt in find_pii(text):
-            report.fail(f"{place}: unredacted {kind.lower()} {excerpt[:40]!r}")
+        if text not in seen:
+            seen[text] = _findings(text)
+        for kind, excerpt in seen[text]:
+            report.fail(f"{place}: unredacted {kind} {excerpt[:40]!r}")
         if kind_json := _embedded_json(text):
             _scan(report, kind_json, place)
 
@@ -86,55 +108,100 @@ def _check_files(report: Report, directory: Path, manifest: dict[str, Any]) -> N
             report.fail(f"{name}: size does not match {MANIFEST}")
 
 
-def _check_data(report: Report, directory: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+def _jsonl_rows(report: Report, path: Path, names: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                row = json.loads(line)
+            except ValueError as error:
+                report.fail(f"{path.name} line {number}: not JSON ({error})")
+                continue
+            if list(row) != names:
+                report.fail(f"{path.name} line {number}: columns {list(row)} differ from the schema")
+            yield number, row
+
+
+def _check_data(report: Report, directory: Path, manifest: dict[str, Any]) -> None:
+    """One pass over battles.jsonl and battles.parquet in lockstep, a batch at a time: memory
+    holds one batch and the per-model counts, whatever the release's size."""
     import pyarrow.parquet as pq
 
     schema = schema_for(manifest_kind(manifest))
     jsonl = directory / f"{DATA_BASENAME}.jsonl"
-    rows: list[dict[str, Any]] = []
-    for number, line in enumerate(jsonl.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            row = json.loads(line)
-        except ValueError as error:
-            report.fail(f"{jsonl.name} line {number}: not JSON ({error})")
-            continue
-        if list(row) != schema.names:
-            report.fail(f"{jsonl.name} line {number}: columns {list(row)} differ from the schema")
-        rows.append(row)
-    table = pq.read_table(directory / f"{DATA_BASENAME}.parquet")
-    if not table.schema.equals(schema, check_metadata=False):
+    parquet = pq.ParquetFile(directory / f"{DATA_BASENAME}.parquet")
+    same_schema = parquet.schema_arrow.equals(schema, check_metadata=False)
+    if not same_schema:
         report.fail(f"{DATA_BASENAME}.parquet: schema differs from the {manifest_kind(manifest)} schema")
-    elif table.to_pylist() != rows:
-        report.fail(f"{DATA_BASENAME}.parquet and {jsonl.name} hold different rows")
-    counts = manifest.get("counts", {})
-    if counts.get("battles") != len(rows):
-        report.fail(f"{MANIFEST}: counts.battles is {counts.get('battles')}, the data has {len(rows)}")
+    batches = (b.to_pylist() for b in parquet.iter_batches(batch_size=1000)) if same_schema else iter(())
+    buffered: list[dict[str, Any]] = []
+    differ = False
     per_model: Counter[str] = Counter()
-    for number, row in enumerate(rows, start=1):
-        per_model[str(row.get("model_a"))] += 1
-        per_model[str(row.get("model_b"))] += 1
+    names: dict[str, str] = {}
+    count = 0
+    fastchat = _fastchat_rows(report, directory / FASTCHAT_PATH)
+    for number, row in _jsonl_rows(report, jsonl, schema.names):
+        count += 1
+        if same_schema and not differ:
+            if not buffered:
+                buffered = next(batches, [])[::-1]
+            if not buffered or buffered.pop() != row:
+                differ = True
+        for side in ("a", "b"):
+            per_model[str(row.get(f"model_{side}"))] += 1
+            names[str(row.get(f"model_{side}"))] = str(row.get(f"model_{side}_name"))
         if not re.match(PSEUDONYM, str(row.get("judge", ""))):
             judge = str(row.get("judge"))[:40]
             report.fail(f"{jsonl.name} line {number}: judge {judge!r} is not a pseudonym")
         _scan(report, row, f"{jsonl.name} line {number}")
+        if fastchat is not None:
+            record = next(fastchat, None)
+            if record is None or set(record) != set(FASTCHAT_FIELDS) or any(
+                record[k] != row[k] for k in FASTCHAT_FIELDS if k != "language"
+            ):
+                report.fail(f"{FASTCHAT_PATH}: record {number} differs from {jsonl.name} line {number}")
+                fastchat = None
+    if same_schema and not differ and (buffered or next(batches, [])):
+        differ = True
+    if differ or (same_schema and parquet.metadata.num_rows != count):
+        report.fail(f"{DATA_BASENAME}.parquet and {jsonl.name} hold different rows")
+    if fastchat is not None and next(fastchat, None) is not None:
+        report.fail(f"{FASTCHAT_PATH}: more records than {jsonl.name}")
+    counts = manifest.get("counts", {})
+    if counts.get("battles") != count:
+        report.fail(f"{MANIFEST}: counts.battles is {counts.get('battles')}, the data has {count}")
     if dict(per_model) != counts.get("per_model"):
         report.fail(f"{MANIFEST}: counts.per_model does not match the data")
-    return rows
+    if "models" in manifest and manifest["models"] != names:
+        report.fail(f"{MANIFEST}: models does not match the names in the data")
 
 
-def _check_fastchat(report: Report, directory: Path, rows: list[dict[str, Any]]) -> None:
-    path = directory / FASTCHAT_PATH
+def _fastchat_rows(report: Report, path: Path) -> Iterator[dict[str, Any]] | None:
+    """FastChat's JSON array, one record per line as the builder writes it, read lazily. Each
+    record is compared field by field with its battles.jsonl row, which is scanned already."""
     if not path.is_file():
-        return
-    battles = json.loads(path.read_text(encoding="utf-8"))
-    if len(battles) != len(rows) or any(set(b) != set(FASTCHAT_FIELDS) for b in battles):
-        report.fail(f"{FASTCHAT_PATH}: rows or fields differ from {DATA_BASENAME}.jsonl")
-    _scan(report, battles, FASTCHAT_PATH)
+        return None
+
+    def records() -> Iterator[dict[str, Any]]:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                text = line.strip().rstrip(",")
+                if text in ("[", "]", ""):
+                    continue
+                try:
+                    record = json.loads(text)
+                except ValueError:
+                    report.fail(f"{FASTCHAT_PATH}: not one JSON record per line")
+                    return
+                if "language" in record:  # the one field not compared with battles.jsonl
+                    _scan(report, record["language"], FASTCHAT_PATH)
+                yield record
+
+    return records()
 
 
 def _check_leaderboard(report: Report, directory: Path) -> None:
     published = json.loads((directory / LEADERBOARD).read_text(encoding="utf-8"))
-    recomputed = leaderboard_compute(directory / f"{DATA_BASENAME}.jsonl")
+    recomputed = leaderboard_compute(directory / f"{DATA_BASENAME}.parquet")
     if published.get("method") != recomputed["method"] or published.get("params") != recomputed["params"]:
         report.fail(f"{LEADERBOARD}: method or parameters differ from a recomputation")
         return
@@ -165,8 +232,7 @@ def release_verify(directory: Path) -> list[str]:
         return [f"{MANIFEST}: not JSON ({error})"]
     _check_files(report, directory, manifest)
     try:
-        rows = _check_data(report, directory, manifest)
-        _check_fastchat(report, directory, rows)
+        _check_data(report, directory, manifest)
         _check_leaderboard(report, directory)
     except (OSError, ValueError, KeyError) as error:  # pyarrow errors subclass these
         report.fail(f"cannot read the release data: {error}")

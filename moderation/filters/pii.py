@@ -1,22 +1,18 @@
-"""Personal data in text: email addresses, phone numbers, payment cards and IBANs.
-
-Card numbers must pass the Luhn check and IBANs the ISO 7064 mod-97 check, so order numbers
-and long ids rarely trip it. `kinds` limits which detectors run.
+"""The screening filter over the shared personal-data detector (`moderation.pii`): it refuses
+prompts with an email address, phone number, payment card or IBAN. Card numbers must pass the
+Luhn check and IBANs the ISO 7064 mod-97 check, so order numbers and long ids rarely trip it.
+`kinds` limits which kinds block.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from moderation.filters.base import Finding, filter_kind
+from moderation.pii import pii_matches
+from moderation.pii.patterns import iban_valid, luhn_valid
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?!\w)"
-)
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b")
+__all__ = ["PIIFilter", "iban_valid", "luhn_valid", "pii_found"]
 
 _LABELS = {
     "email": "an email address",
@@ -26,44 +22,13 @@ _LABELS = {
 }
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def iban_valid(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
-    if not 15 <= len(compact) <= 34:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
-
-
 def pii_found(text: str, kinds: frozenset[str] = frozenset(_LABELS)) -> list[str]:
-    """The kinds of personal data in `text`, in a stable order."""
-    found = []
-    if "email" in kinds and _EMAIL.search(text):
-        found.append("email")
-    cards = [m for m in _CARD.finditer(text)
-             if luhn_valid(re.sub(r"\D", "", m.group()))]
-    if "card" in kinds and cards:
-        found.append("card")
-    if "iban" in kinds and any(iban_valid(m.group()) for m in _IBAN.finditer(text)):
-        found.append("iban")
-    if "phone" in kinds:
-        card_spans = [m.span() for m in cards]
-        for match in _PHONE.finditer(text):
-            digits = re.sub(r"\D", "", match.group())
-            inside_card = any(s <= match.start() < e for s, e in card_spans)
-            if 8 <= len(digits) <= 15 and not inside_card:
-                found.append("phone")
-                break
-    return found
+    """The kinds of personal data in `text` that screening blocks on, in a stable order.
+
+    Only checked items count here (a card that passes Luhn, an IBAN that passes mod 97): a
+    prompt is refused for them, while redaction masks unchecked look-alikes too."""
+    seen = {m.kind.lower() for m in pii_matches(text) if m.checked}
+    return [kind for kind in _LABELS if kind in seen and kind in kinds]
 
 
 class PIIFilter:

@@ -14,7 +14,6 @@ from it) so the two packages can import each other in either order.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +40,7 @@ from battles.services.errors import ArenaError
 from moderation.filters import ConfiguredFilter, filters_build
 from moderation.filters.identity import names_mentioned, prompt_asks_identity
 from moderation.models import Exclusion, ExclusionReason, Flag, FlagKind
+from moderation.pii import pii_redact
 from moderation.services.exclusions import exclusions_add
 
 logger = logging.getLogger(__name__)
@@ -48,12 +48,11 @@ logger = logging.getLogger(__name__)
 REMOTE_SCREEN_TASK = "moderation.turn_screen_remote"
 
 _EXCERPT = 2000
-_REDACT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|\+?\d[\d\s().-]{5,}\d")
 
 
 def _excerpt(text: str, *, redact: bool) -> str:
     text = text[:_EXCERPT]
-    return _REDACT.sub("[redacted]", text) if redact else text
+    return pii_redact(text) if redact else text
 
 
 def arena_filters(arena: Arena) -> list[ConfiguredFilter]:

@@ -95,6 +95,6 @@ def test_each_aspect_gets_its_own_board_and_release_column() -> None:
     assert board.num_votes == 6 and not board.style_control
 
     content = release_content(battles=arena.battles.all(), kind="text",
-                              naming=Naming(secret="s", id_scope="r1", pseudonym_scope="r1", aliases={}),
+                              naming=Naming(secret="s", scope="arena:1"),
                               max_per_prompt=0, k_anonymity=1)
-    assert {json.loads(row["aspects"])["geometry"] for row in content.rows} == {"b"}
+    assert {json.loads(row["aspects"])["geometry"] for row in content} == {"b"}

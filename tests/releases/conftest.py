@@ -96,7 +96,7 @@ def world(db: None) -> World:
     alpha = contender_create(arena=arena, slug="alpha", name="Alpha")
     beta = contender_create(arena=arena, slug="beta", name="Beta")
     secret_model = contender_create(arena=arena, slug="stealth-model", name="Stealth")
-    policy = ReleasePolicy.objects.create(arena=arena, delay_days=7, max_per_prompt=2, k_anonymity=2)
+    policy = ReleasePolicy.objects.create(arena=arena, delay_days=7, max_per_prompt=2, k_anonymity=5)
     policy.private_contenders.add(secret_model)
     people = [person() for _ in range(3)]
     pairs = [(alpha, beta), (beta, secret_model), (secret_model, alpha)]

@@ -9,10 +9,17 @@ import pytest
 
 from leaderboard.ranking.__main__ import main as ranking_main
 from leaderboard.ranking.io import read_battle_file
-from releases.models import PseudonymScope
 from releases.schema import FASTCHAT_FIELDS
 from releases.verify import release_verify
-from tests.releases.conftest import LEFT_OUT, PLANTED, World, all_text, person, tree_bytes
+from tests.releases.conftest import (
+    LEFT_OUT,
+    PLANTED,
+    World,
+    all_text,
+    battle_voted,
+    person,
+    tree_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +35,8 @@ def test_it_leaves_out_what_must_not_be_released(world: World) -> None:
     for marker in LEFT_OUT:
         assert marker not in text
     rows = _rows(world, release)
-    # 12 plain battles + 1 with PII + 2 of the 4 repeated "what is 2+2" prompts (cap 2)
-    assert len(rows) == 15
+
+    assert len(rows) == 7  # 4 plain battles without the private model, 1 with PII, 2 of 4 capped
     assert release.counts["down_sampled"] == 2
     assert all(row["anony"] for row in rows)
 
@@ -48,14 +55,27 @@ def test_it_scrubs_planted_personal_data_and_annotator_ids(world: World) -> None
     assert all(re.fullmatch(r"judge-[0-9a-f]{20}", str(row["judge"])) for row in _rows(world, release))
 
 
-def test_it_names_private_contenders_by_placeholder(world: World) -> None:
+def test_it_withholds_private_contenders_and_counts_them(world: World) -> None:
     release = world.build()
     text = all_text(world.directory(release))
-    assert "stealth" not in text.lower()
+    assert "stealth" not in text.lower() and "private-model" not in text
     rows = _rows(world, release)
-    models = {row["model_a"] for row in rows} | {row["model_b"] for row in rows}
-    assert models == {"alpha", "beta", "private-model-1"}
-    assert release.counts["per_model"]["private-model-1"] == 8
+    assert {row["model_a"] for row in rows} | {row["model_b"] for row in rows} == {"alpha", "beta"}
+    # 8 of the 12 plain battles involve the private contender
+    assert release.counts["excluded"]["private_contender"] == 8
+    assert release.counts["excluded"]["side_by_side"] == 1
+    assert release.counts["excluded"]["invalidated_vote"] == 1
+    assert release.counts["excluded"]["annotator_not_releasable"] == 4
+
+
+def test_it_releases_display_names_and_slugs_exactly_as_registered(world: World) -> None:
+    world.alpha.name = "claude-2.0 (Anthropic)"
+    world.alpha.save()
+    release = world.build()
+    rows = _rows(world, release)
+    assert {(r["model_a"], r["model_a_name"]) for r in rows} == {("alpha", "claude-2.0 (Anthropic)")}
+    manifest = json.loads((world.directory(release) / "manifest.json").read_text())
+    assert manifest["models"] == {"alpha": "claude-2.0 (Anthropic)", "beta": "Beta"}
 
 
 def test_building_twice_gives_identical_files_and_checksums(world: World) -> None:
@@ -67,25 +87,27 @@ def test_building_twice_gives_identical_files_and_checksums(world: World) -> Non
     assert rebuilt.manifest_sha256 == checksum
 
 
-def test_pseudonyms_are_per_release_or_stable_as_the_policy_says(world: World) -> None:
-    judges = [{r["judge"] for r in _rows(world, world.build())} for _ in range(2)]
-    assert judges[0].isdisjoint(judges[1])
-    world.policy.pseudonym_scope = PseudonymScope.STABLE
-    world.policy.save()
-    stable = [{r["judge"] for r in _rows(world, world.build())} for _ in range(2)]
-    assert stable[0] == stable[1]
-
-
 def test_demographics_appear_only_in_combinations_shared_by_k(world: World) -> None:
-    for annotator in world.people[:2]:
-        annotator.demographics_opt_in, annotator.age_band, annotator.country = True, "25-34", "FR"
-        annotator.save()
+    crowd = [person(demographics_opt_in=True, age_band="25-34", country="FR") for _ in range(5)]
+    for k, annotator in enumerate(crowd):
+        battle_voted(arena=world.arena, annotator=annotator, a=world.alpha, b=world.beta,
+                     prompt=f"Crowd question {k}")
     world.people[2].demographics_opt_in, world.people[2].country = True, "IS"
     world.people[2].save()
     rows = _rows(world, world.build())
     countries = {(r["judge_country"], r["judge_age_band"]) for r in rows}
     assert countries == {("FR", "25-34"), (None, None)}
-    assert "IS" not in {r["judge_country"] for r in rows}
+
+
+def test_k_cannot_be_set_below_the_floor(world: World) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    world.policy.k_anonymity = 1
+    with pytest.raises(ValidationError):
+        world.policy.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        world.policy.save()
 
 
 def test_a_data_deletion_removes_the_person_from_the_next_release(world: World) -> None:
@@ -105,10 +127,10 @@ def test_the_leaderboard_recomputes_from_the_release_files_alone(
     release = world.build()
     directory = world.directory(release)
     published = json.loads((directory / "leaderboard.json").read_text())
-    assert ranking_main([str(directory / "battles.jsonl"), "--json", "--device", "cpu"]) == 0
+    assert ranking_main([str(directory / "battles.parquet"), "--json", "--device", "cpu"]) == 0
     assert json.loads(capsys.readouterr().out) == published["rows"]
     assert published["method"] == "bradley_terry" and published["params"]["ci"] == "sandwich"
-    assert {row["model"] for row in published["rows"]} == {"alpha", "beta", "private-model-1"}
+    assert {row["model"] for row in published["rows"]} == {"alpha", "beta"}
     assert release_verify(directory) == []
 
 
@@ -119,7 +141,7 @@ def test_the_fastchat_export_reads_with_the_ranking_engine(world: World) -> None
     assert all(set(b) == set(FASTCHAT_FIELDS) for b in battles)
     assert {b["winner"] for b in battles} <= {"model_a", "model_b", "tie", "tie (bothbad)"}
     assert battles[0]["conversation_a"][0]["role"] == "user"
-    assert read_battle_file(path).counts.sum().item() == len(battles) == 15
+    assert read_battle_file(path).counts.sum().item() == len(battles) == 7
 
 
 def test_the_dataset_card_tells_the_hugging_face_loader_where_the_data_is(world: World) -> None:
@@ -129,7 +151,7 @@ def test_the_dataset_card_tells_the_hugging_face_loader_where_the_data_is(world:
     card = (world.directory(release) / "README.md").read_text()
     front = yaml.safe_load(card.split("---")[1])
     configs = {c["config_name"]: c["data_files"][0]["path"] for c in front["configs"]}
-    assert configs == {"default": "battles.parquet", "fastchat": "fastchat/clean_battle.json"}
+    assert configs == {"default": "battles.parquet"}
     manifest = json.loads((world.directory(release) / "manifest.json").read_text())
     assert set(manifest["files"]) == {"README.md", "battles.jsonl", "battles.parquet",
                                       "fastchat/clean_battle.json", "leaderboard.json"}

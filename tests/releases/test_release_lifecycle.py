@@ -34,7 +34,7 @@ def test_a_published_release_is_immutable(world: World) -> None:
         world.build(release)
     with pytest.raises(ReleaseError):
         release_discard(release=release)
-    assert Release.objects.get(id=release.id).counts["battles"] == 15
+    assert Release.objects.get(id=release.id).counts["battles"] == 7
 
 
 def test_publishing_refuses_files_changed_after_the_build(world: World) -> None:

@@ -57,7 +57,8 @@ def test_it_catches_unredacted_contacts_and_raw_ids_even_with_fixed_checksums(wo
     rows = (directory / "battles.jsonl").read_text().splitlines()
     row = json.loads(rows[0])
     row["judge"] = str(world.people[0].id)
-    row["rationale"] = "mail me at someone@example.com or 555-123-4567, from 192.168.1.7"
+    row["rationale"] = ("mail me at someone@example.com or 555-123-4567, from 192.168.1.7, "
+                        f"I am {world.people[0].id}")
     rows[0] = json.dumps(row, separators=(",", ":"))
     (directory / "battles.jsonl").write_text("\n".join(rows) + "\n")
     _remanifest(directory)
@@ -81,3 +82,15 @@ def test_the_command_exits_non_zero_with_messages(tmp_path: Path, capsys: pytest
 
     assert main([str(tmp_path)]) == 1
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_it_refuses_a_release_with_personal_data_the_redactor_missed(world: World) -> None:
+    directory = world.directory(world.build())
+    rows = (directory / "battles.jsonl").read_text().splitlines()
+    row = json.loads(rows[0])
+    row["rationale"] = "my NI number is QQ 12 34 56 C and dr. Okafor knows"
+    rows[0] = json.dumps(row, separators=(",", ":"))
+    (directory / "battles.jsonl").write_text("\n".join(rows) + "\n")
+    _remanifest(directory)
+    failures = "\n".join(release_verify(directory))
+    assert "unredacted id 'QQ 12 34 56 C'" in failures

@@ -1,0 +1,225 @@
+"""Release build and verify at volume: the real Chatbot Arena votes (`../shared/data`, 1.67M
+battles as pair counts) imported into an arena with release consent, then
+
+- baseline: a bare ``COPY (SELECT the same columns) TO STDOUT`` written with pyarrow's
+  ParquetWriter in 1,000-row batches (no redaction, no pseudonyms, no JSONL, no leaderboard);
+- build: ``release_build`` (redaction, pseudonyms, cap, Parquet + JSONL + FastChat, leaderboard);
+- verify: ``releases.verify`` on the result.
+
+Each phase runs in a forked child so its peak RSS (``ru_maxrss``) is its own; the start RSS is
+what the child inherited. Prompts and answers are synthetic (the pair counts carry no text),
+~0.8 kB per battle, with names, emails and phone numbers planted in 1 battle in 50.
+
+    python bench/release.py --fraction 0.06     # ~100k battles; 1.0 for all 1.67M
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _stack import stack
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chatbotarena_20240814_pair_counts.json"
+if not DATA.is_file():
+    DATA = Path("/work/shared/data/chatbotarena_20240814_pair_counts.json")
+ANSWER = ("Here is a careful answer in 3 steps. First, consider the definitions involved and the usual "
+          "assumptions; then work through the steps one at a time, checking each result. "
+          "In code: def solve(x):\n    return sorted(set(x))\nFinally, summarise. ") * 2
+PII = " By the way, I'm Maria Garcia, write to maria.garcia@example.com or call +33 1 23 45 67 89."
+CHOICES = ("a", "b", "tie", "both_bad")
+
+
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _child(target: Callable[[], Any], queue: Any) -> None:
+    start = _rss_kib()
+    began = time.perf_counter()
+    result = target()
+    queue.put({"seconds": time.perf_counter() - began, "start_mib": start / 1024,
+               "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               "result": result})
+
+
+def measured(target: Callable[[], Any]) -> dict[str, Any]:
+    """Run `target` in a forked child; its wall time, start and peak RSS, and return value."""
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(target, queue))
+    process.start()
+    while True:
+        try:
+            out = queue.get(timeout=5)
+            break
+        except Exception:  # queue.Empty: still running, or died without a result
+            if not process.is_alive():
+                raise RuntimeError(f"the measured child exited with {process.exitcode}") from None
+    process.join()
+    return dict(out)
+
+
+def import_votes(fraction: float, seed: int = 0) -> tuple[int, int]:
+    """The pair counts expanded into voted battles (one turn, two answers, a vote each)."""
+    from django.db import connection
+
+    from annotators.models import Annotator
+    from battles.models import Arena, Battle, BattleState, Contender, Generation, Turn, Vote
+    from releases.models import ReleasePolicy
+
+    data = json.loads(DATA.read_text())
+    rng = random.Random(seed)
+    arena = Arena.objects.create(slug="chatbot-arena", name="Chatbot Arena", modality="text")
+    contenders = [
+        Contender.objects.create(arena=arena, slug=f"m{k}", name=name, provider_kind="demo_text")
+        for k, name in enumerate(data["models"])
+    ]
+    people = Annotator.objects.bulk_create(
+        [Annotator(consent_version=1, release_consent=True) for _ in range(20_000)]
+    )
+    pending: list[tuple[int, int, str]] = []
+    for (i, j), counts in zip(data["X"], data["Y"], strict=True):
+        for choice, n in zip(CHOICES, counts, strict=True):
+            kept = sum(rng.random() < fraction for _ in range(n)) if fraction < 1 else n
+            pending += [(i, j, choice)] * kept
+    rng.shuffle(pending)
+    for start in range(0, len(pending), 5000):
+        chunk = pending[start:start + 5000]
+        battles = Battle.objects.bulk_create([
+            Battle(arena=arena, annotator=people[(start + k) % len(people)], mode="anonymous",
+                   contender_a=contenders[i], contender_b=contenders[j], state=BattleState.VOTED)
+            for k, (i, j, _c) in enumerate(chunk)
+        ])
+        turns = Turn.objects.bulk_create([
+            Turn(battle=b, index=0, prompt=f"Question {(start + k) % 40_000}: explain topic {k}."
+                 + (PII if (start + k) % 50 == 0 else ""))
+            for k, b in enumerate(battles)
+        ])
+        Generation.objects.bulk_create(
+            [Generation(turn=t, side=s, text=ANSWER, status="done") for t in turns for s in "ab"]
+        )
+        Vote.objects.bulk_create([
+            Vote(battle=b, annotator=b.annotator, choice=c, idempotency_key=f"bench-{start + k}")
+            for k, (b, (_i, _j, c)) in enumerate(zip(battles, chunk, strict=True))
+        ])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE battles_vote SET created_at = TIMESTAMPTZ '2024-01-01 00:00:00+00' "
+                       "+ id * INTERVAL '3 seconds'")
+        cursor.execute("UPDATE battles_battle b SET created_at = v.created_at - INTERVAL '2 minutes' "
+                       "FROM battles_vote v WHERE v.battle_id = b.id")
+        cursor.execute("ANALYZE")
+    ReleasePolicy.objects.create(arena=arena, delay_days=7, max_per_prompt=20, k_anonymity=10)
+    return arena.id, len(pending)
+
+
+BARE = """
+COPY (SELECT b.id::text, a.slug, ca.slug, cb.slug, ca.name, cb.name, v.choice,
+             v.annotator_id::text, extract(epoch FROM v.created_at)::bigint, t.prompt, ga.text, gb.text
+      FROM battles_battle b JOIN battles_arena a ON a.id = b.arena_id
+      JOIN battles_contender ca ON ca.id = b.contender_a_id
+      JOIN battles_contender cb ON cb.id = b.contender_b_id
+      JOIN battles_vote v ON v.battle_id = b.id
+      JOIN battles_turn t ON t.battle_id = b.id AND t.index = 0
+      JOIN battles_generation ga ON ga.turn_id = t.id AND ga.side = 'a'
+      JOIN battles_generation gb ON gb.turn_id = t.id AND gb.side = 'b'
+      WHERE b.arena_id = {arena} ORDER BY v.created_at) TO STDOUT
+"""
+BARE_NAMES = ["id", "arena", "model_a", "model_b", "model_a_name", "model_b_name", "winner",
+              "judge", "tstamp", "prompt", "answer_a", "answer_b"]
+
+
+def bare_copy(arena_id: int, path: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from django.db import connection
+
+    schema = pa.schema([(n, pa.int64() if n == "tstamp" else pa.string()) for n in BARE_NAMES])
+    connection.ensure_connection()
+    raw = connection.connection
+    rows = 0
+    with (pq.ParquetWriter(path, schema, compression="zstd") as writer, raw.cursor() as cursor,
+          cursor.copy(BARE.format(arena=int(arena_id))) as copy):
+        copy.set_types(["text"] * 8 + ["int8"] + ["text"] * 3)
+        batch: list[tuple[Any, ...]] = []
+        for row in copy.rows():
+            batch.append(row)
+            if len(batch) == 1000:
+                writer.write_batch(pa.RecordBatch.from_pylist(
+                    [dict(zip(BARE_NAMES, r, strict=True)) for r in batch], schema=schema))
+                rows += len(batch)
+                batch = []
+        if batch:
+            writer.write_batch(pa.RecordBatch.from_pylist(
+                [dict(zip(BARE_NAMES, r, strict=True)) for r in batch], schema=schema))
+            rows += len(batch)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fraction", type=float, default=0.06)
+    args = parser.parse_args()
+    import os
+
+    os.environ.setdefault("RELEASE_PSEUDONYM_SECRET", "bench-secret")
+    with stack() as var_dir:
+        from django.conf import settings
+
+        settings.RELEASE_PSEUDONYM_SECRET = "bench-secret"
+        settings.RELEASES_ROOT = var_dir / "releases"
+        began = time.perf_counter()
+        arena_id, battles = import_votes(args.fraction)
+        print(f"imported {battles:,} battles ({args.fraction:.0%} of the real votes) "
+              f"in {time.perf_counter() - began:.0f} s")
+
+        bare = measured(lambda: bare_copy(arena_id, var_dir / "bare.parquet"))
+
+        def build() -> str:
+            from releases.models import ReleasePolicy
+            from releases.services import release_build, releases_root
+
+            release = release_build(policy=ReleasePolicy.objects.get(arena_id=arena_id),
+                                    now=datetime(2030, 1, 1, tzinfo=UTC))
+            return str(releases_root() / release.directory)
+
+        built = measured(build)
+
+        def verify() -> int:
+            from releases.verify import release_verify
+
+            failures = release_verify(Path(built["result"]))
+            for line in failures[:5]:
+                print("  verify:", line)
+            return len(failures)
+
+        checked = measured(verify)
+        rows = json.loads((Path(built["result"]) / "manifest.json").read_text())["counts"]["battles"]
+        print(f"{'phase':<8}{'rows':>10}{'seconds':>9}{'rows/s':>9}{'start MiB':>11}{'peak MiB':>10}")
+        for name, run, n in (("bare", bare, bare["result"]), ("build", built, rows),
+                             ("verify", checked, rows)):
+            print(f"{name:<8}{n:>10,}{run['seconds']:>9.1f}{n / run['seconds']:>9,.0f}"
+                  f"{run['start_mib']:>11.0f}{run['peak_mib']:>10.0f}")
+        print(f"build / bare time: {built['seconds'] / bare['seconds']:.1f}x; "
+              f"peak RSS build {built['peak_mib']:.0f} MiB, verify {checked['peak_mib']:.0f} MiB; "
+              f"verify failures: {checked['result']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
