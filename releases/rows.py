@@ -31,10 +31,14 @@ from releases.redaction import redact_json, redact_text
 from releases.schema import WINNERS
 from releases.sources import demographics_of
 
-MEDIA_EXTENSIONS = {
-    "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "audio/mpeg": "mp3",
-    "audio/wav": "wav", "audio/x-wav": "wav", "audio/ogg": "ogg", "audio/flac": "flac",
-}
+
+def media_extension(stored_name: str) -> str:
+    """The released file's extension: the one the platform gave the normalized file when it
+    stored it (battles/media.py), so a new media kind (a 3D model's .glb) needs no table here."""
+    suffix = stored_name.rsplit(".", 1)[-1].lower() if "." in stored_name else ""
+    return suffix if suffix.isalnum() and len(suffix) <= 5 else "bin"
+
+
 BATCH = 1000
 
 
@@ -129,7 +133,7 @@ def _row(battle: Battle, kind: str, naming: Naming,
             extra[f"citations_{side}"].append(json.dumps(citations, sort_keys=True, ensure_ascii=False))
             asset = getattr(generation, "media", None) if generation else None
             if asset is not None:
-                name = f"media/{naming.media(asset.id)}.{MEDIA_EXTENSIONS.get(asset.content_type, 'bin')}"
+                name = f"media/{naming.media(asset.id)}.{media_extension(asset.file.name)}"
                 media(name, asset.file.name)
                 extra[f"media_{side}"].append(name)
     row: dict[str, Any] = {

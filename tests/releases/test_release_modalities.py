@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 
 from battles.models import Generation, ListenEvent, MediaAsset, VoteFeedback
 from releases.models import ReleasePolicy
+from releases.rows import media_extension
 from releases.services import release_build, releases_root
 from releases.verify import release_verify
 from tests.factories import arena_create, contender_create
@@ -65,3 +66,11 @@ def test_a_music_release_copies_tracks_under_opaque_names(settings: Any, tmp_pat
     assert [e["kind"] for e in json.loads(row["listening"])] == ["play", "play"]
     assert not (directory / "fastchat").exists()
     assert release_verify(directory) == []
+
+
+@pytest.mark.parametrize(("stored", "released"), [
+    ("battle-media/4f2a.glb", "glb"), ("battle-media/4f2a.WAV", "wav"),
+    ("battle-media/4f2a", "bin"), ("battle-media/4f2a.tar/../x", "bin"),
+])
+def test_media_keep_the_extension_the_platform_stored_them_with(stored: str, released: str) -> None:
+    assert media_extension(stored) == released
