@@ -18,8 +18,7 @@ from django.db import transaction
 
 from battles.modalities import arena_settings, modality_spec
 from battles.models import Arena, Contender
-from leaderboard.categories import TagRule, battle_categories, tag_rule
-from leaderboard.models import OVERALL, CategoryTag, LeaderboardSnapshot
+from leaderboard.models import CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import (
     STYLE_FEATURES,
     BattleSet,
@@ -29,12 +28,13 @@ from leaderboard.ranking import (
     win_rate_matrix,
 )
 from leaderboard.ranking.battles import BOTH_BAD
-from leaderboard.services.vote_table import (
-    ASPECT_CATEGORY_PREFIX,
-    VoteTable,
-    aspect_votes_load,
-    vote_table_load,
+from leaderboard.services.ranking_rows import (
+    RankingColumns,
+    ranking_columns_load,
+    ranking_rows_fill,
+    tag_flags_refresh,
 )
+from leaderboard.services.vote_table import ASPECT_CATEGORY_PREFIX, VoteTable, aspect_votes_load
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class RecomputeReport:
     snapshots: int = 0
     categories: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(
-        default_factory=lambda: {"query": 0.0, "features": 0.0, "fit": 0.0, "store": 0.0}
+        default_factory=lambda: {"prepare": 0.0, "query": 0.0, "features": 0.0, "fit": 0.0, "store": 0.0}
     )
 
 
@@ -71,30 +71,7 @@ class RankingOptions:
                    style_control=modality_spec(arena.modality).style_features)
 
 
-def _category_masks(table: VoteTable, tags: list[TagRule]) -> dict[str, np.ndarray]:
-    n = len(table)
-    masks: dict[str, np.ndarray] = {OVERALL: np.ones(n, dtype=bool)}
-    names = ["english", "non_english", "multi_turn", "long_prompts", *(t.slug for t in tags)]
-    for name in names:
-        masks[name] = np.zeros(n, dtype=bool)
-    memo: dict[tuple[str, bool, bool], list[str]] = {}
-    for k in range(n):
-        key = (table.prompt_head[k], bool(table.turns[k] > 1), bool(table.prompt_chars[k] > 500))
-        found = memo.get(key)
-        if found is None:
-            found = battle_categories(
-                first_prompt=key[0],
-                prompt_chars=int(table.prompt_chars[k]),
-                turns=int(table.turns[k]),
-                tags=tags,
-            )
-            memo[key] = found
-        for name in found:
-            masks[name][k] = True
-    return masks
-
-
-def _battle_set(table: VoteTable, mask: np.ndarray, features: np.ndarray) -> BattleSet:
+def _battle_set(table: VoteTable | RankingColumns, mask: np.ndarray, features: np.ndarray) -> BattleSet:
     a, b = table.contender_a[mask], table.contender_b[mask]
     ids, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     return BattleSet.from_indices(
@@ -150,13 +127,16 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     snapshots in one transaction. Categories with fewer than two contenders are skipped."""
     arena = Arena.objects.get(id=arena_id)
     options = RankingOptions.for_arena(arena)
-    tags = [
-        tag_rule(t.slug, t.pattern, is_regex=t.is_regex)
-        for t in CategoryTag.objects.filter(arena=arena)
-    ]
     report = RecomputeReport(arena_id=arena_id)
     clock = time.perf_counter()
-    table = vote_table_load(arena_id=arena_id, full_prompt=bool(tags))
+    # Rows for votes stored without one (bulk imports), and tag flags of new or edited tags:
+    # nothing to do on most runs.
+    ranking_rows_fill(arena_id=arena_id)
+    tag_flags_refresh(arena_id=arena_id)
+    tags = list(CategoryTag.objects.filter(arena=arena))
+    report.seconds["prepare"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    table = ranking_columns_load(arena_id=arena_id)
     report.seconds["query"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -165,7 +145,7 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     if options.both_bad == "drop":
         keep = table.outcome != BOTH_BAD
         excluded["both_bad"] = int((~keep).sum())
-    masks = {name: mask & keep for name, mask in _category_masks(table, tags).items()}
+    masks = {name: mask & keep for name, mask in table.category_masks(tags).items()}
     features = table.style_features()
     names = dict(Contender.objects.filter(arena=arena).values_list("id", "name"))
     report.seconds["features"] = time.perf_counter() - clock
