@@ -14,7 +14,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from battles.models import Battle, BattleMode, Vote
-from leaderboard.services.ranking_rows import ranking_rows_write
+from leaderboard.services.ranking_rows import ranking_row_write_new
 from leaderboard.services.triggers import recompute_queue, vote_counted
 
 
@@ -24,7 +24,7 @@ def vote_saved(sender: type[Vote], instance: Vote, created: bool, **kwargs: Any)
         return
     if created:
         # Its battle's answers are finished: everything ranking needs of it is known now.
-        ranking_rows_write(vote_ids=[instance.id])
+        ranking_row_write_new(vote=instance)
     if Vote.battle.is_cached(instance):  # the vote service stores it with its locked battle
         arena_id, mode = instance.battle.arena_id, instance.battle.mode
     else:

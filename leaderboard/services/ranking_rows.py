@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -115,49 +116,77 @@ def tags_assign_bits(*, arena_id: int) -> list[CategoryTag]:
     return tags
 
 
-def ranking_rows_write(*, vote_ids: Sequence[int]) -> int:
-    """Compute and store the ranking rows of these votes (their battles' answers must be
-    finished); a row that exists already is left alone. Returns how many were written."""
-    if not vote_ids:
-        return 0
+def _measured_rows(vote_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The ranking rows of these votes, less `is_valid`, from one query (tags included)."""
+    tags = (f"(SELECT coalesce(json_agg(json_build_array(c.bit, c.slug, c.pattern, c.is_regex)), "
+            f"'[]') FROM {_table(CategoryTag)} c WHERE c.arena_id = v.arena_id AND c.bit IS NOT NULL)")
     sql, style_params = _query(
-        True, votes=VOTES_BY_ID, extra=", v.vote_id, v.arena_id, v.anonymous"
+        True, votes=VOTES_BY_ID, extra=f", v.vote_id, v.arena_id, v.anonymous, {tags}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [str(BattleMode.ANONYMOUS), list(vote_ids), *style_params])
         found = cursor.fetchall()
-    if not found:
-        return 0
-    rules_by_arena: dict[int, list[tuple[int, TagRule]]] = {}
-    rows = []
+    compiled: dict[str, TagRule] = {}
+    rows: list[tuple[Any, ...]] = []
     for a, b, outcome, turns, prompt, chars, *rest in found:
-        styles, (vote_id, arena_id, anonymous) = rest[: 2 * _NF], rest[2 * _NF :]
-        rules = rules_by_arena.get(arena_id)
-        if rules is None:
-            rules = rules_by_arena[arena_id] = _rules(
-                CategoryTag.objects.filter(arena_id=arena_id))
+        styles, (vote_id, arena_id, anonymous, tag_list) = rest[: 2 * _NF], rest[2 * _NF :]
+        rules = []
+        for bit, slug, pattern, is_regex in tag_list:
+            key = f"{is_regex}:{pattern}"
+            if key not in compiled:
+                compiled[key] = tag_rule(slug, pattern, is_regex=is_regex)
+            rules.append((bit, compiled[key]))
         flags = 0
         for name in battle_categories(first_prompt=prompt, prompt_chars=chars, turns=turns):
             flags |= CATEGORY_BITS[name]
         counts = [int(x or 0) for x in styles]
         rows.append((vote_id, arena_id, anonymous, a, b, outcome, flags,
                      _as_signed(_tag_bits(prompt, rules)), counts[:_NF], counts[_NF:]))
-    return _rows_insert(rows)
+    return rows
 
 
-def _rows_insert(rows: list[tuple[object, ...]]) -> int:
+_ROW_COLUMNS = ("vote_id", "arena_id", "anonymous", "contender_a", "contender_b", "outcome",
+                "flags", "tag_flags", "style_a", "style_b")
+
+
+def ranking_row_write_new(*, vote: Vote) -> bool:
+    """The row of a vote this transaction has just stored: two statements. Nothing else can
+    change the vote's validity before this transaction commits, so it is taken as it is."""
+    rows = _measured_rows([vote.id])
+    if not rows:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(RankingRow)} ({', '.join(_ROW_COLUMNS)}, is_valid, weight) "
+            f"VALUES ({', '.join(['%s'] * len(_ROW_COLUMNS))}, %s, 1.0) "
+            "ON CONFLICT (vote_id) DO NOTHING",
+            [*rows[0], vote.is_valid],
+        )
+    return True
+
+
+def ranking_rows_write(*, vote_ids: Sequence[int]) -> int:
+    """Compute and store the ranking rows of stored votes (their battles' answers finished);
+    a row that exists already is left alone. Returns how many were written."""
+    if not vote_ids:
+        return 0
+    rows = _measured_rows(vote_ids)
+    return _rows_insert(rows) if rows else 0
+
+
+def _rows_insert(rows: list[tuple[Any, ...]]) -> int:
     """COPY into a scratch table, then insert what is missing, taking `is_valid` from the vote
     under a share lock: a moderation UPDATE either committed before (we read its value) or
     waits for us (and its trigger then finds our row)."""
     table = _table(RankingRow)
-    columns = ("vote_id, arena_id, anonymous, contender_a, contender_b, outcome, flags, "
-               "tag_flags, style_a, style_b")
+    columns = ", ".join(_ROW_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS ranking_row_new (vote_id bigint, arena_id bigint, "
             "anonymous bool, contender_a bigint, contender_b bigint, outcome smallint, "
             "flags smallint, tag_flags bigint, style_a int[], style_b int[]) ON COMMIT DELETE ROWS"
         )
+        cursor.execute("DELETE FROM ranking_row_new")
         with cursor.cursor.copy(f"COPY ranking_row_new ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -181,7 +210,7 @@ def ranking_rows_fill(*, arena_id: int | None = None) -> int:
 
     An anti-join on two primary-key indexes; costs little when nothing is missing."""
     restrict = ""
-    params: list[object] = []
+    params: list[Any] = []
     if arena_id is not None:
         restrict = (f"AND v.battle_id IN (SELECT id FROM {_table(Battle)} "
                     "WHERE arena_id = %s)")
@@ -224,7 +253,9 @@ def tag_flags_refresh(*, arena_id: int, force: bool = False) -> list[str]:
                                for vote_id, prompt in chunk)
         with connection.cursor() as cursor:
             cursor.execute("CREATE TEMP TABLE IF NOT EXISTS ranking_tag_bits "
-                           "(vote_id bigint, bits bigint) ON COMMIT DROP")
+                           "(vote_id bigint, bits bigint) ON COMMIT DELETE ROWS")
+            # A session's temp table outlives a savepoint: start from an empty one.
+            cursor.execute("DELETE FROM ranking_tag_bits")
             with cursor.cursor.copy("COPY ranking_tag_bits FROM STDIN") as copy:
                 for row in updates:
                     copy.write_row(row)
