@@ -286,7 +286,6 @@ def _binary_dtype() -> np.dtype:
 
 _COLUMNS = "contender_a, contender_b, outcome, anonymous, flags, tag_flags, weight, style_a, style_b"
 _HEADER = 19  # signature (11), flags (4), header extension length (4, zero)
-_TRAILER = 2
 _READ_BLOCK = 8 << 20
 
 
@@ -317,6 +316,19 @@ def _parse(buffer: bytes | bytearray, dtype: np.dtype) -> tuple[dict[str, np.nda
     return columns, n * dtype.itemsize
 
 
+def _parse_block(
+    buffer: bytearray, dtype: np.dtype, parts: list[dict[str, np.ndarray]]
+) -> bytearray:
+    """Parse the whole tuples of `buffer` into `parts`; returns what is left over (the start
+    of the next tuple, or at the end the trailer). The stream's header is skipped first."""
+    if not parts and buffer.startswith(b"PGCOPY\n\xff\r\n\x00"):
+        del buffer[:_HEADER]
+    columns, used = _parse(buffer, dtype)
+    if used:
+        parts.append(columns)
+    return buffer[used:]
+
+
 def ranking_columns_load(*, arena_id: int) -> RankingColumns:
     """The arena's rankable votes as numpy columns, from one binary COPY of its ranking rows.
 
@@ -327,24 +339,16 @@ def ranking_columns_load(*, arena_id: int) -> RankingColumns:
     dtype = _binary_dtype()
     parts: list[dict[str, np.ndarray]] = []
     pending = bytearray()
-    started = False
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql(arena_id)) as copy:
+        # One message per row: the loop only copies it out (holding on to psycopg's buffers
+        # instead makes libpq allocate afresh for every row, several times slower).
         for data in copy:
             pending += data
-            if not started and len(pending) >= _HEADER:
-                del pending[:_HEADER]
-                started = True
-            if started and len(pending) >= _READ_BLOCK:
-                columns, used = _parse(pending, dtype)
-                parts.append(columns)
-                del pending[:used]
-    if started:
-        if bytes(pending[-_TRAILER:]) != b"\xff\xff":
-            raise ValueError("The ranking rows COPY stream ended without its trailer.")
-        columns, used = _parse(pending[:-_TRAILER], dtype)
-        if used != len(pending) - _TRAILER:
-            raise ValueError("The ranking rows COPY stream ended mid-tuple.")
-        parts.append(columns)
+            if len(pending) >= _READ_BLOCK:
+                pending = _parse_block(pending, dtype, parts)
+    tail = _parse_block(pending, dtype, parts)
+    if tail != b"\xff\xff":
+        raise ValueError("The ranking rows COPY stream ended mid-tuple or without its trailer.")
     names = ("a", "b", "outcome", "anonymous", "flags", "tag_flags", "weight")
     if parts:
         joined = {k: np.concatenate([p[k] for p in parts]) for k in (*names, "style_a", "style_b")}
