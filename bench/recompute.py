@@ -3,10 +3,11 @@
     .venv/bin/python bench/recompute.py --votes 200000
     .venv/bin/python bench/recompute.py            # 2,000,000 votes, ~100 contenders
 
-Loads the votes and writes their ranking rows in one process, then measures in a fresh one: a
-bare binary COPY of the ranking columns, the same read into numpy, the whole recompute, and
-the peak memory of that process (the worker's). Uses a fresh temporary ARENA_VAR_DIR (unless DATABASE_URL / REDIS_URL are set), so nothing
-touches the development database. See docs/leaderboard.md for figures.
+Loads the votes and writes their ranking rows in one process, then measures in a fresh one:
+a bare binary COPY of the ranking columns, the same read into numpy, the whole recompute,
+and the peak memory of that process (the worker's). Uses a fresh temporary ARENA_VAR_DIR
+(unless DATABASE_URL / REDIS_URL are set), so nothing touches the development database.
+See docs/leaderboard.md for figures.
 """
 
 from __future__ import annotations

@@ -186,37 +186,6 @@ class Command(BaseCommand):
         started = time.perf_counter()
         report = leaderboard_recompute(arena_id=arena.id)
         total = time.perf_counter() - started
-        self.stdout.write(
-            f"recompute: {total:.2f}s for {report.num_votes:,} votes, {report.snapshots} snapshots "
-            f"({len(report.categories)} categories x plain/style)"
-        )
-        for part, seconds in report.seconds.items():
-            self.stdout.write(f"  {part:<9} {seconds:7.2f}s  {seconds / total:6.1%}")
-        self.stdout.write(
-            f"baseline (engine only, overall plain fit from memory): {baseline:.2f}s; "
-            f"full recompute = {total / baseline:.1f}x baseline"
-        )
-
-    def _measure(self, arena: Arena) -> None:
-        """Item by item, in one process: a bare binary COPY of the ranking columns, the same
-        COPY parsed into numpy, then the whole recompute; ratios of the three."""
-        bare = []
-        for _ in range(2):  # the first warms the cache; keep the faster, as for the load
-            started = time.perf_counter()
-            size = 0
-            with connection.cursor() as cursor, cursor.cursor.copy(copy_sql(arena.id)) as copy:
-                for data in copy:
-                    size += len(data)
-            bare.append(time.perf_counter() - started)
-        loads = []
-        for _ in range(2):
-            started = time.perf_counter()
-            columns = ranking_columns_load(arena_id=arena.id)
-            loads.append(time.perf_counter() - started)
-        del columns
-        started = time.perf_counter()
-        report = leaderboard_recompute(arena_id=arena.id)
-        total = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         fit = report.seconds["fit"]
         self.stdout.write(
