@@ -1,6 +1,6 @@
 """How many votes active sampling saves, by simulation on strengths fitted to real votes.
 
-    .venv/bin/python bench/active_sampling.py                 # 3 seeds, target width 40 Elo
+    .venv/bin/python bench/active_sampling.py                 # 2 seeds, target width 40 Elo
     .venv/bin/python bench/active_sampling.py --width 30 --seeds 5
 
 Strengths: a Bradley-Terry fit (ties as half a win each) of the 1.67M real votes in
@@ -116,9 +116,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
     parser.add_argument("--width", type=float, default=40.0, help="target mean 95%% width, Elo")
-    parser.add_argument("--batch", type=int, default=2000)
-    parser.add_argument("--budget", type=int, default=1_000_000)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--budget", type=int, default=2_000_000)
+    parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--floor", type=float, default=DEFAULT_FLOOR)
     args = parser.parse_args()
 
@@ -148,6 +148,12 @@ def main() -> int:
           f"{'votes to top-10':>16} {'vs uniform':>11}")
     for name, (w, t) in results.items():
         print(f"{name:<34} {w:>15,.0f} {w / base_width:>10.2f}x {t:>16,.0f} {t / base_top:>10.2f}x")
+    # No policy can beat the information a vote carries: at most p(1-p) = 1/4 on a pair of
+    # equals, against the mean over all pairs under uniform sampling.
+    p = 1 / (1 + np.exp(theta[None, :] - theta[:, None]))
+    mean_info = float((p * (1 - p))[np.triu_indices(k, 1)].mean())
+    print(f"bound: a vote carries at most 0.25 information, uniform's average is {mean_info:.3f}, "
+          f"so for the mean width no policy saves more than about {1 - mean_info / 0.25:.0%}")
     saved = 1 - results["active"][0] / base_width
     print(f"active sampling needs {saved:.0%} fewer votes than uniform for the same mean width "
           f"(target: at least 30%)")

@@ -48,6 +48,12 @@ class ArenaSettings(BaseModel):
     # Aspects voted beside the overall choice; None keeps the modality's own (spec.aspects),
     # [] asks none.
     aspects: list[AspectSetting] | None = None
+    # How pairs are picked: "weighted" by the admin's sampling weights, or "active": by how
+    # much a vote would shrink the uncertainty between contenders whose intervals overlap,
+    # times those weights, with a share `exploration_floor` of draws by the weights alone
+    # (battles/active_sampling.py). The floor has a safe minimum so no pair starves.
+    matchmaking: Literal["weighted", "active"] = "weighted"
+    exploration_floor: float = Field(default=0.2, ge=0.05, le=1.0)
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
