@@ -136,18 +136,20 @@ def main() -> int:
     }
     results: dict[str, tuple[float, float]] = {}
     for name, (policy, weights) in runs.items():
-        widths, tops = [], []
+        widths: list[float] = []
+        tops: list[float] = []
         for seed in range(args.seeds):
-            w, t = simulate(policy, theta, weights, width=args.width, batch=args.batch,
-                            budget=args.budget, seed=seed, floor=args.floor)
-            widths.append(np.nan if w is None else w)
-            tops.append(np.nan if t is None else t)
+            reached = simulate(policy, theta, weights, width=args.width, batch=args.batch,
+                               budget=args.budget, seed=seed, floor=args.floor)
+            widths.append(np.nan if reached[0] is None else reached[0])
+            tops.append(np.nan if reached[1] is None else reached[1])
         results[name] = (float(np.mean(widths)), float(np.mean(tops)))
     base_width, base_top = results["uniform"]
     print(f"{'policy':<34} {'votes to width':>15} {'vs uniform':>11} "
           f"{'votes to top-10':>16} {'vs uniform':>11}")
-    for name, (w, t) in results.items():
-        print(f"{name:<34} {w:>15,.0f} {w / base_width:>10.2f}x {t:>16,.0f} {t / base_top:>10.2f}x")
+    for name, (width, top) in results.items():
+        print(f"{name:<34} {width:>15,.0f} {width / base_width:>10.2f}x "
+              f"{top:>16,.0f} {top / base_top:>10.2f}x   (nan: not reached within the budget)")
     # No policy can beat the information a vote carries: at most p(1-p) = 1/4 on a pair of
     # equals, against the mean over all pairs under uniform sampling.
     p = 1 / (1 + np.exp(theta[None, :] - theta[:, None]))
