@@ -86,6 +86,8 @@ class RankingRow(models.Model):
     flags = models.SmallIntegerField(help_text="Built-in categories, one bit each (CATEGORY_BITS).")
     tag_flags = models.BigIntegerField(default=0, help_text="Bit CategoryTag.bit set on a match.")
     weight = models.FloatField(default=1.0)
+    annotator = models.UUIDField(help_text="Whose vote: groups (country, age band, language) "
+                                 "are resolved at each recompute, from current consent.")
     style_a = ArrayField(models.IntegerField(), help_text="Style counts of side a per feature.")
     style_b = ArrayField(models.IntegerField())
 

@@ -35,6 +35,7 @@ class Migration(migrations.Migration):
                 ('flags', models.SmallIntegerField(help_text='Built-in categories, one bit each (CATEGORY_BITS).')),
                 ('tag_flags', models.BigIntegerField(default=0, help_text='Bit CategoryTag.bit set on a match.')),
                 ('weight', models.FloatField(default=1.0)),
+                ('annotator', models.UUIDField(help_text='Whose vote: groups (country, age band, language) are resolved at each recompute, from current consent.')),
                 ('style_a', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), help_text='Style counts of side a per feature.', size=None)),
                 ('style_b', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), size=None)),
                 ('arena', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='battles.arena')),

@@ -43,7 +43,7 @@ _NF = len(STYLE_FEATURES)
 
 VOTES_BY_ID = f"""
     SELECT v.battle_id, b.contender_a_id, b.contender_b_id, {OUTCOME_SQL} AS outcome,
-           v.id AS vote_id, b.arena_id, b.mode = %s AS anonymous
+           v.id AS vote_id, b.arena_id, b.mode = %s AS anonymous, v.annotator_id
     FROM {{vote}} v JOIN {{battle}} b ON b.id = v.battle_id
     WHERE v.id = ANY(%s)
 """
@@ -61,6 +61,7 @@ class RankingColumns:
     weight: np.ndarray
     style_a: np.ndarray
     style_b: np.ndarray
+    annotator: np.ndarray  # 16-byte UUIDs ("V16"), for per-group boards
     excluded: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -121,7 +122,7 @@ def _measured_rows(vote_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     tags = (f"(SELECT coalesce(json_agg(json_build_array(c.bit, c.slug, c.pattern, c.is_regex)), "
             f"'[]') FROM {_table(CategoryTag)} c WHERE c.arena_id = v.arena_id AND c.bit IS NOT NULL)")
     sql, style_params = _query(
-        True, votes=VOTES_BY_ID, extra=f", v.vote_id, v.arena_id, v.anonymous, {tags}"
+        True, votes=VOTES_BY_ID, extra=f", v.vote_id, v.arena_id, v.anonymous, v.annotator_id, {tags}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [str(BattleMode.ANONYMOUS), list(vote_ids), *style_params])
@@ -129,7 +130,8 @@ def _measured_rows(vote_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     compiled: dict[str, TagRule] = {}
     rows: list[tuple[Any, ...]] = []
     for a, b, outcome, turns, prompt, chars, *rest in found:
-        styles, (vote_id, arena_id, anonymous, tag_list) = rest[: 2 * _NF], rest[2 * _NF :]
+        styles, (vote_id, arena_id, anonymous, annotator, tag_list) = (
+            rest[: 2 * _NF], rest[2 * _NF :])
         rules = []
         for bit, slug, pattern, is_regex in tag_list:
             key = f"{is_regex}:{pattern}"
@@ -141,12 +143,13 @@ def _measured_rows(vote_ids: Sequence[int]) -> list[tuple[Any, ...]]:
             flags |= CATEGORY_BITS[name]
         counts = [int(x or 0) for x in styles]
         rows.append((vote_id, arena_id, anonymous, a, b, outcome, flags,
-                     _as_signed(_tag_bits(prompt, rules)), counts[:_NF], counts[_NF:]))
+                     _as_signed(_tag_bits(prompt, rules)), counts[:_NF], counts[_NF:],
+                     annotator))
     return rows
 
 
 _ROW_COLUMNS = ("vote_id", "arena_id", "anonymous", "contender_a", "contender_b", "outcome",
-                "flags", "tag_flags", "style_a", "style_b")
+                "flags", "tag_flags", "style_a", "style_b", "annotator")
 
 
 def ranking_row_write_new(*, vote: Vote) -> bool:
@@ -184,7 +187,8 @@ def _rows_insert(rows: list[tuple[Any, ...]]) -> int:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS ranking_row_new (vote_id bigint, arena_id bigint, "
             "anonymous bool, contender_a bigint, contender_b bigint, outcome smallint, "
-            "flags smallint, tag_flags bigint, style_a int[], style_b int[]) ON COMMIT DELETE ROWS"
+            "flags smallint, tag_flags bigint, style_a int[], style_b int[], annotator uuid) "
+            "ON COMMIT DELETE ROWS"
         )
         cursor.execute("DELETE FROM ranking_row_new")
         with cursor.cursor.copy(f"COPY ranking_row_new ({columns}) FROM STDIN") as copy:
@@ -280,11 +284,12 @@ def _binary_dtype() -> np.dtype:
         ("lo", ">i4"), ("outcome", ">i2"), ("lan", ">i4"), ("anonymous", "u1"),
         ("lf", ">i4"), ("flags", ">i2"), ("lt", ">i4"), ("tag_flags", ">i8"),
         ("lw", ">i4"), ("weight", ">f8"),
-        ("style_a", array), ("style_b", array),
+        ("style_a", array), ("style_b", array), ("lu", ">i4"), ("annotator", "V16"),
     ])
 
 
-_COLUMNS = "contender_a, contender_b, outcome, anonymous, flags, tag_flags, weight, style_a, style_b"
+_COLUMNS = ("contender_a, contender_b, outcome, anonymous, flags, tag_flags, weight, style_a, "
+            "style_b, annotator")
 _HEADER = 19  # signature (11), flags (4), header extension length (4, zero)
 _READ_BLOCK = 8 << 20
 
@@ -299,7 +304,7 @@ def _parse(buffer: bytes | bytearray, dtype: np.dtype) -> tuple[dict[str, np.nda
     """Parse the whole tuples at the start of `buffer`; returns the columns and bytes used."""
     n = len(buffer) // dtype.itemsize
     records = np.frombuffer(buffer, dtype=dtype, count=n)
-    if n and (records["nfields"] != 9).any():
+    if n and (records["nfields"] != 10).any():
         raise ValueError("Unexpected tuple in the ranking rows COPY stream.")
     if n and ((records["style_a"]["dim"] != _NF) | (records["style_b"]["dim"] != _NF)).any():
         raise ValueError("A ranking row's style counts do not match the engine's features.")
@@ -312,6 +317,7 @@ def _parse(buffer: bytes | bytearray, dtype: np.dtype) -> tuple[dict[str, np.nda
         "weight": records["weight"].astype(np.float64),
         "style_a": records["style_a"]["items"][:, :, 1].astype(np.float32),
         "style_b": records["style_b"]["items"][:, :, 1].astype(np.float32),
+        "annotator": records["annotator"].copy(),
     }
     return columns, n * dtype.itemsize
 
@@ -351,11 +357,12 @@ def ranking_columns_load(*, arena_id: int) -> RankingColumns:
         raise ValueError("The ranking rows COPY stream ended mid-tuple or without its trailer.")
     names = ("a", "b", "outcome", "anonymous", "flags", "tag_flags", "weight")
     if parts:
-        joined = {k: np.concatenate([p[k] for p in parts]) for k in (*names, "style_a", "style_b")}
+        joined = {k: np.concatenate([p[k] for p in parts]) for k in (*names, "style_a", "style_b", "annotator")}
     else:
         joined = {k: np.zeros(0, dtype=np.int64) for k in names}
         joined["anonymous"] = joined["anonymous"].astype(bool)
         joined["style_a"] = joined["style_b"] = np.zeros((0, _NF), dtype=np.float32)
+        joined["annotator"] = np.zeros(0, dtype="V16")
     gold = np.array(gold_contender_ids(arena_id), dtype=np.int64)
     is_gold = np.isin(joined["a"], gold) | np.isin(joined["b"], gold)
     keep = joined["anonymous"] & ~is_gold
@@ -369,5 +376,6 @@ def ranking_columns_load(*, arena_id: int) -> RankingColumns:
         tag_flags=joined["tag_flags"][keep], weight=joined["weight"][keep],
         style_a=joined["style_a"][keep].astype(np.float64),
         style_b=joined["style_b"][keep].astype(np.float64),
+        annotator=joined["annotator"][keep],
         excluded={reason: n for reason, n in sorted(excluded.items()) if n},
     )
