@@ -357,7 +357,8 @@ def ranking_columns_load(*, arena_id: int) -> RankingColumns:
         raise ValueError("The ranking rows COPY stream ended mid-tuple or without its trailer.")
     names = ("a", "b", "outcome", "anonymous", "flags", "tag_flags", "weight")
     if parts:
-        joined = {k: np.concatenate([p[k] for p in parts]) for k in (*names, "style_a", "style_b", "annotator")}
+        every = (*names, "style_a", "style_b", "annotator")
+        joined = {k: np.concatenate([p[k] for p in parts]) for k in every}
     else:
         joined = {k: np.zeros(0, dtype=np.int64) for k in names}
         joined["anonymous"] = joined["anonymous"].astype(bool)

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from battles.modalities import arena_settings, modality_spec
 from battles.models import Arena, Contender
-from leaderboard.models import CategoryTag, LeaderboardSnapshot
+from leaderboard.models import OVERALL, CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import (
     STYLE_FEATURES,
     BattleSet,
@@ -28,6 +28,7 @@ from leaderboard.ranking import (
     win_rate_matrix,
 )
 from leaderboard.ranking.battles import BOTH_BAD
+from leaderboard.services.groups import group_boards
 from leaderboard.services.ranking_rows import (
     RankingColumns,
     ranking_columns_load,
@@ -151,6 +152,7 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     report.seconds["features"] = time.perf_counter() - clock
 
     snapshots: list[LeaderboardSnapshot] = []
+    pooled: RankingResult | None = None
     for category, mask in masks.items():
         clock = time.perf_counter()
         battles = _battle_set(table, mask, features)
@@ -158,6 +160,8 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
             continue
         for style in (False, True) if options.style_control else (False,):
             result = _fit(battles, style=style, options=options)
+            if category == OVERALL and not style:
+                pooled = result
             snapshots.append(
                 LeaderboardSnapshot(
                     arena=arena,
@@ -175,6 +179,24 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
             )
         report.categories.append(category)
         report.seconds["fit"] += time.perf_counter() - clock
+
+    # One plain board per annotator group large enough to show, with its disagreement.
+    clock = time.perf_counter()
+    for category, battles, result, disagreement in group_boards(
+        table=table, keep=keep, min_annotators=arena_settings(arena).group_min_annotators,
+        pooled=pooled, battle_set=lambda mask: _battle_set(table, mask, features),
+        fit=lambda battles: _fit(battles, style=False, options=options),
+    ):
+        snapshots.append(LeaderboardSnapshot(
+            arena=arena, category=category, style_control=False, method=result.method,
+            params={**result.params, "disagreement": disagreement},
+            num_votes=int(battles.counts.sum()),
+            device=result.device, duration_ms=round(result.duration_s * 1000),
+            result=_result_json(result, names),
+            matrices=_matrices(battles, result, options.both_bad), excluded=excluded,
+        ))
+        report.categories.append(category)
+    report.seconds["groups"] = time.perf_counter() - clock
 
     # One plain board per aspect voted beside the overall choice (3D geometry, texture, …).
     for aspect, aspect_table in aspect_votes_load(arena_id=arena_id).items():
