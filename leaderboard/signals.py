@@ -14,7 +14,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from battles.models import Battle, BattleMode, Vote
-from leaderboard.services.ranking_rows import ranking_row_write_new
+from leaderboard.services.ranking_rows import ranking_row_rewrite, ranking_row_write_new
 from leaderboard.services.triggers import recompute_queue, vote_counted
 
 
@@ -25,6 +25,9 @@ def vote_saved(sender: type[Vote], instance: Vote, created: bool, **kwargs: Any)
     if created:
         # Its battle's answers are finished: everything ranking needs of it is known now.
         ranking_row_write_new(vote=instance)
+    else:
+        # Saved again (an admin's edit, a moderator's flip): write its row afresh.
+        ranking_row_rewrite(vote_id=instance.id)
     if Vote.battle.is_cached(instance):  # the vote service stores it with its locked battle
         arena_id, mode = instance.battle.arena_id, instance.battle.mode
     else:

@@ -168,6 +168,13 @@ def ranking_row_write_new(*, vote: Vote) -> bool:
     return True
 
 
+def ranking_row_rewrite(*, vote_id: int) -> None:
+    """Write a stored vote's row afresh, e.g. after its choice was edited."""
+    with transaction.atomic():
+        RankingRow.objects.filter(vote_id=vote_id).delete()
+        ranking_rows_write(vote_ids=[vote_id])
+
+
 def ranking_rows_write(*, vote_ids: Sequence[int]) -> int:
     """Compute and store the ranking rows of stored votes (their battles' answers finished);
     a row that exists already is left alone. Returns how many were written."""

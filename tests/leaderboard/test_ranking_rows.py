@@ -190,3 +190,15 @@ def test_the_backfill_command_writes_missing_rows_once(cast: Cast) -> None:
     call_command("ranking_rows_backfill", stdout=out)
     assert f"{arena.slug}: 0 rows written, tags refreshed: none" in out.getvalue()
     _assert_same_votes(arena)
+
+
+def test_a_vote_saved_again_gets_its_row_rewritten(cast: Cast) -> None:
+    arena, votes = _mixed(cast)
+    ranking_rows_fill(arena_id=arena.id)
+    vote = votes[0]
+    vote.choice = "b"
+    vote.is_valid = False
+    vote.save()
+    row = RankingRow.objects.get(vote=vote)
+    assert (row.outcome, row.is_valid) == (1, False)
+    _assert_same_votes(arena)
