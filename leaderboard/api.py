@@ -22,6 +22,7 @@ from leaderboard.selectors import (
     leaderboard_methods,
     leaderboard_rows,
 )
+from leaderboard.services.groups import GROUP_PREFIX
 
 router = Router()
 CSV_COLUMNS = ("rank", "contender_id", "name", "organisation", "status", "rating", "lower",
@@ -61,7 +62,14 @@ def _snapshot(slug: str, category: str, style_control: bool,
             tags=["leaderboard"], url_name="leaderboard")
 def leaderboard_json(request: HttpRequest, slug: str, category: str = OVERALL,
                      style_control: bool = False, deprecated: bool = False,
-                     method: str | None = Query(None, description=METHOD_HELP)) -> dict[str, Any]:
+                     method: str | None = Query(None, description=METHOD_HELP),
+                     group: str | None = None) -> dict[str, Any]:
+    """`group` (e.g. `country:FR`, `age:25-34`, `language:fr`) gives that annotator group's
+    board (consenting annotators, groups of at least the arena's `group_min_annotators`) and
+    its `disagreement` with the pooled board: Spearman rank correlation with a 95% interval
+    and a likelihood-ratio test of the group's strengths against the pooled ones."""
+    if group:
+        category = GROUP_PREFIX + group
     arena, snapshot = _snapshot(slug, category, style_control, method)
     rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)
     return {
@@ -81,6 +89,7 @@ def leaderboard_json(request: HttpRequest, slug: str, category: str = OVERALL,
         "coefficients": snapshot.result.get("coefficients", []),
         "rows": rows,
         "matrices": snapshot.matrices,
+        "disagreement": snapshot.params.get("disagreement"),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -26,6 +27,15 @@ class CategoryTag(models.Model):
         "against the first prompt.",
     )
     is_regex = models.BooleanField(default=False)
+    bit = models.PositiveSmallIntegerField(
+        null=True, editable=False,
+        help_text="Which bit of RankingRow.tag_flags marks a match; given when first saved.",
+    )
+    flags_rule = models.CharField(
+        max_length=520, blank=True, editable=False,
+        help_text="The rule the stored tag flags were computed with; when it differs from the "
+        "current rule the next recompute recomputes this tag's flags first.",
+    )
 
     class Meta:
         ordering = ["arena", "slug"]
@@ -46,6 +56,43 @@ class CategoryTag(models.Model):
                 ) from None
         if self.slug in RESERVED_CATEGORIES:
             raise ValidationError({"slug": f"{self.slug!r} is a built-in category."})
+
+
+    @property
+    def rule_key(self) -> str:
+        return f"{'regex' if self.is_regex else 'words'}:{self.pattern}"
+
+
+MAX_TAGS_PER_ARENA = 63
+
+
+class RankingRow(models.Model):
+    """What ranking needs of one vote, written once when it becomes known, read as columns.
+
+    Written beside the vote (and filled in by the recompute for votes stored in bulk, e.g.
+    imports); `is_valid` follows `Vote.is_valid` through a database trigger, so bulk updates
+    by moderation keep it exact. Never holds conversation text: the built-in category flags
+    and admin tag flags are computed from the first prompt when the row is written.
+    """
+
+    vote = models.OneToOneField("battles.Vote", on_delete=models.CASCADE, primary_key=True,
+                                related_name="ranking_row")
+    arena = models.ForeignKey("battles.Arena", on_delete=models.CASCADE, related_name="+")
+    anonymous = models.BooleanField()
+    is_valid = models.BooleanField()
+    contender_a = models.BigIntegerField()
+    contender_b = models.BigIntegerField()
+    outcome = models.SmallIntegerField(help_text="0 a wins, 1 b wins, 2 tie, 3 both bad.")
+    flags = models.SmallIntegerField(help_text="Built-in categories, one bit each (CATEGORY_BITS).")
+    tag_flags = models.BigIntegerField(default=0, help_text="Bit CategoryTag.bit set on a match.")
+    weight = models.FloatField(default=1.0)
+    annotator = models.UUIDField(help_text="Whose vote: groups (country, age band, language) "
+                                 "are resolved at each recompute, from current consent.")
+    style_a = ArrayField(models.IntegerField(), help_text="Style counts of side a per feature.")
+    style_b = ArrayField(models.IntegerField())
+
+    class Meta:
+        indexes = [models.Index(fields=["arena"], name="ranking_row_arena")]
 
 
 RESERVED_CATEGORIES = (OVERALL, "english", "non_english", "multi_turn", "long_prompts")

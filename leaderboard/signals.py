@@ -1,6 +1,7 @@
 """Hooks on battles.Vote, so the battles app needs no knowledge of leaderboards.
 
-A new valid vote in an anonymous battle bumps the arena's counter after commit; a vote saved
+Every new vote gets its ranking row in the transaction that stores it. A new valid vote in an
+anonymous battle bumps the arena's counter after commit; a vote saved
 again (e.g. invalidated by a moderator) queues a recompute so the change reaches the board.
 """
 
@@ -13,6 +14,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from battles.models import Battle, BattleMode, Vote
+from leaderboard.services.ranking_rows import ranking_row_rewrite, ranking_row_write_new
 from leaderboard.services.triggers import recompute_queue, vote_counted
 
 
@@ -20,6 +22,12 @@ from leaderboard.services.triggers import recompute_queue, vote_counted
 def vote_saved(sender: type[Vote], instance: Vote, created: bool, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
+    if created:
+        # Its battle's answers are finished: everything ranking needs of it is known now.
+        ranking_row_write_new(vote=instance)
+    else:
+        # Saved again (an admin's edit, a moderator's flip): write its row afresh.
+        ranking_row_rewrite(vote_id=instance.id)
     if Vote.battle.is_cached(instance):  # the vote service stores it with its locked battle
         arena_id, mode = instance.battle.arena_id, instance.battle.mode
     else:

@@ -63,6 +63,16 @@ class ArenaSettings(BaseModel):
         if len(set(methods)) != len(methods):
             raise ValueError("a ranking method is listed twice")
         return methods
+    # How pairs are picked: "weighted" by the admin's sampling weights, or "active": by how
+    # much a vote would shrink the uncertainty between contenders whose intervals overlap,
+    # times those weights, with a share `exploration_floor` of draws by the weights alone
+    # (battles/active_sampling.py). The floor has a safe minimum so no pair starves.
+    matchmaking: Literal["weighted", "active"] = "weighted"
+    exploration_floor: float = Field(default=0.2, ge=0.05, le=1.0)
+    # Per-group boards (country, age band, language; consenting annotators only) need at least
+    # this many distinct annotators in the group; the floor keeps a board from describing a
+    # handful of people.
+    group_min_annotators: int = Field(default=20, ge=5, le=1_000_000)
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]

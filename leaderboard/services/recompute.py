@@ -18,7 +18,6 @@ from django.db import transaction
 
 from battles.modalities import arena_settings, modality_spec
 from battles.models import Arena, Contender
-from leaderboard.categories import TagRule, battle_categories, tag_rule
 from leaderboard.models import OVERALL, CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import (
     STYLE_FEATURES,
@@ -30,12 +29,14 @@ from leaderboard.ranking import (
 )
 from leaderboard.ranking.battles import BOTH_BAD
 from leaderboard.ranking.methods import STYLE_METHOD, FitOptions, method_get
-from leaderboard.services.vote_table import (
-    ASPECT_CATEGORY_PREFIX,
-    VoteTable,
-    aspect_votes_load,
-    vote_table_load,
+from leaderboard.services.groups import group_boards
+from leaderboard.services.ranking_rows import (
+    RankingColumns,
+    ranking_columns_load,
+    ranking_rows_fill,
+    tag_flags_refresh,
 )
+from leaderboard.services.vote_table import ASPECT_CATEGORY_PREFIX, VoteTable, aspect_votes_load
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class RecomputeReport:
     snapshots: int = 0
     categories: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(
-        default_factory=lambda: {"query": 0.0, "features": 0.0, "fit": 0.0, "store": 0.0}
+        default_factory=lambda: {"prepare": 0.0, "query": 0.0, "features": 0.0, "fit": 0.0, "store": 0.0}
     )
 
 
@@ -74,30 +75,7 @@ class RankingOptions:
                    methods=tuple(options.methods))
 
 
-def _category_masks(table: VoteTable, tags: list[TagRule]) -> dict[str, np.ndarray]:
-    n = len(table)
-    masks: dict[str, np.ndarray] = {OVERALL: np.ones(n, dtype=bool)}
-    names = ["english", "non_english", "multi_turn", "long_prompts", *(t.slug for t in tags)]
-    for name in names:
-        masks[name] = np.zeros(n, dtype=bool)
-    memo: dict[tuple[str, bool, bool], list[str]] = {}
-    for k in range(n):
-        key = (table.prompt_head[k], bool(table.turns[k] > 1), bool(table.prompt_chars[k] > 500))
-        found = memo.get(key)
-        if found is None:
-            found = battle_categories(
-                first_prompt=key[0],
-                prompt_chars=int(table.prompt_chars[k]),
-                turns=int(table.turns[k]),
-                tags=tags,
-            )
-            memo[key] = found
-        for name in found:
-            masks[name][k] = True
-    return masks
-
-
-def _battle_set(table: VoteTable, mask: np.ndarray, features: np.ndarray) -> BattleSet:
+def _battle_set(table: VoteTable | RankingColumns, mask: np.ndarray, features: np.ndarray) -> BattleSet:
     a, b = table.contender_a[mask], table.contender_b[mask]
     ids, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     return BattleSet.from_indices(
@@ -155,18 +133,33 @@ def _fits(
     return results
 
 
+def _fit_first(battles: BattleSet, *, options: RankingOptions) -> RankingResult:
+    """The arena's first published method, plain: what group boards and the pooled board they
+    are compared with use. BattleDataError when the votes cannot support it."""
+    fit_options = FitOptions(
+        ci=options.ci,  # type: ignore[arg-type]
+        num_bootstrap=options.num_bootstrap,
+        both_bad=options.both_bad,  # type: ignore[arg-type]
+        device=settings.ARENA_RANKING_DEVICE or None,
+    )
+    return method_get(options.methods[0]).fit(battles, fit_options)
+
+
 def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     """Fit overall, built-in and tag categories, each plain and style-controlled; store all
     snapshots in one transaction. Categories with fewer than two contenders are skipped."""
     arena = Arena.objects.get(id=arena_id)
     options = RankingOptions.for_arena(arena)
-    tags = [
-        tag_rule(t.slug, t.pattern, is_regex=t.is_regex)
-        for t in CategoryTag.objects.filter(arena=arena)
-    ]
     report = RecomputeReport(arena_id=arena_id)
     clock = time.perf_counter()
-    table = vote_table_load(arena_id=arena_id, full_prompt=bool(tags))
+    # Rows for votes stored without one (bulk imports), and tag flags of new or edited tags:
+    # nothing to do on most runs.
+    ranking_rows_fill(arena_id=arena_id)
+    tag_flags_refresh(arena_id=arena_id)
+    tags = list(CategoryTag.objects.filter(arena=arena))
+    report.seconds["prepare"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    table = ranking_columns_load(arena_id=arena_id)
     report.seconds["query"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -175,12 +168,13 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     if options.both_bad == "drop":
         keep = table.outcome != BOTH_BAD
         excluded["both_bad"] = int((~keep).sum())
-    masks = {name: mask & keep for name, mask in _category_masks(table, tags).items()}
+    masks = {name: mask & keep for name, mask in table.category_masks(tags).items()}
     features = table.style_features()
     names = dict(Contender.objects.filter(arena=arena).values_list("id", "name"))
     report.seconds["features"] = time.perf_counter() - clock
 
     snapshots: list[LeaderboardSnapshot] = []
+    pooled: RankingResult | None = None
     for category, mask in masks.items():
         clock = time.perf_counter()
         battles = _battle_set(table, mask, features)
@@ -188,6 +182,8 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
             continue
         styles = (False, True) if options.style_control else (False,)
         for style, result in [(st, r) for st in styles for r in _fits(battles, style=st, options=options)]:
+            if category == OVERALL and not style and result.method == options.methods[0]:
+                pooled = result  # what group boards are compared with
             snapshots.append(
                 LeaderboardSnapshot(
                     arena=arena,
@@ -205,6 +201,24 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
             )
         report.categories.append(category)
         report.seconds["fit"] += time.perf_counter() - clock
+
+    # One plain board per annotator group large enough to show, with its disagreement.
+    clock = time.perf_counter()
+    for category, battles, result, disagreement in group_boards(
+        table=table, keep=keep, min_annotators=arena_settings(arena).group_min_annotators,
+        pooled=pooled, battle_set=lambda mask: _battle_set(table, mask, features),
+        fit=lambda battles: _fit_first(battles, options=options),
+    ):
+        snapshots.append(LeaderboardSnapshot(
+            arena=arena, category=category, style_control=False, method=result.method,
+            params={**result.params, "disagreement": disagreement},
+            num_votes=int(battles.counts.sum()),
+            device=result.device, duration_ms=round(result.duration_s * 1000),
+            result=_result_json(result, names),
+            matrices=_matrices(battles, result, options.both_bad), excluded=excluded,
+        ))
+        report.categories.append(category)
+    report.seconds["groups"] = time.perf_counter() - clock
 
     # One plain board per aspect voted beside the overall choice (3D geometry, texture, …).
     for aspect, aspect_table in aspect_votes_load(arena_id=arena_id).items():

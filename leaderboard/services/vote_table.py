@@ -66,7 +66,17 @@ def _table(model: type) -> str:
     return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
 
 
-def _query(full_prompt: bool) -> tuple[str, list[str]]:
+VOTES_OF_ARENA = f"""
+    SELECT v.battle_id, b.contender_a_id, b.contender_b_id, {OUTCOME_SQL} AS outcome
+    FROM {{vote}} v JOIN {{battle}} b ON b.id = v.battle_id
+    WHERE b.arena_id = %s AND v.is_valid AND b.mode = %s
+      AND NOT (b.contender_a_id = ANY(%s) OR b.contender_b_id = ANY(%s))
+"""
+
+
+def _query(full_prompt: bool, votes: str = VOTES_OF_ARENA, extra: str = "") -> tuple[str, list[str]]:
+    """The per-vote measures of the votes that `votes` selects (a query with `battle_id`,
+    `contender_a_id`, `contender_b_id`, `outcome` and whatever `extra` names, as `v.`...)."""
     head = "t.prompt" if full_prompt else f"left(t.prompt, {PROMPT_HEAD_CHARS})"
     sums: list[str] = []
     params: list[str] = []
@@ -81,12 +91,7 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
             measure = f"coalesce((g.style_counts ->> '{name}')::int, {counted})"
             sums.append(f"sum({measure}) FILTER (WHERE g.side = '{side}') AS s{len(sums)}")
     sql = f"""
-        WITH v AS (
-            SELECT v.battle_id, b.contender_a_id, b.contender_b_id, {OUTCOME_SQL} AS outcome
-            FROM {_table(Vote)} v JOIN {_table(Battle)} b ON b.id = v.battle_id
-            WHERE b.arena_id = %s AND v.is_valid AND b.mode = %s
-              AND NOT (b.contender_a_id = ANY(%s) OR b.contender_b_id = ANY(%s))
-        ),
+        WITH v AS ({votes.format(vote=_table(Vote), battle=_table(Battle))}),
         t AS (
             SELECT t.battle_id, count(*) AS turns,
                    max(CASE WHEN t.index = 0 THEN {head} END) AS head,
@@ -103,7 +108,7 @@ def _query(full_prompt: bool) -> tuple[str, list[str]]:
         )
         SELECT v.contender_a_id, v.contender_b_id, v.outcome,
                coalesce(t.turns, 0), coalesce(t.head, ''), coalesce(t.chars, 0),
-               {", ".join(f"g.s{k}" for k in range(len(sums)))}
+               {", ".join(f"g.s{k}" for k in range(len(sums)))}{extra}
         FROM v LEFT JOIN t ON t.battle_id = v.battle_id LEFT JOIN g ON g.battle_id = v.battle_id
     """
     return sql, params

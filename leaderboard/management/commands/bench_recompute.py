@@ -12,6 +12,7 @@ recompute's SQL falls back to measuring every answer's text (the old cost).
 from __future__ import annotations
 
 import json
+import resource
 import time
 import uuid
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from leaderboard.ranking import BattleSet, rank_battles
 from leaderboard.ranking.text_style import style_counts
 from leaderboard.services import leaderboard_recompute
 from leaderboard.services.importing import imported_annotator
+from leaderboard.services.ranking_rows import copy_sql, ranking_columns_load, ranking_rows_fill
 from leaderboard.services.vote_table import QUERY_WORK_MEM, _query
 
 PROMPTS = [
@@ -66,6 +68,10 @@ class Command(BaseCommand):
         parser.add_argument("--contenders", type=int, default=100)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--explain", action="store_true", help="print the vote query plan")
+        parser.add_argument("--load-only", action="store_true",
+                            help="load the votes and write their ranking rows, print the slug")
+        parser.add_argument("--arena", help="measure an arena loaded before (a fresh process, "
+                            "so its peak memory is the worker's)")
         parser.add_argument(
             "--without-style-counts",
             action="store_true",
@@ -73,6 +79,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["arena"]:
+            self._measure(Arena.objects.get(slug=options["arena"]))
+            return
         n, k = options["votes"], options["contenders"]
         rng = np.random.default_rng(options["seed"])
         arena = Arena.objects.create(slug=f"bench-{uuid.uuid4().hex[:8]}", name="Benchmark")
@@ -106,8 +115,9 @@ class Command(BaseCommand):
             counted = [None if options["without_style_counts"] else json.dumps(style_counts(t))
                        for t in ANSWERS]
             _copy(Generation,
-                  ["turn_id", "side", "text", "style_counts", "status", "error", "started_at"],
-                  ((turn_ids[battle_ids[i]], side, ANSWERS[answer[i]], counted[answer[i]],
+                  ["turn_id", "side", "text", "reasoning", "style_counts", "status", "error",
+                   "started_at"],
+                  ((turn_ids[battle_ids[i]], side, ANSWERS[answer[i]], "", counted[answer[i]],
                     "done", "", "2024-01-01")
                    for i in range(n) for side, answer in (("a", answer_a), ("b", answer_b))))
             _copy(Vote,
@@ -122,6 +132,15 @@ class Command(BaseCommand):
             cursor.execute("VACUUM ANALYZE")
         load = time.perf_counter() - started
         self.stdout.write(f"loaded {n:,} votes, {k} contenders in {load:.1f}s (COPY)")
+        started = time.perf_counter()
+        written = ranking_rows_fill(arena_id=arena.id)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE leaderboard_rankingrow")
+        self.stdout.write(f"backfilled {written:,} ranking rows in "
+                          f"{time.perf_counter() - started:.1f}s (one-off)")
+        if options["load_only"]:
+            self.stdout.write(f"arena {arena.slug}")
+            return
 
         if options["explain"]:
             sql, params = _query(full_prompt=False)
@@ -148,3 +167,35 @@ class Command(BaseCommand):
             f"baseline (engine only, overall plain fit from memory): {baseline:.2f}s; "
             f"full recompute = {total / baseline:.1f}x baseline"
         )
+
+    def _measure(self, arena: Arena) -> None:
+        """Item by item, in one process: a bare binary COPY of the ranking columns, the same
+        COPY parsed into numpy, then the whole recompute; ratios of the three."""
+        bare, loads = [], []
+        for _ in range(3):  # interleaved, the fastest of each: the machine is shared
+            started = time.perf_counter()
+            size = 0
+            with connection.cursor() as cursor, cursor.cursor.copy(copy_sql(arena.id)) as copy:
+                for data in copy:
+                    size += len(data)
+            bare.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            columns = ranking_columns_load(arena_id=arena.id)
+            loads.append(time.perf_counter() - started)
+            del columns
+        started = time.perf_counter()
+        report = leaderboard_recompute(arena_id=arena.id)
+        total = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        fit = report.seconds["fit"]
+        self.stdout.write(
+            f"recompute: {total:.2f}s for {report.num_votes:,} votes, {report.snapshots} "
+            f"snapshots ({len(report.categories)} categories x plain/style)"
+        )
+        for part, seconds in report.seconds.items():
+            self.stdout.write(f"  {part:<9} {seconds:7.2f}s  {seconds / total:6.1%}")
+        self.stdout.write(f"bare binary COPY of the columns: {min(bare):.2f}s ({size / 2**20:.0f} MiB)")
+        self.stdout.write(f"columns read into numpy:         {min(loads):.2f}s "
+                          f"= {min(loads) / min(bare):.2f}x the bare COPY (target <= 1.5x)")
+        self.stdout.write(f"whole recompute / its fits:      {total / fit:.2f}x (target <= 2x)")
+        self.stdout.write(f"peak memory of this process:     {peak:.2f} GiB (target < 4 GiB at 10M)")
