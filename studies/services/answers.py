@@ -14,14 +14,16 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 
 from battles.media import image_clean, media_file_save
-from battles.media_formats import image_format_for
+from battles.media_formats import ImageFormat, image_format_for
 from battles.modalities import modality_spec
-from battles.models import Contender
+from battles.models import Arena, Contender
 from battles.provider_config import provider_settings_for
 from battles.providers import ChatMessage, ProviderError, TextDelta
 from battles.providers.media_base import MediaResult
@@ -34,8 +36,8 @@ TASK_NAME = "studies.item_answers_make"
 DIVERSE_INSTRUCTION = (
     "Write {k} answers to the request below. Make them as different from each other as you "
     "can: different stances, approaches, styles or assumptions, each one a good answer for "
-    "some reader. Start each answer on its own line with its marker, exactly as shown, and "
-    "write nothing else.\n\nRequest:\n{prompt}\n\n{markers}"
+    "some reader. Start each answer on its own line with its marker, in this layout, and "
+    "write nothing else:\n\n{markers}\n\nRequest:\n{prompt}"
 )
 MARKER = re.compile(r"^\s*=== ANSWER (\d) ===\s*$", re.MULTILINE)
 
@@ -53,12 +55,14 @@ class Answer:
 
 
 def study_answers_queue(*, item_ids: Sequence[int]) -> None:
-    """Queue one task per item once the items are committed."""
+    """Queue one task per item once the items are committed, on the media queue: making
+    answers is the same long generation work live image battles send there."""
     ids = list(item_ids)
 
     def send() -> None:
         for item_id in ids:
-            current_app.signature(TASK_NAME, args=(item_id,)).apply_async()
+            current_app.signature(TASK_NAME, args=(item_id,),
+                                  queue=settings.ARENA_MEDIA_QUEUE).apply_async()
 
     transaction.on_commit(send)
 
@@ -85,9 +89,12 @@ def split_diverse(text: str, *, k: int) -> list[str]:
     return answers
 
 
-async def _text(contender: Contender, prompt: str) -> str:
-    provider = modality_spec(contender.arena.modality).provider_for(
-        provider_settings_for(contender))
+def _provider(contender: Contender, arena: Arena) -> Any:
+    """Built before the event loop starts: reading the contender's settings touches the ORM."""
+    return modality_spec(arena.modality).provider_for(provider_settings_for(contender))
+
+
+async def _text(provider: Any, prompt: str) -> str:
     if not callable(getattr(provider, "stream_chat", None)):
         raise AnswerFailed("Studies cannot yet make answers for this arena's kind of model.")
     pieces: list[str] = []
@@ -100,43 +107,39 @@ async def _text(contender: Contender, prompt: str) -> str:
     return text
 
 
-async def _image(contender: Contender, prompt: str) -> bytes:
-    target = image_format_for(contender.arena.settings or {})
-    provider = modality_spec(contender.arena.modality).provider_for(
-        provider_settings_for(contender))
+async def _image(provider: Any, prompt: str, target: ImageFormat) -> bytes:
     async for event in provider.generate_image(prompt, width=target.width, height=target.height):
         if isinstance(event, MediaResult):
-            return event.data
+            return bytes(event.data)
     raise AnswerFailed("The model finished without an image.")
 
 
 def _answers(item: StudyItem) -> list[Answer]:
-    study = item.study
-    spec = modality_spec(study.arena.modality)
+    study, arena = item.study, item.study.arena
+    spec = modality_spec(arena.modality)
     if study.sampling == Sampling.DIVERSE:
         contender = study.diverse_contender
         assert contender is not None  # the database guarantees it (study_diverse_names_contender)
-        markers = "\n".join(f"=== ANSWER {n} ===" for n in range(1, study.k + 1))
+        markers = "\n".join(f"=== ANSWER {n} ===\n(answer {n})" for n in range(1, study.k + 1))
         request = DIVERSE_INSTRUCTION.format(k=study.k, prompt=item.text, markers=markers)
-        texts = split_diverse(asyncio.run(_text(contender, request)), k=study.k)
+        writer = _provider(contender, arena)
+        texts = split_diverse(asyncio.run(_text(writer, request)), k=study.k)
         random.shuffle(texts)
         return [Answer(contender, text=text) for text in texts]
     contenders = study_contenders(study)
     if len(contenders) < study.k:
         raise AnswerFailed(f"The study needs {study.k} contenders and has {len(contenders)}.")
     chosen = random.sample(contenders, study.k)  # the sample's order is the shown order
+    providers = [_provider(c, arena) for c in chosen]
     if spec.media_kind == "image":
-        target = image_format_for(study.arena.settings or {})
+        target = image_format_for(arena.settings or {})
 
         async def all_images() -> list[bytes]:
-            return list(await asyncio.gather(*(_image(c, item.text) for c in chosen)))
+            return list(await asyncio.gather(*(_image(p, item.text, target) for p in providers)))
 
         answers = []
         for contender, data in zip(chosen, asyncio.run(all_images()), strict=True):
-            try:
-                clean = image_clean(data, target=target)
-            except ValueError:
-                raise AnswerFailed("A model returned a file that is not a usable image.") from None
+            clean = image_clean(data, target=target)  # ProviderError for a file that is no image
             answers.append(Answer(contender, media_name=media_file_save(clean),
                                   media_content_type=clean.content_type))
         return answers
@@ -144,7 +147,7 @@ def _answers(item: StudyItem) -> list[Answer]:
         raise AnswerFailed(f"Studies cannot yet make answers for {spec.label.lower()} arenas.")
 
     async def all_texts() -> list[str]:
-        return list(await asyncio.gather(*(_text(c, item.text) for c in chosen)))
+        return list(await asyncio.gather(*(_text(p, item.text) for p in providers)))
 
     return [Answer(c, text=t) for c, t in zip(chosen, asyncio.run(all_texts()), strict=True)]
 
@@ -160,7 +163,10 @@ def item_answers_make(*, item_id: int) -> bool:
         answers = _answers(item)
     except (AnswerFailed, ProviderError) as error:
         return _item_failure(item_id=item_id, reason=str(error))
+    except ValueError as error:  # provider_for refuses a contender's settings
+        return _item_failure(item_id=item_id, reason=f"A contender is misconfigured: {error}")
     with transaction.atomic():
+        _study_lock(item_id=item_id)
         locked = StudyItem.objects.select_for_update().get(pk=item_id)
         if locked.state != ItemState.PENDING:
             return True
@@ -179,6 +185,7 @@ def item_answers_make(*, item_id: int) -> bool:
 
 def _item_failure(*, item_id: int, reason: str) -> bool:
     with transaction.atomic():
+        _study_lock(item_id=item_id)
         locked = StudyItem.objects.select_for_update().get(pk=item_id)
         locked.attempts += 1
         locked.error = reason or "The model failed."
@@ -189,6 +196,13 @@ def _item_failure(*, item_id: int, reason: str) -> bool:
         if final:
             _study_open_when_made(study_id=locked.study_id)
     return final
+
+
+def _study_lock(*, item_id: int) -> None:
+    """Items of one study settle one at a time: without this, the last two items settling at
+    once in two workers would each still see the other pending, and the study would never
+    open."""
+    list(Study.objects.select_for_update().filter(items__pk=item_id).values_list("pk"))
 
 
 def _study_open_when_made(*, study_id: int) -> None:
