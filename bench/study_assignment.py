@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -96,7 +97,7 @@ def _run(study: object, annotators: list[object], concurrent: bool) -> tuple[int
     return claimed[0], elapsed, len(errors)
 
 
-def _overfilled(study: object, overlap: int) -> int:
+def _overfilled(study: Any, overlap: int) -> int:
     from studies.models import SlotState, StudySlot
 
     done = StudySlot.objects.filter(study=study, state=SlotState.DONE)

@@ -68,7 +68,8 @@ def study_create(request: HttpRequest, payload: StudyIn) -> tuple[int, dict[str,
     arena = get_object_or_404(Arena, slug=payload.arena)
     fields = payload.dict(exclude={"arena", "contenders", "diverse_contender"})
     with transaction.atomic():
-        study = Study(arena=arena, created_by=request.user, **fields)
+        study = Study(arena=arena, created_by=request.user if request.user.is_authenticated
+                      else None, **fields)
         if payload.diverse_contender:
             study.diverse_contender = get_object_or_404(Contender, arena=arena,
                                                         slug=payload.diverse_contender)

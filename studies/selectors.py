@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TypedDict
 
 from django.db.models import Count, Q
@@ -56,7 +57,7 @@ def study_progress(*, study: Study) -> StudyProgress:
                          slots_done=slots["done"], slots_assigned=slots["assigned"])
 
 
-def slot_public(*, slot: StudySlot, annotator_id: object) -> dict[str, object]:
+def slot_public(*, slot: StudySlot, annotator_id: uuid.UUID) -> dict[str, object]:
     """What the annotator sees of one assigned item: the prompt, the K answers by position,
     and how far they are — never a contender."""
     study = slot.study

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from studies.models import ItemState, Sampling, StudyItem, StudyState
+from studies.models import ItemState, Sampling, Study, StudyItem, StudyState
 from studies.services.answers import (
     MAX_ATTEMPTS,
     item_answers_make,
@@ -24,7 +24,7 @@ from tests.studies.factories import study_create
 pytestmark = pytest.mark.django_db
 
 
-def _items(study, *texts: str) -> list[StudyItem]:  # type: ignore[no-untyped-def]
+def _items(study: Study, *texts: str) -> list[StudyItem]:
     data = "\n".join(json.dumps({"text": t}) for t in texts).encode()
     prompt_set_import(study=study, fmt="jsonl", data=data)
     return list(study.items.order_by("position"))

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.db import IntegrityError
 
 from studies.errors import PromptSetInvalid
-from studies.models import StudyItem, StudySlot, StudyState
+from studies.models import Study, StudyItem, StudySlot, StudyState
 from studies.prompt_set import prompt_set_parse
 from studies.services.setup import prompt_set_import
 from tests.factories import arena_create, contender_create
@@ -19,7 +20,7 @@ def _jsonl(*rows: object) -> bytes:
     return "\n".join(json.dumps(row) for row in rows).encode()
 
 
-def _study(**fields: object):  # type: ignore[no-untyped-def]
+def _study(**fields: Any) -> Study:
     arena = arena_create()
     for _ in range(2):
         contender_create(arena=arena)
@@ -83,6 +84,6 @@ def test_it_refuses_unknown_aspects_and_too_few_contenders() -> None:
 
 @pytest.mark.parametrize("fields", [{"k": 5}, {"k": 1}, {"overlap": 0},
                                     {"pool": "group", "pool_group": ""}])
-def test_the_database_refuses_impossible_studies(fields: dict[str, object]) -> None:
+def test_the_database_refuses_impossible_studies(fields: dict[str, Any]) -> None:
     with pytest.raises(IntegrityError):
         study_create(**fields)
