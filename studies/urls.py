@@ -5,5 +5,7 @@ from studies import views
 app_name = "studies"
 
 urlpatterns = [
+    path("s/<slug:slug>/", views.study_page, name="study"),
+    path("s/<slug:slug>/results", views.study_results, name="results"),
     path("s/media/<int:candidate_id>", views.candidate_media, name="media"),
 ]

@@ -1,12 +1,42 @@
-"""Study pages and the media of study answers."""
+"""Study pages (the annotator's page and the researcher's results) and answer media."""
 
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from studies.models import StudyCandidate
+from annotators.services.consent import annotator_needs_consent
+from studies.errors import ArenaError
+from studies.models import Study, StudyCandidate
+from studies.selectors import study_progress
+from studies.services.access import researcher_required
+
+
+@ensure_csrf_cookie
+def study_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The annotator's page; the module asks the API for the current item."""
+    study = get_object_or_404(Study, slug=slug)
+    if annotator_needs_consent(getattr(request, "annotator", None)):
+        return redirect(reverse("annotators:consent") + "?" + urlencode(
+            {"next": request.get_full_path()}))
+    return render(request, "studies/study.html",
+                  {"study": study, "invite": request.GET.get("invite", "")})
+
+
+def study_results(request: HttpRequest, slug: str) -> HttpResponse:
+    """Progress, agreement and the board, for researchers and admins."""
+    try:
+        researcher_required(request.user)
+    except ArenaError:
+        return redirect(reverse("admin:login") + "?" + urlencode({"next": request.path}))
+    study = get_object_or_404(Study.objects.select_related("arena"), slug=slug)
+    return render(request, "studies/results.html",
+                  {"study": study, "progress": study_progress(study=study)})
 
 
 @require_GET
