@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -18,6 +18,7 @@ from annotators.limits import rate_limited
 from battles.api import annotator_auth
 from battles.models import Arena, Contender
 from studies.errors import ArenaError
+from studies.analysis import study_analysis, study_board_csv_text
 from studies.models import Study
 from studies.selectors import judgement_reveal, slot_public, study_progress
 from studies.services.access import researcher_required, study_admit
@@ -100,6 +101,24 @@ def study_prompt_set_upload(request: HttpRequest, slug: str,
 def study_progress_read(request: HttpRequest, slug: str) -> dict[str, Any]:
     researcher_required(request.user)
     return dict(study_progress(study=_study(slug)))
+
+
+@router.get("/studies/{slug}/analysis", response=dict[str, Any])
+def study_analysis_read(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Boards, agreement and preference spread; researchers and admins only."""
+    researcher_required(request.user)
+    return study_analysis(study=_study(slug))
+
+
+@router.get("/studies/{slug}/board.csv")
+def study_board_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The overall and per-aspect boards as one CSV (an `aspect` column; empty: overall)."""
+    researcher_required(request.user)
+    study = _study(slug)
+    return HttpResponse(study_board_csv_text(analysis=study_analysis(study=study)),
+                        content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{study.slug}-board.csv"'})
 
 
 @router.post("/studies/{slug}/retry-failed", response=dict[str, Any])

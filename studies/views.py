@@ -11,6 +11,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from annotators.services.consent import annotator_needs_consent
+from studies.analysis import study_analysis
 from studies.errors import ArenaError
 from studies.models import Study, StudyCandidate
 from studies.selectors import study_progress
@@ -36,7 +37,8 @@ def study_results(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(reverse("admin:login") + "?" + urlencode({"next": request.path}))
     study = get_object_or_404(Study.objects.select_related("arena"), slug=slug)
     return render(request, "studies/results.html",
-                  {"study": study, "progress": study_progress(study=study)})
+                  {"study": study, "progress": study_progress(study=study),
+                   "analysis": study_analysis(study=study)})
 
 
 @require_GET
