@@ -17,8 +17,8 @@ from annotators.client_ip import client_ip_from_request
 from annotators.limits import rate_limited
 from battles.api import annotator_auth
 from battles.models import Arena, Contender
-from studies.errors import ArenaError
 from studies.analysis import study_analysis, study_board_csv_text
+from studies.errors import ArenaError
 from studies.models import Study
 from studies.selectors import judgement_reveal, slot_public, study_progress
 from studies.services.access import researcher_required, study_admit
