@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._stack import stack  # noqa: E402
+from _stack import stack  # bench/ is on sys.path as the script's folder
 
 
 def _study(items: int, overlap: int, label: str) -> object:

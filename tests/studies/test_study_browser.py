@@ -17,13 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from studies.models import Judgement, Study, StudyState
-from tests.e2e.conftest import (  # noqa: F401 - fixtures used by name
-    ArenaServer,
-    arena_server,
-    browser,
-    media_worker,
-    metrics_dir,
-)
+from tests.e2e.conftest import ArenaServer
 from tests.e2e.pages import path_of, wait
 from tests.factories import arena_create, contender_create, terms_publish
 
@@ -44,38 +38,38 @@ def _researcher_session() -> str:
     return client.cookies["sessionid"].value
 
 
-def _progress_text(browser: WebDriver) -> str:
-    return browser.find_element(By.ID, "progress-text").text
+def _progress_text(driver: WebDriver) -> str:
+    return driver.find_element(By.ID, "progress-text").text
 
 
-def _annotate(browser: WebDriver, server: ArenaServer, slug: str, *, reload_once: bool) -> int:
-    browser.delete_all_cookies()
-    browser.get(f"{server.url}/s/{slug}/")
-    browser.find_element(By.CSS_SELECTOR, ".consent-form button[type=submit]").click()
-    wait(browser).until(lambda b: path_of(b) == f"/s/{slug}/")
+def _annotate(driver: WebDriver, server: ArenaServer, slug: str, *, reload_once: bool) -> int:
+    driver.delete_all_cookies()
+    driver.get(f"{server.url}/s/{slug}/")
+    driver.find_element(By.CSS_SELECTOR, ".consent-form button[type=submit]").click()
+    wait(driver).until(lambda b: path_of(b) == f"/s/{slug}/")
     judged = 0
     while True:
-        wait(browser).until(lambda b: _progress_text(b).startswith("Item")
+        wait(driver).until(lambda b: _progress_text(b).startswith("Item")
                             or _progress_text(b) == "Done")
-        if _progress_text(browser) == "Done":
+        if _progress_text(driver) == "Done":
             return judged
-        source = browser.page_source
+        source = driver.page_source
         assert not any(name in source for name in NAMES), "an identity reached the page"
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#candidates > li")) == 4
-        prompt = browser.find_element(By.ID, "prompt").text
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#candidates > li")) == 4
+        prompt = driver.find_element(By.ID, "prompt").text
         if reload_once and judged == 1:
             reload_once = False
-            browser.refresh()
-            wait(browser).until(lambda b: _progress_text(b) == "Item 2 of 3")
-            assert browser.find_element(By.ID, "prompt").text == prompt  # resumed
-        ActionChains(browser).send_keys("3").send_keys("1").send_keys("2").perform()
-        wait(browser).until(lambda b: b.find_element(By.ID, "submit").is_enabled())
-        assert "Answer 3 > Answer 1 > Answer 2 > Answer 4" in browser.find_element(
+            driver.refresh()
+            wait(driver).until(lambda b: _progress_text(b) == "Item 2 of 3")
+            assert driver.find_element(By.ID, "prompt").text == prompt  # resumed
+        ActionChains(driver).send_keys("3").send_keys("1").send_keys("2").perform()
+        wait(driver).until(lambda b: b.find_element(By.ID, "submit").is_enabled())
+        assert "Answer 3 > Answer 1 > Answer 2 > Answer 4" in driver.find_element(
             By.ID, "order").text
-        browser.find_element(By.ID, "explanation").send_keys("clearer and complete")
-        before = _progress_text(browser)
-        browser.find_element(By.ID, "submit").click()
-        wait(browser).until(lambda b: _progress_text(b) != before)
+        driver.find_element(By.ID, "explanation").send_keys("clearer and complete")
+        before = _progress_text(driver)
+        driver.find_element(By.ID, "submit").click()
+        wait(driver).until(lambda b, shown=before: _progress_text(b) != shown)
         judged += 1
 
 
