@@ -5,6 +5,7 @@ agreement and the board."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 
@@ -42,6 +43,10 @@ def _progress_text(driver: WebDriver) -> str:
     return driver.find_element(By.ID, "progress-text").text
 
 
+def _moved_on(driver: WebDriver, *, shown: str) -> bool:
+    return _progress_text(driver) != shown
+
+
 def _annotate(driver: WebDriver, server: ArenaServer, slug: str, *, reload_once: bool) -> int:
     driver.delete_all_cookies()
     driver.get(f"{server.url}/s/{slug}/")
@@ -67,9 +72,9 @@ def _annotate(driver: WebDriver, server: ArenaServer, slug: str, *, reload_once:
         assert "Answer 3 > Answer 1 > Answer 2 > Answer 4" in driver.find_element(
             By.ID, "order").text
         driver.find_element(By.ID, "explanation").send_keys("clearer and complete")
-        before = _progress_text(driver)
+        moved_on = functools.partial(_moved_on, shown=_progress_text(driver))
         driver.find_element(By.ID, "submit").click()
-        wait(driver).until(lambda b, shown=before: _progress_text(b) != shown)
+        wait(driver).until(moved_on)
         judged += 1
 
 
