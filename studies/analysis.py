@@ -5,7 +5,8 @@ The board is Bradley-Terry on the pairs each K-way judgement implies (the existi
 `leaderboard.ranking.rank_battles`), a check until the engine's Plackett-Luce plug-in lands
 (branch h/rankeng): judgements keep their whole ranking (`Judgement.ranking`), so a PL fit can
 read them unchanged. Judgements of people who deleted their data, skips, and gold items are left
-out of boards and agreement; gold items measure annotators instead.
+out of boards and agreement, as are shadow-banned annotators' (kept, never counted, as in
+arenas); gold items measure annotators instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 from collections import Counter, defaultdict
 from typing import Any
 
+from annotators.models import AnnotatorStatus
 from leaderboard.ranking import BattleSet, rank_battles
 from studies.agreement import implied_pairs, krippendorff_alpha_nominal, leave_one_out_agreement
 from studies.models import Judgement, Study
@@ -24,6 +26,7 @@ def _judgements(study: Study) -> list[Judgement]:
     return list(
         Judgement.objects.filter(study=study, annotator__data_deleted_at__isnull=True,
                                  skip_reason="")
+        .exclude(annotator__status=AnnotatorStatus.SHADOW_BANNED)
         .select_related("item").order_by("pk")
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from annotators.models import Annotator
 from studies.errors import ArenaError, Conflict
 from studies.models import Judgement, SlotState, StudySlot, VoteFormat
+from studies.services.screening import judgement_screen
 
 MAX_EXPLANATION = 5000
 
@@ -32,9 +34,11 @@ def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] |
                              status=409)
         if slot.state == SlotState.DONE:
             raise Conflict("You already judged this item.")
+        study = slot.study
+        shown_at = (slot.expires_at - timedelta(seconds=study.assignment_ttl_s)
+                    if slot.expires_at is not None else None)
         if slot.expires_at is not None and slot.expires_at < timezone.now():
             slot.expires_at = timezone.now()  # late but still theirs: accept
-        study = slot.study
         if not skip_reason:
             want = study.k if study.vote_format == VoteFormat.RANK else 1
             if len(ranking) != want or len(set(ranking)) != want or not all(
@@ -58,4 +62,5 @@ def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] |
             aspects=aspects, explanation=explanation.strip(), skip_reason=skip_reason)
         slot.state = SlotState.DONE
         slot.save(update_fields=["state", "expires_at"])
+        judgement_screen(judgement=judgement, shown_at=shown_at)
     return judgement
