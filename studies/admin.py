@@ -24,7 +24,7 @@ class StudyForm(forms.ModelForm):
         fields = ("slug", "title", "description", "arena", "k", "vote_format", "aspects",
                   "overlap", "pool", "pool_group", "invite_token", "quota_per_annotator",
                   "sampling", "diverse_contender", "contenders", "demographic_targets",
-                  "reveal_identities", "assignment_ttl_s", "state")
+                  "reveal_identities", "gold_min_accuracy", "assignment_ttl_s", "state")
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -49,6 +49,7 @@ class StudyIn(Schema):
     contenders: list[str] = []
     demographic_targets: dict[str, dict[str, float]] = {}
     reveal_identities: bool = False
+    gold_min_accuracy: float | None = Field(default=None, ge=0, le=1)
 
 
 class JudgementIn(Schema):

@@ -75,6 +75,10 @@ class Study(models.Model):
         help_text='Wanted share per group, e.g. {"age_band": {"18-24": 0.2}}.')
     reveal_identities = models.BooleanField(
         default=False, help_text="Show annotators which model wrote which answer after judging.")
+    gold_min_accuracy = models.FloatField(
+        null=True, blank=True,
+        help_text="Screen annotators: after GOLD_SCREEN_AFTER gold items, one whose share of "
+                  "gold items answered as expected falls below this gets no more items.")
     assignment_ttl_s = models.PositiveIntegerField(
         default=1800, help_text="An unfinished assignment returns to the pool after this long.")
     state = models.CharField(max_length=12, choices=StudyState.choices,
@@ -98,6 +102,10 @@ class Study(models.Model):
                 name="study_diverse_names_contender"),
             models.CheckConstraint(condition=Q(assignment_ttl_s__gte=30),
                                    name="study_ttl_at_least_30s"),
+            models.CheckConstraint(
+                condition=Q(gold_min_accuracy__isnull=True)
+                | Q(gold_min_accuracy__gte=0, gold_min_accuracy__lte=1),
+                name="study_gold_min_accuracy_share"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,8 @@ locks one free slot with `SELECT … FOR UPDATE SKIP LOCKED`: two annotators ask
 moment lock different rows instead of waiting for each other, and an assignment left longer
 than the study's TTL counts as free again. The race that remains — one annotator claiming from
 two tabs at once, both picking a slot of the same item — is refused by the unique constraint and
-retried once with the item excluded.
+retried once with the item excluded. Gold items are handed out first, so a study that screens
+annotators on them can do so early.
 """
 
 from __future__ import annotations
@@ -19,12 +20,34 @@ from django.utils import timezone
 
 from annotators.models import Annotator
 from studies.errors import ArenaError
-from studies.models import ItemState, SlotState, Study, StudySlot, StudyState
+from studies.models import ItemState, Judgement, SlotState, Study, StudySlot, StudyState
+
+GOLD_SCREEN_AFTER = 2
 
 
 class QuotaReached(ArenaError):
     code = "quota_reached"
     status = 409
+
+
+class ScreenedOut(ArenaError):
+    code = "screened_out"
+    status = 403
+
+
+def _gold_screen(*, study: Study, annotator: Annotator) -> None:
+    """Gold items come first (see the claim's order); an annotator who has answered enough of
+    them and misses too many is given no more items. Skipped gold items do not count."""
+    if study.gold_min_accuracy is None:
+        return
+    answers = list(Judgement.objects.filter(study=study, annotator=annotator, item__is_gold=True,
+                                            skip_reason="")
+                   .values_list("ranking", "item__gold_best"))
+    if len(answers) < GOLD_SCREEN_AFTER:
+        return
+    right = sum(1 for ranking, gold in answers if ranking and ranking[0] == gold)
+    if right / len(answers) < study.gold_min_accuracy:
+        raise ScreenedOut("Thank you for your help; this study has no more items for you.")
 
 
 def _held(*, study: Study, annotator: Annotator) -> StudySlot | None:
@@ -49,6 +72,7 @@ def slot_claim(*, study: Study, annotator: Annotator) -> StudySlot | None:
                 held = None
         if held is not None:
             return held
+    _gold_screen(study=study, annotator=annotator)
     if study.quota_per_annotator is not None:
         taken = StudySlot.objects.filter(study=study, annotator=annotator).count()
         if taken >= study.quota_per_annotator:
@@ -71,7 +95,7 @@ def _claim_one(*, study: Study, annotator: Annotator) -> StudySlot | None:
             .filter(Q(state=SlotState.OPEN) | Q(state=SlotState.ASSIGNED, expires_at__lt=now))
             .exclude(item__in=StudySlot.objects.filter(study=study, annotator=annotator)
                      .values("item"))
-            .order_by("item__position", "index")
+            .order_by("-item__is_gold", "item__position", "index")
             .first()
         )
         if slot is None:

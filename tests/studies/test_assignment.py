@@ -12,7 +12,12 @@ from django.db import connection
 from django.utils import timezone
 
 from studies.models import SlotState, StudySlot
-from studies.services.assignment import QuotaReached, slot_claim, slots_expired_release
+from studies.services.assignment import (
+    QuotaReached,
+    ScreenedOut,
+    slot_claim,
+    slots_expired_release,
+)
 from studies.services.judgement import judgement_submit
 from tests.factories import annotator_create
 from tests.studies.factories import study_ready
@@ -110,3 +115,22 @@ def test_concurrent_annotators_never_overfill_a_slot() -> None:
     assert set(per_item.values()) == {3}
     pairs = list(done.values_list("item_id", "annotator_id"))
     assert len(pairs) == len(set(pairs))
+
+
+@pytest.mark.django_db
+def test_gold_items_come_first_and_screen_out_a_careless_annotator() -> None:
+    study = study_ready(items=4, overlap=2, gold_min_accuracy=0.5)
+    gold_items = list(study.items.order_by("position")[2:])
+    for item in gold_items:
+        item.is_gold, item.gold_best = True, 1
+        item.save()
+    careless, careful = annotator_create(), annotator_create()
+    for person, pick in ((careless, 0), (careful, 1)):
+        for _ in range(2):
+            slot = slot_claim(study=study, annotator=person)
+            assert slot is not None and slot.item.is_gold  # gold first
+            judgement_submit(slot_id=slot.pk, annotator=person, ranking=[pick])
+    with pytest.raises(ScreenedOut):
+        slot_claim(study=study, annotator=careless)
+    following = slot_claim(study=study, annotator=careful)
+    assert following is not None and not following.item.is_gold
