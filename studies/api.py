@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 
 from annotators.client_ip import client_ip_from_request
 from annotators.limits import rate_limited
-from battles.api import annotator_auth
+from battles.api import ErrorOut, annotator_auth
 from battles.models import Arena, Contender
 from studies.analysis import study_analysis, study_board_csv_text
 from studies.errors import ArenaError
@@ -52,6 +52,21 @@ class StudyIn(Schema):
     gold_min_accuracy: float | None = Field(default=None, ge=0, le=1)
 
 
+class StudyCreatedOut(Schema):
+    slug: str
+    state: str
+    invite_token: str
+
+
+class PromptSetOut(Schema):
+    added: int
+    progress: dict[str, Any]
+
+
+RESEARCHER = {401: ErrorOut, 403: ErrorOut}
+ANNOTATOR = {401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+
+
 class JudgementIn(Schema):
     ranking: list[int] = []
     aspects: dict[str, int] = {}
@@ -63,7 +78,7 @@ def _study(slug: str) -> Study:
     return get_object_or_404(Study.objects.select_related("arena"), slug=slug)
 
 
-@router.post("/studies", response={201: dict[str, Any]})
+@router.post("/studies", response={201: StudyCreatedOut, **RESEARCHER})
 def study_create(request: HttpRequest, payload: StudyIn) -> tuple[int, dict[str, Any]]:
     """Researchers and admins only; the study starts as a draft until its prompts arrive."""
     researcher_required(request.user)
@@ -84,7 +99,8 @@ def study_create(request: HttpRequest, payload: StudyIn) -> tuple[int, dict[str,
     return 201, {"slug": study.slug, "state": study.state, "invite_token": study.invite_token}
 
 
-@router.post("/studies/{slug}/prompt-set", response={201: dict[str, Any]})
+@router.post("/studies/{slug}/prompt-set",
+             response={201: PromptSetOut, 409: ErrorOut, **RESEARCHER})
 def study_prompt_set_upload(request: HttpRequest, slug: str,
                             file: UploadedFile = File(...),  # noqa: B008
                             format: str = Form("")) -> tuple[int, dict[str, Any]]:  # noqa: B008
@@ -98,20 +114,20 @@ def study_prompt_set_upload(request: HttpRequest, slug: str,
     return 201, {"added": added, "progress": study_progress(study=study)}
 
 
-@router.get("/studies/{slug}/progress", response=dict[str, Any])
+@router.get("/studies/{slug}/progress", response={200: dict[str, Any], **RESEARCHER})
 def study_progress_read(request: HttpRequest, slug: str) -> dict[str, Any]:
     researcher_required(request.user)
     return dict(study_progress(study=_study(slug)))
 
 
-@router.get("/studies/{slug}/analysis", response=dict[str, Any])
+@router.get("/studies/{slug}/analysis", response={200: dict[str, Any], **RESEARCHER})
 def study_analysis_read(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Boards, agreement and preference spread; researchers and admins only."""
     researcher_required(request.user)
     return study_analysis(study=_study(slug))
 
 
-@router.get("/studies/{slug}/board.csv")
+@router.get("/studies/{slug}/board.csv", response={200: str, **RESEARCHER})
 def study_board_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The overall and per-aspect boards as one CSV (an `aspect` column; empty: overall)."""
     researcher_required(request.user)
@@ -122,13 +138,14 @@ def study_board_csv(request: HttpRequest, slug: str) -> HttpResponse:
                                  f'attachment; filename="{study.slug}-board.csv"'})
 
 
-@router.post("/studies/{slug}/retry-failed", response=dict[str, Any])
+@router.post("/studies/{slug}/retry-failed", response={200: dict[str, Any], **RESEARCHER})
 def study_retry_failed(request: HttpRequest, slug: str) -> dict[str, Any]:
     researcher_required(request.user)
     return {"queued": study_failed_retry(study=_study(slug))}
 
 
-@router.post("/studies/{slug}/next", auth=annotator_auth, response=dict[str, Any])
+@router.post("/studies/{slug}/next", auth=annotator_auth,
+             response={200: dict[str, Any], **ANNOTATOR})
 def study_next(request: HttpRequest, slug: str, invite: str = "") -> dict[str, Any]:
     """The annotator's current item (the same one after a reload), or a new one; `item` is
     null when nothing is left for them."""
@@ -142,7 +159,7 @@ def study_next(request: HttpRequest, slug: str, invite: str = "") -> dict[str, A
 
 
 @router.post("/studies/{slug}/slots/{int:slot_id}/judgement", auth=annotator_auth,
-             response=dict[str, Any])
+             response={200: dict[str, Any], **ANNOTATOR})
 def study_judge(request: HttpRequest, slug: str, slot_id: int, payload: JudgementIn,
                 invite: str = "") -> dict[str, Any]:
     study = _study(slug)
