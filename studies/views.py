@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from annotators.services.consent import annotator_needs_consent
 from studies.analysis import study_analysis
@@ -16,6 +17,7 @@ from studies.errors import ArenaError
 from studies.models import Study, StudyCandidate
 from studies.selectors import study_progress
 from studies.services.access import researcher_required
+from studies.services.setup import prompt_set_import
 
 
 @ensure_csrf_cookie
@@ -39,6 +41,28 @@ def study_results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "studies/results.html",
                   {"study": study, "progress": study_progress(study=study),
                    "analysis": study_analysis(study=study)})
+
+
+@require_POST
+def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """The results page's upload form: the same import as the API, its message on the page."""
+    try:
+        researcher_required(request.user)
+    except ArenaError:
+        return redirect(reverse("admin:login") + "?" + urlencode({"next": request.path}))
+    study = get_object_or_404(Study.objects.select_related("arena"), slug=slug)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a JSONL or CSV file to upload.")
+    else:
+        fmt = "csv" if (upload.name or "").lower().endswith(".csv") else "jsonl"
+        try:
+            added = prompt_set_import(study=study, data=upload.read(), fmt=fmt)
+        except ArenaError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{added} prompts imported; their answers are being made.")
+    return redirect("studies:results", slug=slug)
 
 
 @require_GET
