@@ -6,7 +6,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from studies.models import StudyItem
-
 from tests.factories import annotator_create, client_for
 from tests.studies.factories import study_ready
 
