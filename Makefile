@@ -25,4 +25,4 @@ LINT_ENV := SECRET_KEY=lint DATABASE_URL=postgresql://lint@localhost/lint REDIS_
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(LINT_ENV) $(VENV)/bin/mypy arena annotators battles leaderboard moderation releases ops tests bench
+	$(LINT_ENV) $(VENV)/bin/mypy arena annotators battles leaderboard moderation releases ops studies tests bench

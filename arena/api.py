@@ -24,6 +24,7 @@ from battles.api import router as battles_router
 from battles.services.errors import ArenaError
 from leaderboard.api import router as leaderboard_router
 from releases.api import router as releases_router
+from studies.api import router as studies_router
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +111,4 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 api.add_router("/", battles_router)
 api.add_router("/", leaderboard_router)
 api.add_router("/releases", releases_router)
+api.add_router("/", studies_router)

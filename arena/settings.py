@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "leaderboard",
     "ops",
     "releases",
+    "studies",
 ]
 
 MIDDLEWARE = [

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("leaderboard.urls")),
     path("", include("battles.urls")),
     path("", include("releases.urls")),
+    path("", include("studies.urls")),
 ]

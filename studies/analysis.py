@@ -1,0 +1,115 @@
+"""A study's analysis for the researcher: boards from K-way judgements, agreement, and the
+spread of preferences per item.
+
+The board is Bradley-Terry on the pairs each K-way judgement implies (the existing engine,
+`leaderboard.ranking.rank_battles`), a check until the engine's Plackett-Luce plug-in lands
+(branch h/rankeng): judgements keep their whole ranking (`Judgement.ranking`), so a PL fit can
+read them unchanged. Judgements of people who deleted their data, skips, and gold items are left
+out of boards and agreement, as are shadow-banned annotators' (kept, never counted, as in
+arenas); gold items measure annotators instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from typing import Any
+
+from annotators.models import AnnotatorStatus
+from leaderboard.ranking import BattleSet, rank_battles
+from studies.agreement import implied_pairs, krippendorff_alpha_nominal, leave_one_out_agreement
+from studies.models import Judgement, Study
+
+
+def _judgements(study: Study) -> list[Judgement]:
+    return list(
+        Judgement.objects.filter(study=study, annotator__data_deleted_at__isnull=True,
+                                 skip_reason="")
+        .exclude(annotator__status=AnnotatorStatus.SHADOW_BANNED)
+        .select_related("item").order_by("pk")
+    )
+
+
+def _board(records: list[tuple[str, str, str]], models: list[str]) -> list[dict[str, Any]]:
+    if not records:
+        return []
+    battles = BattleSet.from_records(records, models=models)
+    try:
+        result = rank_battles(battles, ci="sandwich")
+    except ValueError:
+        return []
+    return result.rows()
+
+
+def study_analysis(*, study: Study) -> dict[str, Any]:
+    judgements = _judgements(study)
+    names: dict[tuple[int, int], str] = {
+        (item_id, position): slug for item_id, position, slug in
+        study.items.values_list("pk", "candidates__position", "candidates__contender__slug")
+        if position is not None
+    }
+    models = sorted(set(names.values()))
+    scored = [j for j in judgements if not j.item.is_gold]
+    overall: list[tuple[str, str, str]] = []
+    per_aspect: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for judgement in scored:
+        for winner, loser in implied_pairs(judgement.ranking, study.k):
+            overall.append((names[(judgement.item_id, winner)],
+                            names[(judgement.item_id, loser)], "model_a"))
+        for aspect, best in judgement.aspects.items():
+            for other in range(study.k):
+                if other != best:
+                    per_aspect[aspect].append((names[(judgement.item_id, best)],
+                                               names[(judgement.item_id, other)], "model_a"))
+    units: dict[int, list[int]] = defaultdict(list)
+    aspect_units: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    choices = []
+    for judgement in scored:
+        units[judgement.item_id].append(judgement.ranking[0])
+        choices.append((judgement.item_id, str(judgement.annotator_id), judgement.ranking[0]))
+        for aspect, best in judgement.aspects.items():
+            aspect_units[aspect][judgement.item_id].append(best)
+    gold: dict[str, list[bool]] = defaultdict(list)
+    for judgement in judgements:
+        if judgement.item.is_gold and judgement.item.gold_best is not None:
+            gold[str(judgement.annotator_id)].append(
+                judgement.ranking[0] == judgement.item.gold_best)
+    distribution = []
+    for item_id, values in sorted(units.items()):
+        if len(values) >= 2:
+            counts = Counter(values)
+            distribution.append({"item": item_id, "judgements": len(values),
+                                 "best": {str(p): counts.get(p, 0) for p in range(study.k)}})
+    return {
+        "method": "bradley_terry_implied_pairs",
+        "note": "Bradley-Terry on the pairs implied by each K-way judgement; Plackett-Luce "
+                "on the stored rankings comes with the engine's plug-in.",
+        "judgements": len(scored),
+        "board": _board(overall, models),
+        "aspect_boards": {a: _board(r, models) for a, r in sorted(per_aspect.items())},
+        "alpha": krippendorff_alpha_nominal(units),
+        "aspect_alpha": {a: krippendorff_alpha_nominal(u) for a, u in sorted(aspect_units.items())},
+        "annotators": [
+            {"annotator": row.annotator[:8], "compared": row.compared, "rate": row.rate,
+             "outlier": row.outlier,
+             "gold_accuracy": (sum(gold[row.annotator]) / len(gold[row.annotator])
+                               if gold.get(row.annotator) else None)}
+            for row in leave_one_out_agreement(choices, chance=1 / study.k)
+        ],
+        "distribution": distribution,
+    }
+
+
+BOARD_COLUMNS = ("aspect", "rank", "model", "rating", "lower", "upper", "votes")
+
+
+def study_board_csv_text(*, analysis: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(BOARD_COLUMNS)
+    boards = [("", analysis["board"]), *analysis["aspect_boards"].items()]
+    for aspect, rows in boards:
+        for row in rows:
+            writer.writerow([aspect, *(row.get(c, "") for c in BOARD_COLUMNS[1:])])
+    return out.getvalue()
