@@ -1,10 +1,12 @@
 """A study's analysis for the researcher: boards from K-way judgements, agreement, and the
 spread of preferences per item.
 
-The board is Bradley-Terry on the pairs each K-way judgement implies (the existing engine,
-`leaderboard.ranking.rank_battles`), a check until the engine's Plackett-Luce plug-in lands
-(branch h/rankeng): judgements keep their whole ranking (`Judgement.ranking`), so a PL fit can
-read them unchanged. Judgements of people who deleted their data, skips, and gold items are left
+For a full-ranking study the board is Plackett-Luce on the K-way rankings as given (the
+engine's `rank_rankings`, with sandwich intervals), and Bradley-Terry on the pairs each ranking
+implies is kept beside it as a check. A best-of-K judgement says only which answer came first,
+which Plackett-Luce's later stages would misread as a ranking of the rest, so those studies are
+ranked by Bradley-Terry on the implied pairs (the best over each other answer).
+Judgements of people who deleted their data, skips, and gold items are left
 out of boards and agreement, as are shadow-banned annotators' (kept, never counted, as in
 arenas); gold items measure annotators instead.
 """
@@ -17,9 +19,11 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from annotators.models import AnnotatorStatus
-from leaderboard.ranking import BattleSet, rank_battles
+from leaderboard.ranking import BattleDataError, BattleSet, rank_battles
+from leaderboard.ranking.api import rank_rankings
+from leaderboard.ranking.plackett_luce import Rankings
 from studies.agreement import implied_pairs, krippendorff_alpha_nominal, leave_one_out_agreement
-from studies.models import Judgement, Study
+from studies.models import Judgement, Study, VoteFormat
 
 
 def _judgements(study: Study) -> list[Judgement]:
@@ -42,6 +46,15 @@ def _board(records: list[tuple[str, str, str]], models: list[str]) -> list[dict[
     return result.rows()
 
 
+def _plackett_luce_board(rankings: list[list[list[str]]]) -> list[dict[str, Any]]:
+    if not rankings:
+        return []
+    try:
+        return rank_rankings(Rankings.from_rankings(rankings), ci="sandwich").rows()
+    except (BattleDataError, ValueError):
+        return []
+
+
 def study_analysis(*, study: Study) -> dict[str, Any]:
     judgements = _judgements(study)
     names: dict[tuple[int, int], str] = {
@@ -53,7 +66,13 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
     scored = [j for j in judgements if not j.item.is_gold]
     overall: list[tuple[str, str, str]] = []
     per_aspect: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    full_rankings: list[list[list[str]]] = []
     for judgement in scored:
+        if study.vote_format != VoteFormat.BEST and len(judgement.ranking) >= study.k - 1:
+            ranked = [names[(judgement.item_id, p)] for p in judgement.ranking]
+            rest = [names[(judgement.item_id, p)] for p in range(study.k)
+                    if p not in judgement.ranking]
+            full_rankings.append([[name] for name in ranked + rest])
         for winner, loser in implied_pairs(judgement.ranking, study.k):
             overall.append((names[(judgement.item_id, winner)],
                             names[(judgement.item_id, loser)], "model_a"))
@@ -81,12 +100,22 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
             counts = Counter(values)
             distribution.append({"item": item_id, "judgements": len(values),
                                  "best": {str(p): counts.get(p, 0) for p in range(study.k)}})
+    pairwise = _board(overall, models)
+    if study.vote_format == VoteFormat.BEST:
+        method, note, board = (
+            "bradley_terry_implied_pairs",
+            "Best-of-K: Bradley-Terry on the best answer over each of the others.", pairwise)
+    else:
+        method, note, board = (
+            "plackett_luce",
+            "Plackett-Luce on the K-way rankings; `pairwise_check` is Bradley-Terry on the "
+            "pairs they imply.", _plackett_luce_board(full_rankings))
     return {
-        "method": "bradley_terry_implied_pairs",
-        "note": "Bradley-Terry on the pairs implied by each K-way judgement; Plackett-Luce "
-                "on the stored rankings comes with the engine's plug-in.",
+        "method": method,
+        "note": note,
         "judgements": len(scored),
-        "board": _board(overall, models),
+        "board": board,
+        "pairwise_check": pairwise,
         "aspect_boards": {a: _board(r, models) for a, r in sorted(per_aspect.items())},
         "alpha": krippendorff_alpha_nominal(units),
         "aspect_alpha": {a: krippendorff_alpha_nominal(u) for a, u in sorted(aspect_units.items())},

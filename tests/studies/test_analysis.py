@@ -29,7 +29,9 @@ def test_the_board_ranks_the_preferred_model_first_and_flags_the_contrarian() ->
             judgement_submit(slot_id=slot.pk, annotator=person, ranking=ranking)
     analysis = study_analysis(study=study)
     assert analysis["judgements"] == 24
+    assert analysis["method"] == "plackett_luce"
     assert analysis["board"][0]["model"] == favourite.contender.slug
+    assert analysis["pairwise_check"][0]["model"] == favourite.contender.slug
     # Every item: best = [2, 2, 2, 0]. Coincidences over 6 items: o_22 = 12, o_20 = o_02 = 6,
     # n_2 = 18, n_0 = 6, n = 24: alpha = 1 - 23 * 12 / (2 * 18 * 6) = -5/18. The same split on
     # every item is systematic disagreement, which alpha scores below zero.
