@@ -43,11 +43,13 @@ def test_it_fails_battles_left_streaming_by_a_dead_web_process(
 
     battles_fail_stale_task.apply_async(queue=QUEUE)
 
+    # Done once both sides are failed: the battle turns FAILED with the first of them already.
     deadline = time.monotonic() + 120
-    while Battle.objects.get(id=stale.battle.id).state != BattleState.FAILED:
+    while Generation.objects.filter(turn__battle=stale.battle, status="streaming").exists():
         assert worker.poll() is None, "the worker died"
         assert time.monotonic() < deadline, "the worker never ran the task"
         time.sleep(0.2)
+    assert Battle.objects.get(id=stale.battle.id).state == BattleState.FAILED
     assert Battle.objects.get(id=fresh.battle.id).state == BattleState.STREAMING
     errors = set(Generation.objects.filter(turn__battle=stale.battle).values_list("error", flat=True))
     assert errors == {"The answer was never completed."}
