@@ -36,6 +36,11 @@ def test_the_board_ranks_the_preferred_model_first_and_flags_the_contrarian() ->
     # n_2 = 18, n_0 = 6, n = 24: alpha = 1 - 23 * 12 / (2 * 18 * 6) = -5/18. The same split on
     # every item is systematic disagreement, which alpha scores below zero.
     assert analysis["alpha"] == pytest.approx(-5 / 18)
+    # Ranks per answer on each item: [3, 3, 3, 1], [2, 2, 2, 2], [1, 1, 1, 3]. Over 6 items
+    # o_13 = o_31 = 12, n_1 = n_2 = n_3 = 24, n = 72; ordinal d_13 = (72 - 24)^2 = 2304,
+    # d_12 = d_23 = 24^2: alpha = 1 - 71 * 24 * 2304 / (576 * (4 * 576 + 2 * 2304)) = 1/72.
+    # The positions mostly agree (unlike the best answer), so it is barely above zero.
+    assert analysis["rank_alpha"] == pytest.approx(1 / 72)
     flagged = [a for a in analysis["annotators"] if a["outlier"]]
     assert [a["annotator"] for a in flagged] == [str(people[3].pk)[:8]]
     assert all(row["best"]["2"] == 3 and row["best"]["0"] == 1
@@ -46,6 +51,7 @@ def test_the_board_ranks_the_preferred_model_first_and_flags_the_contrarian() ->
     assert csv_text.splitlines()[0] == "aspect,rank,model,rating,lower,upper,votes"
     assert favourite.contender.slug in csv_text.splitlines()[1]
     page = admin.get(f"/s/{study.slug}/results").content.decode()
+    assert "full rankings, ordinal" in page
     assert "Krippendorff" in page and favourite.contender.slug in page and "outlier" in page
 
 
