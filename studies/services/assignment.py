@@ -6,8 +6,9 @@ locks one free slot with `SELECT … FOR UPDATE SKIP LOCKED`: two annotators ask
 moment lock different rows instead of waiting for each other, and an assignment left longer
 than the study's TTL counts as free again. The race that remains — one annotator claiming from
 two tabs at once, both picking a slot of the same item — is refused by the unique constraint and
-retried once with the item excluded. Gold items are handed out first, so a study that screens
-annotators on them can do so early.
+retried once with the item excluded. A skip hands its slot back and is remembered apart
+(`StudySkip`), so the skipper is never offered that item again. Gold items are handed out
+first, so a study that screens annotators on them can do so early.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from annotators.models import Annotator
 from studies.errors import ArenaError
-from studies.models import ItemState, Judgement, SlotState, Study, StudySlot, StudyState
+from studies.models import ItemState, Judgement, SlotState, Study, StudySkip, StudySlot, StudyState
 
 GOLD_SCREEN_AFTER = 2
 
@@ -94,6 +95,8 @@ def _claim_one(*, study: Study, annotator: Annotator) -> StudySlot | None:
             .filter(study=study, item__state=ItemState.READY)
             .filter(Q(state=SlotState.OPEN) | Q(state=SlotState.ASSIGNED, expires_at__lt=now))
             .exclude(item__in=StudySlot.objects.filter(study=study, annotator=annotator)
+                     .values("item"))
+            .exclude(item__in=StudySkip.objects.filter(study=study, annotator=annotator)
                      .values("item"))
             .order_by("-item__is_gold", "item__position", "index")
             .first()

@@ -9,9 +9,9 @@ from django.test import Client
 
 from annotators.services.profile import annotator_data_delete
 from studies.analysis import study_analysis
-from studies.models import Judgement, StudyCandidate
+from studies.models import Judgement, StudyCandidate, StudySkip
 from studies.services.assignment import slot_claim
-from studies.services.judgement import judgement_submit
+from studies.services.judgement import judgement_submit, slot_skip
 from tests.factories import annotator_create
 from tests.studies.factories import study_ready
 
@@ -56,12 +56,16 @@ def test_the_board_ranks_the_preferred_model_first_and_flags_the_contrarian() ->
 
 
 def test_deleted_data_leaves_the_analysis_and_its_words_are_scrubbed() -> None:
-    study = study_ready(items=1, k=2, overlap=2)
+    study = study_ready(items=2, k=2, overlap=2)
     alice, bob = annotator_create(), annotator_create()
+    first = slot_claim(study=study, annotator=alice)
+    assert first is not None
+    slot_skip(slot_id=first.pk, annotator=alice, reason="my own words")
     for person in (alice, bob):
         slot = slot_claim(study=study, annotator=person)
         assert slot is not None
         judgement_submit(slot_id=slot.pk, annotator=person, ranking=[0], explanation="mine")
     annotator_data_delete(annotator=alice)
     assert Judgement.objects.get(annotator=alice).explanation == ""
+    assert StudySkip.objects.get(annotator=alice).reason == ""
     assert study_analysis(study=study)["judgements"] == 1
