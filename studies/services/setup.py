@@ -12,6 +12,7 @@ from studies.prompt_set import prompt_set_parse
 from studies.selectors import study_contenders
 from studies.services.answers import study_answers_queue
 from studies.services.prompt_screening import prompt_set_screen
+from studies.targets import DIMENSIONS
 
 
 def study_check(study: Study) -> None:
@@ -51,6 +52,10 @@ def study_check(study: Study) -> None:
     ):
         raise ArenaError('Demographic targets look like {"age_band": {"18-24": 0.2}}: shares '
                          "between 0 and 1 that add up to at most 1.", code="targets_invalid")
+    unknown = sorted(set(targets) - set(DIMENSIONS))
+    if unknown:
+        raise ArenaError(f"Demographic targets can steer by {', '.join(DIMENSIONS)}, not "
+                         f"{', '.join(unknown)}.", code="targets_invalid")
 
 
 def prompt_set_import(*, study: Study, data: bytes, fmt: str) -> int:
