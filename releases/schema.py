@@ -64,12 +64,39 @@ MEDIA_FIELDS = [
 # What the page measured before the vote opened (play / view events), as JSON.
 EXPOSURE_FIELDS = [pa.field("listening", pa.string())]
 
+# A curated study's K-way judgements (studies/): one row per judgement, not per battle, so it
+# does not start from the text columns; its models are the lists `models` / `model_names`.
+STUDY_FIELDS = [
+    pa.field("judgement_id", pa.string(), nullable=False),
+    pa.field("item_id", pa.string(), nullable=False),
+    pa.field("arena", pa.string(), nullable=False),
+    pa.field("study", pa.string(), nullable=False),
+    pa.field("k", pa.int64(), nullable=False),
+    pa.field("vote_format", pa.string(), nullable=False),
+    pa.field("prewritten_prompt", pa.bool_(), nullable=False),
+    pa.field("prompt", pa.string(), nullable=False),
+    pa.field("models", pa.list_(pa.string()), nullable=False),
+    pa.field("model_names", pa.list_(pa.string()), nullable=False),
+    pa.field("answers", pa.list_(pa.string()), nullable=False),
+    pa.field("ranking", pa.list_(pa.string()), nullable=False),
+    pa.field("best", pa.string(), nullable=False),
+    pa.field("aspects", pa.string()),
+    pa.field("explanation", pa.string()),
+    pa.field("judge", pa.string(), nullable=False),
+    pa.field("tstamp", pa.int64(), nullable=False),
+]
+
 SCHEMAS: dict[str, pa.Schema] = {
     "text": pa.schema(TEXT_FIELDS),
     "search": pa.schema(TEXT_FIELDS + SEARCH_FIELDS),
     "media": pa.schema(TEXT_FIELDS + MEDIA_FIELDS),
     "media_exposure": pa.schema(TEXT_FIELDS + MEDIA_FIELDS + EXPOSURE_FIELDS),
+    "study": pa.schema(STUDY_FIELDS),
 }
+# Kinds whose rows are not pairwise battles: no leaderboard.json to recompute with the
+# pairwise engine, and the row count is under counts.<ROW_COUNT_KEY> in the manifest.
+WITHOUT_LEADERBOARD = frozenset({"study"})
+ROW_COUNT_KEY = {"study": "judgements"}
 # Manifests written before release kinds named their modality instead.
 LEGACY_KINDS = {"image": "media", "music": "media_exposure"}
 
@@ -96,7 +123,8 @@ COLUMN_DOCS: dict[str, str] = {
     "conversation_a": "left side: alternating user/assistant messages, personal data masked",
     "conversation_b": "right side: alternating user/assistant messages, personal data masked",
     "rationale": "the annotator's stated reason, masked; null when none",
-    "aspects": "JSON object of per-aspect votes (aspect to a, b or tie); null when none",
+    "aspects": "JSON object of per-aspect votes (aspect to a, b or tie; in a study, aspect to "
+               "the model slug judged best); null when none",
     "judge_age_band": "stated age band, only when shared by at least k annotators; else null",
     "judge_country": "stated country, only when shared by at least k annotators; else null",
     "judge_languages": "stated languages, only when shared by at least k annotators; else null",
@@ -108,6 +136,19 @@ COLUMN_DOCS: dict[str, str] = {
     "media_b": "per turn, release path of the right output file under media/",
     "feedback": "free-text feedback given with the vote, masked; null when none",
     "listening": "JSON list of play/pause/seek/tick events {side, kind, position_ms, t_ms}",
+    "judgement_id": "keyed hash of the judgement; the same in every release of this arena",
+    "item_id": "keyed hash of the study item (prompt); rows of one item share it",
+    "study": "the study's slug",
+    "k": "answers shown per item (2-4)",
+    "vote_format": "best (best of K) or rank (full ranking)",
+    "prewritten_prompt": "true: the prompt was written in advance by the researcher, not by the annotator",
+    "prompt": "the item's prompt, personal data masked",
+    "models": "the K answers' model slugs, in the order the annotator saw them",
+    "model_names": "the K models' display names, exactly as registered, same order",
+    "answers": "the K answers' text, same order, personal data masked (empty for media answers)",
+    "ranking": "model slugs best first: all K for a full ranking, one for best of K",
+    "best": "the model slug judged best",
+    "explanation": "the annotator's explanation, masked; null when none",
 }
 
 
@@ -120,6 +161,14 @@ def schema_for(kind: str) -> pa.Schema:
 
 def manifest_kind(manifest: dict[str, Any]) -> str:
     return str(manifest.get("release_kind") or manifest.get("modality", ""))
+
+
+def row_models(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """(slug, display name) of every model in a row, whatever the kind's shape."""
+    if "models" in row:
+        return list(zip(map(str, row.get("models") or []), map(str, row.get("model_names") or []),
+                        strict=False))
+    return [(str(row.get(f"model_{side}")), str(row.get(f"model_{side}_name"))) for side in "ab"]
 
 
 def fastchat_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,11 @@ def _secret() -> str:
     return secret
 
 
+def release_secret() -> str:
+    """The pseudonym key, or ImproperlyConfigured; for builders outside this module."""
+    return _secret()
+
+
 def _writable(path: Path) -> None:
     for root, _dirs, files in os.walk(path):
         os.chmod(root, 0o755)

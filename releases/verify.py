@@ -28,7 +28,10 @@ from releases.schema import (
     FASTCHAT_PATH,
     LEADERBOARD,
     MANIFEST,
+    ROW_COUNT_KEY,
+    WITHOUT_LEADERBOARD,
     manifest_kind,
+    row_models,
     schema_for,
 )
 
@@ -60,6 +63,7 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 NOT_FREE_TEXT = frozenset({
     "question_id", "judge", "arena", "model_a", "model_b", "model_a_name", "model_b_name",
     "media_a", "media_b", "files", "models", "per_model",
+    "judgement_id", "item_id", "study", "model_names", "ranking", "best",
 })
 
 
@@ -146,9 +150,9 @@ def _check_data(report: Report, directory: Path, manifest: dict[str, Any]) -> No
                 buffered = next(batches, [])[::-1]
             if not buffered or buffered.pop() != row:
                 differ = True
-        for side in ("a", "b"):
-            per_model[str(row.get(f"model_{side}"))] += 1
-            names[str(row.get(f"model_{side}"))] = str(row.get(f"model_{side}_name"))
+        for model, name in row_models(row):
+            per_model[model] += 1
+            names[model] = name
         if not re.match(PSEUDONYM, str(row.get("judge", ""))):
             judge = str(row.get("judge"))[:40]
             report.fail(f"{jsonl.name} line {number}: judge {judge!r} is not a pseudonym")
@@ -167,8 +171,9 @@ def _check_data(report: Report, directory: Path, manifest: dict[str, Any]) -> No
     if fastchat is not None and next(fastchat, None) is not None:
         report.fail(f"{FASTCHAT_PATH}: more records than {jsonl.name}")
     counts = manifest.get("counts", {})
-    if counts.get("battles") != count:
-        report.fail(f"{MANIFEST}: counts.battles is {counts.get('battles')}, the data has {count}")
+    key = ROW_COUNT_KEY.get(manifest_kind(manifest), "battles")
+    if counts.get(key) != count:
+        report.fail(f"{MANIFEST}: counts.{key} is {counts.get(key)}, the data has {count}")
     if dict(per_model) != counts.get("per_model"):
         report.fail(f"{MANIFEST}: counts.per_model does not match the data")
     if "models" in manifest and manifest["models"] != names:
@@ -233,7 +238,8 @@ def release_verify(directory: Path) -> list[str]:
     _check_files(report, directory, manifest)
     try:
         _check_data(report, directory, manifest)
-        _check_leaderboard(report, directory)
+        if manifest_kind(manifest) not in WITHOUT_LEADERBOARD:
+            _check_leaderboard(report, directory)
     except (OSError, ValueError, KeyError) as error:  # pyarrow errors subclass these
         report.fail(f"cannot read the release data: {error}")
     card = directory / CARD

@@ -6,21 +6,27 @@ Alpha-Reliability", 2011) for nominal data: each unit (an item) with m >= 2 valu
 sum_{c != k} n_c n_k. Units with a single value are not pairable and are left out, as the
 method says. Alpha is None when nothing is pairable or every value is the same (no expected
 disagreement to compare with).
+
+Full rankings are agreed on position by position: each (item, answer) is a unit whose values
+are the ranks annotators gave that answer. Ranks are ordered, so a nominal metric would count
+"2nd vs 3rd" as badly as "1st vs 4th"; `krippendorff_alpha_ranks` uses the ordinal metric
+(distance by how many values lie between, from the same coincidence matrix) or the interval
+one ((c - k)^2), alpha = 1 - (n - 1) * sum o_ck d_ck / sum n_c n_k d_ck.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 Unit = TypeVar("Unit", bound=Hashable)
 Value = TypeVar("Value", bound=Hashable)
 
 
-def krippendorff_alpha_nominal(units: Mapping[Unit, Sequence[Value]]) -> float | None:
+def _coincidences(units: Mapping[Unit, Sequence[Value]]) -> dict[tuple[Value, Value], float]:
     coincidences: dict[tuple[Value, Value], float] = defaultdict(float)
     for values in units.values():
         m = len(values)
@@ -30,6 +36,11 @@ def krippendorff_alpha_nominal(units: Mapping[Unit, Sequence[Value]]) -> float |
             for j, second in enumerate(values):
                 if i != j:
                     coincidences[(first, second)] += 1 / (m - 1)
+    return coincidences
+
+
+def krippendorff_alpha_nominal(units: Mapping[Unit, Sequence[Value]]) -> float | None:
+    coincidences = _coincidences(units)
     totals: dict[Value, float] = defaultdict(float)
     for (first, _), weight in coincidences.items():
         totals[first] += weight
@@ -41,6 +52,48 @@ def krippendorff_alpha_nominal(units: Mapping[Unit, Sequence[Value]]) -> float |
     if expected == 0:
         return None
     return 1 - (n - 1) * observed / expected
+
+
+Metric = Literal["ordinal", "interval"]
+
+
+def krippendorff_alpha_ranks(units: Mapping[Unit, Sequence[int]], *,
+                             metric: Metric = "ordinal") -> float | None:
+    """Alpha on rank positions (or any ordered numbers); None as for the nominal alpha."""
+    coincidences = _coincidences(units)
+    totals: dict[int, float] = defaultdict(float)
+    for (first, _), weight in coincidences.items():
+        totals[first] += weight
+    n = sum(totals.values())
+    if n <= 1:
+        return None
+    ordered = sorted(totals)
+
+    def distance(c: int, k: int) -> float:
+        if metric == "interval":
+            return float((c - k) ** 2)
+        low, high = (c, k) if c <= k else (k, c)
+        between = sum(totals[g] for g in ordered if low <= g <= high)
+        return (between - (totals[c] + totals[k]) / 2) ** 2
+
+    observed = sum(w * distance(c, k) for (c, k), w in coincidences.items() if c != k)
+    expected = sum(totals[c] * totals[k] * distance(c, k)
+                   for c in ordered for k in ordered if c != k)
+    if expected == 0:
+        return None
+    return 1 - (n - 1) * observed / expected
+
+
+def ranking_units(
+    rankings: Iterable[tuple[Hashable, Sequence[int]]],
+) -> dict[tuple[Hashable, int], list[int]]:
+    """(item, ranking best first) pairs as units for `krippendorff_alpha_ranks`: one unit per
+    (item, answer position), valued by the rank (1 = best) each annotator gave that answer."""
+    units: dict[tuple[Hashable, int], list[int]] = defaultdict(list)
+    for item, ranking in rankings:
+        for rank, position in enumerate(ranking, start=1):
+            units[(item, position)].append(rank)
+    return dict(units)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from annotators.models import AnnotatorStatus
 from leaderboard.ranking import BattleDataError, BattleSet, rank_battles
 from leaderboard.ranking.api import rank_rankings
 from leaderboard.ranking.plackett_luce import Rankings
-from studies.agreement import implied_pairs, krippendorff_alpha_nominal, leave_one_out_agreement
+from studies.agreement import (
+    implied_pairs,
+    krippendorff_alpha_nominal,
+    krippendorff_alpha_ranks,
+    leave_one_out_agreement,
+    ranking_units,
+)
 from studies.models import Judgement, Study, VoteFormat
 
 
@@ -118,6 +124,10 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
         "pairwise_check": pairwise,
         "aspect_boards": {a: _board(r, models) for a, r in sorted(per_aspect.items())},
         "alpha": krippendorff_alpha_nominal(units),
+        # Full-ranking studies: agreement on every answer's place, not only on the best one.
+        "rank_alpha": (krippendorff_alpha_ranks(ranking_units(
+            (j.item_id, j.ranking) for j in scored if len(j.ranking) == study.k))
+            if study.vote_format == VoteFormat.RANK else None),
         "aspect_alpha": {a: krippendorff_alpha_nominal(u) for a, u in sorted(aspect_units.items())},
         "annotators": [
             {"annotator": row.annotator[:8], "compared": row.compared, "rate": row.rate,

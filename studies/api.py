@@ -24,7 +24,7 @@ from studies.selectors import judgement_reveal, slot_public, study_progress
 from studies.services.access import researcher_required, study_admit
 from studies.services.answers import study_failed_retry
 from studies.services.assignment import slot_claim
-from studies.services.judgement import judgement_submit
+from studies.services.judgement import judgement_submit, slot_skip
 from studies.services.setup import prompt_set_import, study_check
 
 router = Router(tags=["studies"])
@@ -167,8 +167,10 @@ def study_judge(request: HttpRequest, slug: str, slot_id: int, payload: Judgemen
                             invite=invite)
     with rate_limited(action="vote", annotator_id=annotator.pk,
                       ip=client_ip_from_request(request)):
+        if payload.skip_reason.strip():
+            slot_skip(slot_id=slot_id, annotator=annotator, reason=payload.skip_reason)
+            return {"stored": True, "reveal": None}
         judgement = judgement_submit(slot_id=slot_id, annotator=annotator,
                                      ranking=payload.ranking, aspects=payload.aspects,
-                                     explanation=payload.explanation,
-                                     skip_reason=payload.skip_reason)
+                                     explanation=payload.explanation)
     return {"stored": True, "reveal": judgement_reveal(judgement=judgement)}

@@ -225,3 +225,21 @@ class Judgement(models.Model):
             models.CheckConstraint(condition=~Q(ranking=[]) | ~Q(skip_reason=""),
                                    name="judgement_ranks_or_skips"),
         ]
+
+
+class StudySkip(models.Model):
+    """An annotator passing on an item. The slot goes back to the pool for someone else (a skip
+    is not a judgement and must not use up one of the item's r places); this row is what keeps
+    the item from coming back to the person who skipped it."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="skips")
+    item = models.ForeignKey(StudyItem, on_delete=models.CASCADE, related_name="skips")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="study_skips")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "annotator"], name="skip_once_per_item"),
+        ]
+        indexes = [models.Index(fields=["study", "annotator"], name="skip_study_annotator")]

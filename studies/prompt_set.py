@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 MAX_ITEMS = 20_000
@@ -24,6 +24,7 @@ class PromptRow:
     category: str = ""
     language: str = ""
     gold_best: int | None = None
+    line: int = 0  # in the uploaded file, so later checks (moderation) can name the line
 
 
 def _row(raw: object, *, k: int) -> PromptRow:
@@ -97,7 +98,7 @@ def prompt_set_parse(data: bytes, *, fmt: str, k: int) -> tuple[list[PromptRow],
         try:
             if isinstance(record, ValueError):
                 raise record
-            rows.append(_row(record, k=k))
+            rows.append(replace(_row(record, k=k), line=number))
         except ValueError as error:
             problems.append(f"line {number}: {error}")
     if not rows and not problems:

@@ -9,7 +9,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from annotators.models import Annotator
-from studies.models import Judgement, SlotState, StudySlot
+from studies.models import Judgement, SlotState, StudySkip, StudySlot
 
 
 @receiver(post_save, sender=Annotator, dispatch_uid="studies_annotator_data_deleted")
@@ -21,5 +21,6 @@ def annotator_data_deleted(sender: type[Annotator], instance: Annotator, **_: An
         return
     Judgement.objects.filter(annotator=instance).exclude(explanation="", skip_reason="").update(
         explanation="", skip_reason="")
+    StudySkip.objects.filter(annotator=instance).update(reason="")
     StudySlot.objects.filter(annotator=instance, state=SlotState.ASSIGNED).update(
         state=SlotState.OPEN, annotator=None, expires_at=None)

@@ -6,12 +6,15 @@ locks one free slot with `SELECT … FOR UPDATE SKIP LOCKED`: two annotators ask
 moment lock different rows instead of waiting for each other, and an assignment left longer
 than the study's TTL counts as free again. The race that remains — one annotator claiming from
 two tabs at once, both picking a slot of the same item — is refused by the unique constraint and
-retried once with the item excluded. Gold items are handed out first, so a study that screens
-annotators on them can do so early.
+retried once with the item excluded. Demographic targets narrow which slots an annotator may
+lock (studies.targets) and nothing else, so the same guarantees hold. A skip hands its slot
+back and is remembered apart (`StudySkip`), so the skipper is never offered that item again.
+Gold items are handed out first, so a study that screens annotators on them can do so early.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -20,7 +23,8 @@ from django.utils import timezone
 
 from annotators.models import Annotator
 from studies.errors import ArenaError
-from studies.models import ItemState, Judgement, SlotState, Study, StudySlot, StudyState
+from studies.models import ItemState, Judgement, SlotState, Study, StudySkip, StudySlot, StudyState
+from studies.targets import DIMENSIONS, groups_below_target, person_groups, reserved_slots
 
 GOLD_SCREEN_AFTER = 2
 
@@ -86,18 +90,44 @@ def slot_claim(*, study: Study, annotator: Annotator) -> StudySlot | None:
     return None
 
 
+def _steering(*, study: Study, annotator: Annotator) -> tuple[int, bool]:
+    """(slots per item held back, whether this annotator may take them); see studies.targets.
+    Read before the claim's transaction: a slightly stale share only shifts which annotator
+    takes a reserved slot, never how many annotators an item gets."""
+    if not study.demographic_targets:
+        return 0, True
+    states = Counter(StudySlot.objects.filter(study=study).values_list("state", flat=True))
+    if states[SlotState.DONE] * 2 >= sum(states.values()):
+        return 0, True  # no longer young: every slot is open to everyone
+    fields = ("demographics_opt_in", *DIMENSIONS)
+    people = Annotator.objects.filter(
+        study_slots__study=study, study_slots__state__in=[SlotState.ASSIGNED, SlotState.DONE],
+    ).exclude(pk=annotator.pk).distinct().values(*fields)
+    below = groups_below_target(study.demographic_targets, list(people))
+    reserved = reserved_slots(overlap=study.overlap, below=below)
+    mine = person_groups({f: getattr(annotator, f) for f in fields})
+    return reserved, bool(mine & below.keys())
+
+
 def _claim_one(*, study: Study, annotator: Annotator) -> StudySlot | None:
     now = timezone.now()
+    reserved, may_take_reserved = _steering(study=study, annotator=annotator)
     with transaction.atomic():
-        slot = (
+        free = (
             StudySlot.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(study=study, item__state=ItemState.READY)
             .filter(Q(state=SlotState.OPEN) | Q(state=SlotState.ASSIGNED, expires_at__lt=now))
             .exclude(item__in=StudySlot.objects.filter(study=study, annotator=annotator)
                      .values("item"))
-            .order_by("-item__is_gold", "item__position", "index")
-            .first()
+            .exclude(item__in=StudySkip.objects.filter(study=study, annotator=annotator)
+                     .values("item"))
         )
+        if reserved and not may_take_reserved:
+            free = free.filter(index__lt=study.overlap - reserved)
+        # An annotator of a group below target takes the held-back slots first, leaving the
+        # open ones to everybody else.
+        index_order = "-index" if reserved and may_take_reserved else "index"
+        slot = free.order_by("-item__is_gold", "item__position", index_order).first()
         if slot is None:
             return None
         slot.annotator, slot.state = annotator, SlotState.ASSIGNED

@@ -1,4 +1,4 @@
-"""Storing an annotator's judgement of one slot, once."""
+"""Storing an annotator's judgement of one slot, once, or their skip of it."""
 
 from __future__ import annotations
 
@@ -10,57 +10,74 @@ from django.utils import timezone
 
 from annotators.models import Annotator
 from studies.errors import ArenaError, Conflict
-from studies.models import Judgement, SlotState, StudySlot, VoteFormat
+from studies.models import Judgement, SlotState, StudySkip, StudySlot, VoteFormat
 from studies.services.screening import judgement_screen
 
 MAX_EXPLANATION = 5000
 
 
 def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] | None = None,
-                     aspects: dict[str, Any] | None = None, explanation: str = "",
-                     skip_reason: str = "") -> Judgement:
+                     aspects: dict[str, Any] | None = None, explanation: str = "") -> Judgement:
     """One transaction: the slot must still be this annotator's; a full-ranking study needs a
-    permutation of 0..K-1, best-of-K one position; a skip needs a reason."""
+    permutation of 0..K-1, best-of-K one position."""
     ranking = list(ranking or [])
     aspects = dict(aspects or {})
-    skip_reason = skip_reason.strip()[:200]
     if len(explanation) > MAX_EXPLANATION:
         raise ArenaError(f"The explanation is longer than {MAX_EXPLANATION} characters.")
     with transaction.atomic():
-        slot = (StudySlot.objects.select_for_update().select_related("study", "item")
-                .filter(pk=slot_id).first())
-        if slot is None or slot.annotator_id != annotator.pk:
-            raise ArenaError("This item is no longer assigned to you.", code="not_assigned",
-                             status=409)
-        if slot.state == SlotState.DONE:
-            raise Conflict("You already judged this item.")
+        slot = _slot_held(slot_id=slot_id, annotator=annotator)
         study = slot.study
         shown_at = (slot.expires_at - timedelta(seconds=study.assignment_ttl_s)
                     if slot.expires_at is not None else None)
         if slot.expires_at is not None and slot.expires_at < timezone.now():
             slot.expires_at = timezone.now()  # late but still theirs: accept
-        if not skip_reason:
-            want = study.k if study.vote_format == VoteFormat.RANK else 1
-            if len(ranking) != want or len(set(ranking)) != want or not all(
-                isinstance(p, int) and 0 <= p < study.k for p in ranking
-            ):
-                raise ArenaError(
-                    f"Rank all {study.k} answers." if want > 1 else "Choose the best answer.",
-                    code="ranking_invalid")
-            unknown = sorted(set(aspects) - set(study.aspects))
-            if unknown:
-                raise ArenaError(f"This study does not ask about {', '.join(unknown)}.",
+        want = study.k if study.vote_format == VoteFormat.RANK else 1
+        if len(ranking) != want or len(set(ranking)) != want or not all(
+            isinstance(p, int) and 0 <= p < study.k for p in ranking
+        ):
+            raise ArenaError(
+                f"Rank all {study.k} answers." if want > 1 else "Choose the best answer.",
+                code="ranking_invalid")
+        unknown = sorted(set(aspects) - set(study.aspects))
+        if unknown:
+            raise ArenaError(f"This study does not ask about {', '.join(unknown)}.",
+                             code="aspects_invalid")
+        for slug, value in aspects.items():
+            if not isinstance(value, int) or not 0 <= value < study.k:
+                raise ArenaError(f"For {slug}, choose one of the answers.",
                                  code="aspects_invalid")
-            for slug, value in aspects.items():
-                if not isinstance(value, int) or not 0 <= value < study.k:
-                    raise ArenaError(f"For {slug}, choose one of the answers.",
-                                     code="aspects_invalid")
-        else:
-            ranking, aspects = [], {}
         judgement = Judgement.objects.create(
             slot=slot, study=study, item=slot.item, annotator=annotator, ranking=ranking,
-            aspects=aspects, explanation=explanation.strip(), skip_reason=skip_reason)
+            aspects=aspects, explanation=explanation.strip())
         slot.state = SlotState.DONE
         slot.save(update_fields=["state", "expires_at"])
         judgement_screen(judgement=judgement, shown_at=shown_at)
     return judgement
+
+
+def _slot_held(*, slot_id: int, annotator: Annotator) -> StudySlot:
+    """The slot, locked, provided it is still this annotator's and not yet judged."""
+    slot = (StudySlot.objects.select_for_update().select_related("study", "item")
+            .filter(pk=slot_id).first())
+    if slot is None or slot.annotator_id != annotator.pk:
+        raise ArenaError("This item is no longer assigned to you.", code="not_assigned",
+                         status=409)
+    if slot.state == SlotState.DONE:
+        raise Conflict("You already judged this item.")
+    return slot
+
+
+def slot_skip(*, slot_id: int, annotator: Annotator, reason: str) -> StudySkip:
+    """Pass on an item, with a reason. One transaction: the skip is recorded (so the claim never
+    offers this item to this annotator again) and the slot is handed back to the pool, so the
+    item still gets its r judgements from others."""
+    reason = reason.strip()[:200]
+    if not reason:
+        raise ArenaError("Say why you skip this item.", code="skip_reason_missing")
+    with transaction.atomic():
+        slot = _slot_held(slot_id=slot_id, annotator=annotator)
+        skip = StudySkip.objects.create(study=slot.study, item=slot.item, annotator=annotator,
+                                        reason=reason)
+        slot.annotator, slot.state, slot.expires_at = None, SlotState.OPEN, None
+        slot.save(update_fields=["annotator", "state", "expires_at"])
+    return skip

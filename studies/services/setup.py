@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.db import transaction
 
 from battles.modalities import arena_aspects
+from moderation.models import Flag
 from studies.errors import ArenaError, PromptSetInvalid
 from studies.models import Pool, Sampling, Study, StudyItem, StudySlot, StudyState
 from studies.prompt_set import prompt_set_parse
 from studies.selectors import study_contenders
 from studies.services.answers import study_answers_queue
+from studies.services.prompt_screening import prompt_set_screen
+from studies.targets import DIMENSIONS
 
 
 def study_check(study: Study) -> None:
@@ -49,18 +52,26 @@ def study_check(study: Study) -> None:
     ):
         raise ArenaError('Demographic targets look like {"age_band": {"18-24": 0.2}}: shares '
                          "between 0 and 1 that add up to at most 1.", code="targets_invalid")
+    unknown = sorted(set(targets) - set(DIMENSIONS))
+    if unknown:
+        raise ArenaError(f"Demographic targets can steer by {', '.join(DIMENSIONS)}, not "
+                         f"{', '.join(unknown)}.", code="targets_invalid")
 
 
 def prompt_set_import(*, study: Study, data: bytes, fmt: str) -> int:
     """Add the file's prompts as items (each with its r slots) and queue their answers.
 
-    All or nothing: any bad line raises PromptSetInvalid naming every bad line, and no item is
+    All or nothing: any bad line (malformed, or refused by the arena's moderation, see
+    `prompt_screening`) raises PromptSetInvalid naming every bad line, and no item is
     stored. Returns the number of items added.
     """
     rows, problems = prompt_set_parse(data, fmt=fmt, k=study.k)
     if problems:
         raise PromptSetInvalid(problems)
     study_check(study)
+    screening = prompt_set_screen(study=study, rows=rows)
+    if screening.problems:
+        raise PromptSetInvalid(screening.problems)
     with transaction.atomic():
         locked = Study.objects.select_for_update().get(pk=study.pk)
         if locked.state == StudyState.CLOSED:
@@ -80,5 +91,6 @@ def prompt_set_import(*, study: Study, data: bytes, fmt: str) -> int:
         if locked.state == StudyState.DRAFT:
             locked.state = StudyState.GENERATING
             locked.save(update_fields=["state"])
+        Flag.objects.bulk_create(screening.flags)
         study_answers_queue(item_ids=[item.pk for item in items])
     return len(items)

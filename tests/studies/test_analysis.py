@@ -9,9 +9,9 @@ from django.test import Client
 
 from annotators.services.profile import annotator_data_delete
 from studies.analysis import study_analysis
-from studies.models import Judgement, StudyCandidate
+from studies.models import Judgement, StudyCandidate, StudySkip
 from studies.services.assignment import slot_claim
-from studies.services.judgement import judgement_submit
+from studies.services.judgement import judgement_submit, slot_skip
 from tests.factories import annotator_create
 from tests.studies.factories import study_ready
 
@@ -36,6 +36,11 @@ def test_the_board_ranks_the_preferred_model_first_and_flags_the_contrarian() ->
     # n_2 = 18, n_0 = 6, n = 24: alpha = 1 - 23 * 12 / (2 * 18 * 6) = -5/18. The same split on
     # every item is systematic disagreement, which alpha scores below zero.
     assert analysis["alpha"] == pytest.approx(-5 / 18)
+    # Ranks per answer on each item: [3, 3, 3, 1], [2, 2, 2, 2], [1, 1, 1, 3]. Over 6 items
+    # o_13 = o_31 = 12, n_1 = n_2 = n_3 = 24, n = 72; ordinal d_13 = (72 - 24)^2 = 2304,
+    # d_12 = d_23 = 24^2: alpha = 1 - 71 * 24 * 2304 / (576 * (4 * 576 + 2 * 2304)) = 1/72.
+    # The positions mostly agree (unlike the best answer), so it is barely above zero.
+    assert analysis["rank_alpha"] == pytest.approx(1 / 72)
     flagged = [a for a in analysis["annotators"] if a["outlier"]]
     assert [a["annotator"] for a in flagged] == [str(people[3].pk)[:8]]
     assert all(row["best"]["2"] == 3 and row["best"]["0"] == 1
@@ -46,16 +51,21 @@ def test_the_board_ranks_the_preferred_model_first_and_flags_the_contrarian() ->
     assert csv_text.splitlines()[0] == "aspect,rank,model,rating,lower,upper,votes"
     assert favourite.contender.slug in csv_text.splitlines()[1]
     page = admin.get(f"/s/{study.slug}/results").content.decode()
+    assert "full rankings, ordinal" in page
     assert "Krippendorff" in page and favourite.contender.slug in page and "outlier" in page
 
 
 def test_deleted_data_leaves_the_analysis_and_its_words_are_scrubbed() -> None:
-    study = study_ready(items=1, k=2, overlap=2)
+    study = study_ready(items=2, k=2, overlap=2)
     alice, bob = annotator_create(), annotator_create()
+    first = slot_claim(study=study, annotator=alice)
+    assert first is not None
+    slot_skip(slot_id=first.pk, annotator=alice, reason="my own words")
     for person in (alice, bob):
         slot = slot_claim(study=study, annotator=person)
         assert slot is not None
         judgement_submit(slot_id=slot.pk, annotator=person, ranking=[0], explanation="mine")
     annotator_data_delete(annotator=alice)
     assert Judgement.objects.get(annotator=alice).explanation == ""
+    assert StudySkip.objects.get(annotator=alice).reason == ""
     assert study_analysis(study=study)["judgements"] == 1

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from annotators.roles import Role, user_grant_role
-from studies.models import Study, StudyItem
+from studies.models import SlotState, Study, StudyItem, StudySlot
 from tests.factories import annotator_create, arena_create, client_for, contender_create
 from tests.studies.factories import study_ready
 
@@ -71,6 +71,21 @@ def test_an_annotator_gets_an_item_without_identities_and_judges_it() -> None:
     assert stored.status_code == 200 and stored.json()["reveal"] is None
     following = client.post(f"/api/studies/{study.slug}/next").json()["item"]
     assert following["n"] == 2 and following["slot"] != item["slot"]
+
+
+def test_a_skip_through_the_api_moves_on_and_frees_the_slot() -> None:
+    study = study_ready(items=2, k=2, aspects=[])
+    client = client_for(annotator_create())
+    item = client.post(f"/api/studies/{study.slug}/next").json()["item"]
+    skipped = client.post(f"/api/studies/{study.slug}/slots/{item['slot']}/judgement",
+                          {"skip_reason": "I can't judge this"}, content_type="application/json")
+    assert skipped.status_code == 200 and skipped.json()["stored"] is True
+    assert StudySlot.objects.get(pk=item["slot"]).state == SlotState.OPEN
+    following = client.post(f"/api/studies/{study.slug}/next").json()["item"]
+    assert following is not None and following["slot"] != item["slot"]
+    client.post(f"/api/studies/{study.slug}/slots/{following['slot']}/judgement",
+                {"ranking": [0]}, content_type="application/json")
+    assert client.post(f"/api/studies/{study.slug}/next").json()["item"] is None
 
 
 def test_an_invitation_study_needs_its_link_and_consent_comes_first() -> None:

@@ -11,14 +11,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from studies.models import SlotState, StudySlot
+from studies.models import Judgement, SlotState, StudySkip, StudySlot
 from studies.services.assignment import (
     QuotaReached,
     ScreenedOut,
     slot_claim,
     slots_expired_release,
 )
-from studies.services.judgement import judgement_submit
+from studies.services.judgement import judgement_submit, slot_skip
 from tests.factories import annotator_create
 from tests.studies.factories import study_ready
 
@@ -77,9 +77,32 @@ def test_it_refuses_a_ranking_that_is_not_a_permutation() -> None:
         with pytest.raises(Exception, match="Rank all 3 answers"):
             judgement_submit(slot_id=slot.pk, annotator=alice, ranking=bad)
     with pytest.raises(Exception, match="Rank all 3 answers"):
-        judgement_submit(slot_id=slot.pk, annotator=alice, ranking=[], skip_reason="")
-    judgement_submit(slot_id=slot.pk, annotator=alice, ranking=[], skip_reason="I can't read it")
+        judgement_submit(slot_id=slot.pk, annotator=alice, ranking=[])
+    with pytest.raises(Exception, match="Say why you skip"):
+        slot_skip(slot_id=slot.pk, annotator=alice, reason="  ")
+    judgement_submit(slot_id=slot.pk, annotator=alice, ranking=[2, 0, 1])
     assert StudySlot.objects.get(pk=slot.pk).state == SlotState.DONE
+
+
+@pytest.mark.django_db
+def test_a_skip_hands_the_slot_to_someone_else_and_never_comes_back_to_the_skipper() -> None:
+    study = study_ready(items=2, overlap=1)
+    alice, bob = annotator_create(), annotator_create()
+    skipped = slot_claim(study=study, annotator=alice)
+    assert skipped is not None
+    slot_skip(slot_id=skipped.pk, annotator=alice, reason="I can't read it")
+    assert StudySlot.objects.get(pk=skipped.pk).state == SlotState.OPEN
+    with pytest.raises(Exception, match="no longer assigned"):
+        judgement_submit(slot_id=skipped.pk, annotator=alice, ranking=[0])
+    other = slot_claim(study=study, annotator=alice)
+    assert other is not None and other.item_id != skipped.item_id
+    judgement_submit(slot_id=other.pk, annotator=alice, ranking=[0])
+    assert slot_claim(study=study, annotator=alice) is None  # the skipped item stays away
+    taken = slot_claim(study=study, annotator=bob)
+    assert taken is not None and taken.pk == skipped.pk  # the item's only place, not used up
+    judgement_submit(slot_id=taken.pk, annotator=bob, ranking=[1])
+    assert StudySkip.objects.get(annotator=alice).item_id == skipped.item_id
+    assert Judgement.objects.filter(item_id=skipped.item_id).get().annotator_id == bob.pk
 
 
 @pytest.mark.django_db(transaction=True)

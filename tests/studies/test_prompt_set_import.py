@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError
 
+from moderation.models import Flag
 from studies.errors import PromptSetInvalid
 from studies.models import Study, StudyItem, StudySlot, StudyState
 from studies.prompt_set import prompt_set_parse
@@ -87,3 +88,32 @@ def test_it_refuses_unknown_aspects_and_too_few_contenders() -> None:
 def test_the_database_refuses_impossible_studies(fields: dict[str, Any]) -> None:
     with pytest.raises(IntegrityError):
         study_create(**fields)
+
+
+def test_the_arenas_filters_and_the_pii_module_refuse_lines_and_flag_look_alikes() -> None:
+    arena = arena_create(settings={"filters": [
+        {"kind": "blocklist", "words": ["forbidden"], "message": "it names a banned topic"},
+    ]})
+    for _ in range(2):
+        contender_create(arena=arena)
+    study = study_create(arena=arena)
+    data = _jsonl(
+        {"text": "Explain tides"},
+        {"text": "Tell me about the forbidden city"},
+        {"text": "Write to bob@example.org"},
+    )
+    with pytest.raises(PromptSetInvalid) as raised:
+        prompt_set_import(study=study, fmt="jsonl", data=data)
+    assert raised.value.problems == [
+        "line 2: refused by the arena's blocklist filter: it names a banned topic",
+        "line 3: it contains personal data (email); please remove it",
+    ]
+    assert not StudyItem.objects.filter(study=study).exists()
+    # A name is not a checked match: the line is imported, and moderators get a flag to look at.
+    added = prompt_set_import(study=study, fmt="jsonl", data=_jsonl(
+        {"text": "Explain tides"}, {"text": "Write to Maria Schmidt about the rent"}))
+    assert added == 2
+    flag = Flag.objects.get(source="study_prompt_set")
+    assert not flag.blocked and flag.arena_id == arena.pk
+    assert "line 2" in flag.detail and "name" in flag.detail
+    assert "Maria Schmidt" not in flag.excerpt
