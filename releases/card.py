@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from releases.schema import COLUMN_DOCS, DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST, schema_for
+from releases.schema import (
+    COLUMN_DOCS,
+    DATA_BASENAME,
+    FASTCHAT_PATH,
+    INSTALL,
+    LEADERBOARD,
+    MANIFEST,
+    schema_for,
+)
 
 
 def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
@@ -100,8 +108,11 @@ before the cutoff, from consenting annotators, without private models, capped pe
 ## Reproduce the leaderboard
 
 `{LEADERBOARD}` was computed by Arena's ranking engine from exactly these rows
-(method `{meta['leaderboard_method']}`). Recompute it with
+(method `{meta['leaderboard_method']}`). Install the engine and the verifier (no database or
+site settings needed; torch, numpy, scipy and pyarrow are its dependencies), then, in this
+directory, recompute it with
 
+    {INSTALL}
     python -m leaderboard.ranking {DATA_BASENAME}.parquet --json --device cpu
 
 or check the whole release (checksums, schema, privacy scan, leaderboard) with

@@ -20,6 +20,9 @@ FASTCHAT_PATH = "fastchat/clean_battle.json"
 MANIFEST = "manifest.json"
 CARD = "README.md"
 LEADERBOARD = "leaderboard.json"
+# How a reader gets the engine and the verifier without running the site: the checkout's
+# pyproject installs `leaderboard.ranking` and `releases.verify`, which need no Django settings.
+INSTALL = "pip install ./arena   # a checkout of Arena's source"
 
 # FastChat's spellings; leaderboard.ranking reads them as is.
 WINNERS = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
