@@ -18,6 +18,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from battles.modalities import modality_spec
+from releases.archive import archive_path, archive_stem, archive_write, checksum_path
 from releases.card import card_text
 from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
@@ -56,6 +57,12 @@ def _read_only(path: Path) -> None:
         for name in files:
             os.chmod(os.path.join(root, name), stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.chmod(root, 0o555)
+
+
+def _archive(release: Release) -> Path:
+    """The release's archive, beside its directory (see releases.archive)."""
+    return archive_path(releases_root() / release.directory,
+                        {"arena": release.policy.arena.slug, "release": release.number})
 
 
 def _meta(release: Release, stats: ReleaseStats, excluded: dict[str, int], k: int,
@@ -156,7 +163,8 @@ def release_build(*, policy: ReleasePolicy, release: Release | None = None,
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        _write(release, staging)
+        meta = _write(release, staging)
+        archive_write(staging, name=archive_stem(meta), mtime=int(release.cutoff.timestamp()))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -178,6 +186,10 @@ def release_publish(*, release: Release) -> Release:
     if not (directory / MANIFEST).is_file() or sha256_file(directory / MANIFEST) != release.manifest_sha256:
         raise ReleaseError("The release files are missing or changed since the build; rebuild it.")
     _read_only(directory)
+    archive = _archive(release)
+    for path in (archive, checksum_path(archive)):
+        if path.exists():
+            os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     release.state = ReleaseState.PUBLISHED
     release.published_at = timezone.now()
     release.save()
@@ -192,6 +204,9 @@ def release_discard(*, release: Release) -> Release:
     if directory.exists():
         _writable(directory)
         shutil.rmtree(directory)
+    archive = _archive(release)
+    for path in (archive, checksum_path(archive)):
+        path.unlink(missing_ok=True)
     release.state = ReleaseState.DISCARDED
     release.discarded_at = timezone.now()
     release.save()
