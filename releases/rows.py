@@ -42,6 +42,12 @@ def media_extension(stored_name: str) -> str:
 BATCH = 1000
 
 
+def iso_ms(when: datetime) -> str:
+    """ISO 8601 in UTC to the millisecond: sub-second order of events without the microsecond
+    noise of the database clock."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @dataclass
 class ReleaseStats:
     """What the manifest says about the rows, accumulated as they stream past."""
@@ -117,13 +123,16 @@ def _row(battle: Battle, kind: str, naming: Naming,
          media: Callable[[str, str], None]) -> dict[str, Any]:
     vote = battle.vote
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
-    extra: dict[str, list[str]] = defaultdict(list)
+    extra: dict[str, list[Any]] = defaultdict(list)
     turns = list(battle.turns.all())
     for turn in turns:
         by_side = {g.side: g for g in turn.generations.all()}
         prompt = redact_text(turn.prompt)
+        extra["prompt_times"].append(iso_ms(turn.created_at))
         for side in ("a", "b"):
             generation = by_side.get(side)
+            extra[f"ttft_ms_{side}"].append(generation.time_to_first_token_ms if generation else None)
+            extra[f"duration_ms_{side}"].append(generation.duration_ms if generation else None)
             conversation[side].append({"role": "user", "content": prompt})
             conversation[side].append({"role": "assistant",
                                        "content": redact_text(generation.text if generation else "")})
@@ -153,6 +162,9 @@ def _row(battle: Battle, kind: str, naming: Naming,
         "conversation_b": conversation["b"],
         "rationale": redact_text(vote.rationale) if vote.rationale else None,
         "aspects": _aspects_json(vote),
+        "vote_time": iso_ms(vote.created_at),
+        **{key: extra[key] for key in ("prompt_times", "ttft_ms_a", "ttft_ms_b", "duration_ms_a",
+                                       "duration_ms_b")},
     }
     if kind == "search":
         for key in ("citations_a", "citations_b", "trace_a", "trace_b"):

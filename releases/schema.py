@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-FORMAT_VERSION = 2  # 2: model display names, arena-stable ids, streamed files
+FORMAT_VERSION = 3  # 2: model display names, arena-stable ids, streamed files; 3: per-turn times
 DATA_BASENAME = "battles"
 FASTCHAT_PATH = "fastchat/clean_battle.json"
 MANIFEST = "manifest.json"
@@ -49,6 +49,13 @@ TEXT_FIELDS: list[pa.Field] = [
     pa.field("judge_age_band", pa.string()),
     pa.field("judge_country", pa.string()),
     pa.field("judge_languages", pa.list_(pa.string())),
+    # Times: ISO 8601 UTC with milliseconds; `tstamp` stays whole seconds for FastChat.
+    pa.field("vote_time", pa.string(), nullable=False),
+    pa.field("prompt_times", pa.list_(pa.string()), nullable=False),
+    pa.field("ttft_ms_a", pa.list_(pa.int64()), nullable=False),
+    pa.field("ttft_ms_b", pa.list_(pa.int64()), nullable=False),
+    pa.field("duration_ms_a", pa.list_(pa.int64()), nullable=False),
+    pa.field("duration_ms_b", pa.list_(pa.int64()), nullable=False),
 ]
 
 SEARCH_FIELDS = [
@@ -103,6 +110,12 @@ COLUMN_DOCS: dict[str, str] = {
     "judge_age_band": "stated age band, only when shared by at least k annotators; else null",
     "judge_country": "stated country, only when shared by at least k annotators; else null",
     "judge_languages": "stated languages, only when shared by at least k annotators; else null",
+    "vote_time": "vote time, ISO 8601 UTC with milliseconds (tstamp truncated to the second)",
+    "prompt_times": "per turn, when the prompt was sent: ISO 8601 UTC with milliseconds",
+    "ttft_ms_a": "per turn, the left answer's time to first token in ms; null when not measured",
+    "ttft_ms_b": "per turn, the right answer's time to first token in ms; null when not measured",
+    "duration_ms_a": "per turn, the left answer's generation time in ms; null when not measured",
+    "duration_ms_b": "per turn, the right answer's generation time in ms; null when not measured",
     "citations_a": "per turn, JSON list of the left answer's citations",
     "citations_b": "per turn, JSON list of the right answer's citations",
     "trace_a": "per turn, JSON of the left system's search trace (queries, sources), masked",

@@ -59,11 +59,11 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{where}.{key}")
 
 
-# Keyed hashes, registered model names and file names: not free text, and a hash's hex would
-# read as digit runs to the stricter scan.
+# Keyed hashes, registered model names, file names and timestamps: not free text, and a hash's
+# hex or a date would read as digit runs to the stricter scan.
 NOT_FREE_TEXT = frozenset({
     "question_id", "judge", "arena", "model_a", "model_b", "model_a_name", "model_b_name",
-    "media_a", "media_b", "files", "models", "per_model",
+    "media_a", "media_b", "files", "models", "per_model", "vote_time", "prompt_times",
 })
 
 
