@@ -24,7 +24,7 @@ from releases.files import DataWriter, leaderboard_write, manifest_write, sha256
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
 from releases.rows import Naming, ReleaseStats, judges_demographics, release_rows
 from releases.schema import CARD, MANIFEST
-from releases.sources import battles_excluded_counts, battles_releasable
+from releases.sources import battles_excluded_counts, battles_moderation_tags, battles_releasable
 
 
 class ReleaseError(Exception):
@@ -124,7 +124,8 @@ def _write(release: Release, directory: Path) -> dict[str, Any]:
     with DataWriter(directory, kind=kind, fastchat=fastchat) as writer:
         for row in release_rows(battles=battles, kind=kind, naming=naming,
                                 max_per_prompt=policy.max_per_prompt, demographics=demographics,
-                                stats=stats, media=copy_media):
+                                stats=stats, media=copy_media,
+                                moderation_tags=battles_moderation_tags(policy.arena)):
             writer.write(row)
     board = leaderboard_write(directory)
     meta = _meta(release, stats, excluded, k, board)

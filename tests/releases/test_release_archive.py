@@ -68,7 +68,7 @@ def test_only_a_published_release_offers_its_archive(world: World, client: Clien
     listed = client.get("/api/releases").json()[0]["archive"]
     assert listed["name"] == f"release-{world.arena.slug}-0001.tar.gz"
     response = client.get(listed["url"])
-    body = b"".join(response.streaming_content)
+    body = response.getvalue()
     assert hashlib.sha256(body).hexdigest() == listed["sha256"] and len(body) == listed["bytes"]
     assert listed["name"] in client.get("/releases/").content.decode()
 
