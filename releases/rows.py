@@ -28,6 +28,7 @@ from battles.models import Battle, Generation, Turn
 from leaderboard.categories import battle_categories
 from leaderboard.ranking.text_style import style_counts
 from releases.demographics import Demographics, k_anonymize
+from releases.language import conversation_language
 from releases.pseudonyms import opaque_id, pseudonym
 from releases.redaction import redact_json, redact_text
 from releases.schema import STYLE_KEYS, WINNERS
@@ -177,7 +178,7 @@ def _row(battle: Battle, kind: str, naming: Naming, media: Callable[[str, str], 
         "judge": naming.judge(vote.annotator_id),
         "turn": len(turns),
         "anony": True,
-        "language": None,
+        "language": conversation_language([turn.prompt for turn in turns]),
         "tstamp": int(vote.created_at.timestamp()),
         "conversation_a": conversation["a"],
         "conversation_b": conversation["b"],

@@ -115,7 +115,8 @@ COLUMN_DOCS: dict[str, str] = {
     "judge": "annotator pseudonym (judge- and 20 hex), stable across this arena's releases",
     "turn": "number of turns in the conversation",
     "anony": "always true: models were hidden until the vote",
-    "language": "prompt language; null when not detected",
+    "language": "ISO 639-1 language of the user's prompts (py3langid, probability at least 0.7); "
+                "null when unsure, for code or maths",
     "tstamp": "vote time, Unix seconds (UTC)",
     "conversation_a": "left side: alternating user/assistant messages, personal data masked",
     "conversation_b": "right side: alternating user/assistant messages, personal data masked",
