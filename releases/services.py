@@ -74,6 +74,7 @@ def _meta(release: Release, stats: ReleaseStats, excluded: dict[str, int], k: in
         "modality": policy.arena.modality,
         "release_kind": spec.release_kind,
         "release_task": spec.release_task,
+        "media_kind": spec.media_kind or None,
         "release": release.number,
         "cutoff": release.cutoff.isoformat(),
         "delay_days": policy.delay_days,

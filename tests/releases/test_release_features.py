@@ -69,4 +69,31 @@ def test_media_releases_carry_measurements_the_request_and_feedback(settings: An
         assert row["media_info_b"] == [None]
         assert json.loads(row["request"][0]) == {"vocals": False, "duration_s": 10}
         assert row["feedback"] == "Too dark; mail me at [REDACTED_EMAIL]", modality
+        media_feature = {"image": "image", "music": "audio"}[modality]
+        assert f'{{"name": "media_a", "list": "{media_feature}"}}' in (directory / "README.md").read_text()
         assert release_verify(directory) == []
+
+
+def test_datasets_loads_a_media_release_with_its_images(settings: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import datasets
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    arena = arena_create(modality="image")
+    a, b = contender_create(arena=arena), contender_create(arena=arena)
+    policy = ReleasePolicy.objects.create(arena=arena)
+    battle = battle_voted(arena=arena, annotator=person(), a=a, b=b, prompt="A red square")
+    for side, size in (("a", (8, 6)), ("b", (5, 4))):
+        stored = default_storage.save(f"out/{side}.png", ContentFile(b""))
+        Image.new("RGB", size, "red").save(default_storage.path(stored))
+        MediaAsset.objects.create(generation=Generation.objects.get(turn__battle=battle, side=side),
+                                  kind="image", file=stored, content_type="image/png", byte_size=1,
+                                  width=size[0], height=size[1])
+    directory = releases_root() / release_build(policy=policy).directory
+    monkeypatch.chdir(directory)  # media paths are relative to the release directory
+    loaded = datasets.load_dataset(str(directory), split="train", cache_dir=str(tmp_path / "hf-cache"))
+    assert isinstance(loaded.features["media_a"].feature, datasets.Image)
+    [row] = loaded
+    assert [row["media_a"][0].size, row["media_b"][0].size] == [(8, 6), (5, 4)]
+    assert row["media_info_a"] == [{"width": 8, "height": 6, "duration_ms": None}]
