@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
-from releases.selectors import release_files_listed, releases_published
+from releases.selectors import release_archive, release_files_listed, releases_published
 
 router = Router(tags=["releases"])
 
@@ -31,6 +31,7 @@ class ReleaseOut(Schema):
     published_at: datetime | None
     counts: dict[str, object]
     files: list[ReleaseFileOut]
+    archive: ReleaseFileOut | None  # every file in one .tar.gz; sha256 from its .sha256 file
 
 
 @router.get("", response=list[ReleaseOut])
@@ -42,11 +43,14 @@ def releases_list(request: HttpRequest) -> list[dict[str, object]]:
              "url": reverse("releases:download", args=[release.id, name])}
             for name, facts in release_files_listed(release).items()
         ]
+        found = release_archive(release)
+        archive = found and {"name": found["name"], "sha256": found["sha256"], "bytes": found["bytes"],
+                             "url": reverse("releases:archive", args=[release.id])}
         out.append({
             "id": release.id, "arena": release.policy.arena.slug,
             "modality": release.policy.arena.modality, "number": release.number,
             "cutoff": release.cutoff, "date_start": release.date_start,
             "date_end": release.date_end, "published_at": release.published_at,
-            "counts": release.counts, "files": files,
+            "counts": release.counts, "files": files, "archive": archive,
         })
     return out

@@ -7,9 +7,50 @@ read as Parquet and failed; FastChat's JSON is described in the text with its ow
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from releases.schema import COLUMN_DOCS, DATA_BASENAME, FASTCHAT_PATH, LEADERBOARD, MANIFEST, schema_for
+import pyarrow as pa
+
+from releases.schema import (
+    COLUMN_DOCS,
+    DATA_BASENAME,
+    FASTCHAT_PATH,
+    INSTALL,
+    LEADERBOARD,
+    MANIFEST,
+    schema_for,
+)
+
+# The `datasets` feature a media column's paths become, by the modality's media kind; other
+# kinds (3D models) stay plain path strings.
+DATASETS_MEDIA = {"image": "image", "audio": "audio"}
+MEDIA_COLUMNS = ("media_a", "media_b")
+
+
+def _feature(kind: pa.DataType) -> Any:
+    """The `datasets` YAML feature of an Arrow type (the card's dataset_info)."""
+    if pa.types.is_list(kind):
+        return {"list": _feature(kind.value_type)}
+    if pa.types.is_struct(kind):
+        return {"struct": [{"name": f.name, **_dtype(f.type)} for f in kind]}
+    return {"dtype": {"bool": "bool"}.get(str(kind), str(kind))}
+
+
+def _dtype(kind: pa.DataType) -> dict[str, Any]:
+    found = _feature(kind)
+    return found if "dtype" not in found else {"dtype": found["dtype"]}
+
+
+def dataset_features(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every column's feature, media paths as `datasets` Image/Audio so `load_dataset` decodes
+    them; paths are relative to the release directory."""
+    media = DATASETS_MEDIA.get(str(meta.get("media_kind") or ""))
+    features = []
+    for column in schema_for(meta.get("release_kind") or meta["modality"]):
+        feature = {"list": media} if media and column.name in MEDIA_COLUMNS else _feature(column.type)
+        features.append({"name": column.name, **feature})
+    return features
 
 
 def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
@@ -20,6 +61,8 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
         "  data_files:",
         "  - split: train",
         f"    path: {DATA_BASENAME}.parquet",
+        # YAML reads JSON: one line, every column typed, media as datasets Image/Audio.
+        "dataset_info: " + json.dumps({"features": dataset_features(meta)}),
     ]
     front = [
         "---",
@@ -100,8 +143,11 @@ before the cutoff, from consenting annotators, without private models, capped pe
 ## Reproduce the leaderboard
 
 `{LEADERBOARD}` was computed by Arena's ranking engine from exactly these rows
-(method `{meta['leaderboard_method']}`). Recompute it with
+(method `{meta['leaderboard_method']}`). Install the engine and the verifier (no database or
+site settings needed; torch, numpy, scipy and pyarrow are its dependencies), then, in this
+directory, recompute it with
 
+    {INSTALL}
     python -m leaderboard.ranking {DATA_BASENAME}.parquet --json --device cpu
 
 or check the whole release (checksums, schema, privacy scan, leaderboard) with

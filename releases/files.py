@@ -19,6 +19,7 @@ from releases.schema import (
     DATA_BASENAME,
     FASTCHAT_PATH,
     FORMAT_VERSION,
+    INSTALL,
     LEADERBOARD,
     MANIFEST,
     fastchat_row,
@@ -111,6 +112,7 @@ def leaderboard_write(directory: Path) -> dict[str, Any]:
     source = f"{DATA_BASENAME}.parquet"
     board = leaderboard_compute(directory / source)
     board["source"] = source
+    board["install"] = INSTALL
     board["reproduce"] = f"python -m leaderboard.ranking {source} --json --device cpu"
     json_file_write(directory / LEADERBOARD, board)
     return board

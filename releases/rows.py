@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,10 +25,13 @@ from django.db.models import Prefetch, QuerySet
 
 from annotators.models import Annotator
 from battles.models import Battle, Generation, Turn
+from leaderboard.categories import battle_categories
+from leaderboard.ranking.text_style import style_counts
 from releases.demographics import Demographics, k_anonymize
+from releases.language import conversation_language
 from releases.pseudonyms import opaque_id, pseudonym
 from releases.redaction import redact_json, redact_text
-from releases.schema import WINNERS
+from releases.schema import STYLE_KEYS, WINNERS
 from releases.sources import demographics_of
 
 
@@ -40,6 +43,12 @@ def media_extension(stored_name: str) -> str:
 
 
 BATCH = 1000
+
+
+def iso_ms(when: datetime) -> str:
+    """ISO 8601 in UTC to the millisecond: sub-second order of events without the microsecond
+    noise of the database clock."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -113,17 +122,38 @@ def _aspects_json(vote: Any) -> str | None:
     return json.dumps(chosen, sort_keys=True) if chosen else None
 
 
-def _row(battle: Battle, kind: str, naming: Naming,
-         media: Callable[[str, str], None]) -> dict[str, Any]:
+def _style(generation: Generation | None) -> dict[str, int] | None:
+    """The counts the site ranks on: stored when the answer finished, else counted the same way
+    (leaderboard/services/vote_table.py does the same in SQL)."""
+    if generation is None:
+        return None
+    counts = generation.style_counts or style_counts(generation.text)
+    return {key: int(counts.get(key) or 0) for key in STYLE_KEYS}
+
+
+def _media_info(asset: Any) -> dict[str, int | None] | None:
+    if asset is None:
+        return None
+    return {"width": asset.width, "height": asset.height, "duration_ms": asset.duration_ms}
+
+
+def _row(battle: Battle, kind: str, naming: Naming, media: Callable[[str, str], None],
+         moderation_tags: list[str]) -> dict[str, Any]:
     vote = battle.vote
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
-    extra: dict[str, list[str]] = defaultdict(list)
+    extra: dict[str, list[Any]] = defaultdict(list)
     turns = list(battle.turns.all())
     for turn in turns:
         by_side = {g.side: g for g in turn.generations.all()}
         prompt = redact_text(turn.prompt)
+        extra["prompt_times"].append(iso_ms(turn.created_at))
+        extra["request"].append(json.dumps(redact_json(turn.request or {}), sort_keys=True,
+                                           ensure_ascii=False))
         for side in ("a", "b"):
             generation = by_side.get(side)
+            extra[f"ttft_ms_{side}"].append(generation.time_to_first_token_ms if generation else None)
+            extra[f"duration_ms_{side}"].append(generation.duration_ms if generation else None)
+            extra[f"style_{side}"].append(_style(generation))
             conversation[side].append({"role": "user", "content": prompt})
             conversation[side].append({"role": "assistant",
                                        "content": redact_text(generation.text if generation else "")})
@@ -132,6 +162,7 @@ def _row(battle: Battle, kind: str, naming: Naming,
             extra[f"trace_{side}"].append(json.dumps(trace, sort_keys=True, ensure_ascii=False))
             extra[f"citations_{side}"].append(json.dumps(citations, sort_keys=True, ensure_ascii=False))
             asset = getattr(generation, "media", None) if generation else None
+            extra[f"media_info_{side}"].append(_media_info(asset))
             if asset is not None:
                 name = f"media/{naming.media(asset.id)}.{media_extension(asset.file.name)}"
                 media(name, asset.file.name)
@@ -147,12 +178,19 @@ def _row(battle: Battle, kind: str, naming: Naming,
         "judge": naming.judge(vote.annotator_id),
         "turn": len(turns),
         "anony": True,
-        "language": None,
+        "language": conversation_language([turn.prompt for turn in turns]),
         "tstamp": int(vote.created_at.timestamp()),
         "conversation_a": conversation["a"],
         "conversation_b": conversation["b"],
         "rationale": redact_text(vote.rationale) if vote.rationale else None,
         "aspects": _aspects_json(vote),
+        "vote_time": iso_ms(vote.created_at),
+        **{key: extra[key] for key in ("prompt_times", "ttft_ms_a", "ttft_ms_b", "duration_ms_a",
+                                       "duration_ms_b", "style_a", "style_b")},
+        "categories": battle_categories(first_prompt=turns[0].prompt if turns else "",
+                                        prompt_chars=len(turns[0].prompt) if turns else 0,
+                                        turns=len(turns)),
+        "moderation_tags": moderation_tags,
     }
     if kind == "search":
         for key in ("citations_a", "citations_b", "trace_a", "trace_b"):
@@ -161,6 +199,8 @@ def _row(battle: Battle, kind: str, naming: Naming,
         row["media_a"], row["media_b"] = extra["media_a"], extra["media_b"]
         feedback = getattr(vote, "feedback", None)
         row["feedback"] = redact_text(feedback.text) if feedback is not None else None
+        for key in ("media_info_a", "media_info_b", "request"):
+            row[key] = extra[key]
     if kind == "media_exposure":
         events = list(battle.listen_events.all())
         origin = events[0].client_ms if events else 0.0
@@ -173,7 +213,8 @@ def _row(battle: Battle, kind: str, naming: Naming,
 
 def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_per_prompt: int,
                  demographics: dict[str, Demographics], stats: ReleaseStats,
-                 media: Callable[[str, str], None]) -> Iterator[dict[str, Any]]:
+                 media: Callable[[str, str], None],
+                 moderation_tags: Mapping[Any, list[str]] | None = None) -> Iterator[dict[str, Any]]:
     """The release's rows in (tstamp, question_id) order, one at a time.
 
     The per-prompt cap keeps the first `max_per_prompt` battles of a prompt in vote order, a
@@ -192,7 +233,7 @@ def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_pe
             if seen[key] > max_per_prompt:
                 stats.down_sampled += 1
                 continue
-        row = _row(battle, kind, naming, media)
+        row = _row(battle, kind, naming, media, list((moderation_tags or {}).get(battle.id, [])))
         d = demographics.get(row["judge"], Demographics())
         row["judge_age_band"], row["judge_country"] = d.age_band, d.country
         row["judge_languages"] = list(d.languages) if d.languages is not None else None

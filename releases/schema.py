@@ -14,17 +14,27 @@ from typing import Any
 
 import pyarrow as pa
 
-FORMAT_VERSION = 2  # 2: model display names, arena-stable ids, streamed files
+# 2: model display names, arena-stable ids, streamed files; 3: per-turn times, style counts,
+# categories, moderation tags, media measurements and the router's request.
+FORMAT_VERSION = 3
 DATA_BASENAME = "battles"
 FASTCHAT_PATH = "fastchat/clean_battle.json"
 MANIFEST = "manifest.json"
 CARD = "README.md"
 LEADERBOARD = "leaderboard.json"
+# How a reader gets the engine and the verifier without running the site: the checkout's
+# pyproject installs `leaderboard.ranking` and `releases.verify`, which need no Django settings.
+INSTALL = "pip install ./arena   # a checkout of Arena's source"
 
 # FastChat's spellings; leaderboard.ranking reads them as is.
 WINNERS = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
 
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
+# One answer's style counts (leaderboard.ranking.text_style): what style control regresses on.
+STYLE_KEYS = ("length", "headers", "lists", "bold", "citations")
+STYLE = pa.struct([(key, pa.int64()) for key in STYLE_KEYS])
+# One output file's measurements (null where the kind has none: an image has no duration).
+MEDIA_INFO = pa.struct([("width", pa.int64()), ("height", pa.int64()), ("duration_ms", pa.int64())])
 
 TEXT_FIELDS: list[pa.Field] = [
     pa.field("question_id", pa.string(), nullable=False),
@@ -46,6 +56,17 @@ TEXT_FIELDS: list[pa.Field] = [
     pa.field("judge_age_band", pa.string()),
     pa.field("judge_country", pa.string()),
     pa.field("judge_languages", pa.list_(pa.string())),
+    # Times: ISO 8601 UTC with milliseconds; `tstamp` stays whole seconds for FastChat.
+    pa.field("vote_time", pa.string(), nullable=False),
+    pa.field("prompt_times", pa.list_(pa.string()), nullable=False),
+    pa.field("ttft_ms_a", pa.list_(pa.int64()), nullable=False),
+    pa.field("ttft_ms_b", pa.list_(pa.int64()), nullable=False),
+    pa.field("duration_ms_a", pa.list_(pa.int64()), nullable=False),
+    pa.field("duration_ms_b", pa.list_(pa.int64()), nullable=False),
+    pa.field("style_a", pa.list_(STYLE), nullable=False),
+    pa.field("style_b", pa.list_(STYLE), nullable=False),
+    pa.field("categories", pa.list_(pa.string()), nullable=False),
+    pa.field("moderation_tags", pa.list_(pa.string()), nullable=False),
 ]
 
 SEARCH_FIELDS = [
@@ -59,6 +80,9 @@ MEDIA_FIELDS = [
     pa.field("media_a", pa.list_(pa.string()), nullable=False),
     pa.field("media_b", pa.list_(pa.string()), nullable=False),
     pa.field("feedback", pa.string()),
+    pa.field("media_info_a", pa.list_(MEDIA_INFO), nullable=False),
+    pa.field("media_info_b", pa.list_(MEDIA_INFO), nullable=False),
+    pa.field("request", pa.list_(pa.string()), nullable=False),
 ]
 
 # What the page measured before the vote opened (play / view events), as JSON.
@@ -118,7 +142,8 @@ COLUMN_DOCS: dict[str, str] = {
     "judge": "annotator pseudonym (judge- and 20 hex), stable across this arena's releases",
     "turn": "number of turns in the conversation",
     "anony": "always true: models were hidden until the vote",
-    "language": "prompt language; null when not detected",
+    "language": "ISO 639-1 language of the user's prompts (py3langid, probability at least 0.7); "
+                "null when unsure, for code or maths",
     "tstamp": "vote time, Unix seconds (UTC)",
     "conversation_a": "left side: alternating user/assistant messages, personal data masked",
     "conversation_b": "right side: alternating user/assistant messages, personal data masked",
@@ -128,6 +153,21 @@ COLUMN_DOCS: dict[str, str] = {
     "judge_age_band": "stated age band, only when shared by at least k annotators; else null",
     "judge_country": "stated country, only when shared by at least k annotators; else null",
     "judge_languages": "stated languages, only when shared by at least k annotators; else null",
+    "vote_time": "vote time, ISO 8601 UTC with milliseconds (tstamp truncated to the second)",
+    "prompt_times": "per turn, when the prompt was sent: ISO 8601 UTC with milliseconds",
+    "ttft_ms_a": "per turn, the left answer's time to first token in ms; null when not measured",
+    "ttft_ms_b": "per turn, the right answer's time to first token in ms; null when not measured",
+    "duration_ms_a": "per turn, the left answer's generation time in ms; null when not measured",
+    "duration_ms_b": "per turn, the right answer's generation time in ms; null when not measured",
+    "style_a": "per turn, the left answer's counts {length (words), headers, lists, bold, citations}; "
+               "sum over turns for the site's style-controlled leaderboard",
+    "style_b": "per turn, the right answer's counts {length (words), headers, lists, bold, citations}",
+    "categories": "built-in leaderboard categories: english or non_english, multi_turn, long_prompts",
+    "moderation_tags": "reason codes of moderation flags on the battle not dismissed (no text), sorted",
+    "media_info_a": "per turn, the left file's {width, height} in pixels or {duration_ms}; null if unknown",
+    "media_info_b": "per turn, the right file's {width, height} in pixels or {duration_ms}; null if unknown",
+    "request": "per turn, JSON of what the modality's router read from the prompt (music: vocals, "
+               "duration, ...), masked; {} when none",
     "citations_a": "per turn, JSON list of the left answer's citations",
     "citations_b": "per turn, JSON list of the right answer's citations",
     "trace_a": "per turn, JSON of the left system's search trace (queries, sources), masked",

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from releases.archive import archive_path, archive_sha256
 from releases.models import Release, ReleaseState
 from releases.schema import MANIFEST
 from releases.services import releases_root
@@ -35,3 +36,19 @@ def release_file_path(*, release_id: int, name: str) -> Path | None:
     if release is None or name not in release_files_listed(release):
         return None
     return releases_root() / release.directory / name
+
+
+def release_archive(release: Release) -> dict[str, Any] | None:
+    """The published release's archive (name, sha256, bytes), or None if it has none (releases
+    built before archives existed)."""
+    directory = releases_root() / release.directory
+    path = archive_path(directory, {"arena": release.policy.arena.slug, "release": release.number})
+    if release.state != ReleaseState.PUBLISHED or not path.is_file():
+        return None
+    return {"name": path.name, "sha256": archive_sha256(path), "bytes": path.stat().st_size, "path": path}
+
+
+def release_archive_path(*, release_id: int) -> Path | None:
+    release = releases_published().filter(id=release_id).first()
+    archive = release_archive(release) if release else None
+    return archive["path"] if archive else None

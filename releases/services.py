@@ -18,12 +18,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from battles.modalities import modality_spec
+from releases.archive import archive_path, archive_stem, archive_write, checksum_path
 from releases.card import card_text
 from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
 from releases.rows import Naming, ReleaseStats, judges_demographics, release_rows
 from releases.schema import CARD, MANIFEST
-from releases.sources import battles_excluded_counts, battles_releasable
+from releases.sources import battles_excluded_counts, battles_moderation_tags, battles_releasable
 
 
 class ReleaseError(Exception):
@@ -63,6 +64,12 @@ def _read_only(path: Path) -> None:
         os.chmod(root, 0o555)
 
 
+def _archive(release: Release) -> Path:
+    """The release's archive, beside its directory (see releases.archive)."""
+    return archive_path(releases_root() / release.directory,
+                        {"arena": release.policy.arena.slug, "release": release.number})
+
+
 def _meta(release: Release, stats: ReleaseStats, excluded: dict[str, int], k: int,
           board: dict[str, Any]) -> dict[str, Any]:
     policy = release.policy
@@ -72,6 +79,7 @@ def _meta(release: Release, stats: ReleaseStats, excluded: dict[str, int], k: in
         "modality": policy.arena.modality,
         "release_kind": spec.release_kind,
         "release_task": spec.release_task,
+        "media_kind": spec.media_kind or None,
         "release": release.number,
         "cutoff": release.cutoff.isoformat(),
         "delay_days": policy.delay_days,
@@ -122,7 +130,8 @@ def _write(release: Release, directory: Path) -> dict[str, Any]:
     with DataWriter(directory, kind=kind, fastchat=fastchat) as writer:
         for row in release_rows(battles=battles, kind=kind, naming=naming,
                                 max_per_prompt=policy.max_per_prompt, demographics=demographics,
-                                stats=stats, media=copy_media):
+                                stats=stats, media=copy_media,
+                                moderation_tags=battles_moderation_tags(policy.arena)):
             writer.write(row)
     board = leaderboard_write(directory)
     meta = _meta(release, stats, excluded, k, board)
@@ -161,7 +170,8 @@ def release_build(*, policy: ReleasePolicy, release: Release | None = None,
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        _write(release, staging)
+        meta = _write(release, staging)
+        archive_write(staging, name=archive_stem(meta), mtime=int(release.cutoff.timestamp()))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -183,6 +193,10 @@ def release_publish(*, release: Release) -> Release:
     if not (directory / MANIFEST).is_file() or sha256_file(directory / MANIFEST) != release.manifest_sha256:
         raise ReleaseError("The release files are missing or changed since the build; rebuild it.")
     _read_only(directory)
+    archive = _archive(release)
+    for path in (archive, checksum_path(archive)):
+        if path.exists():
+            os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     release.state = ReleaseState.PUBLISHED
     release.published_at = timezone.now()
     release.save()
@@ -197,6 +211,9 @@ def release_discard(*, release: Release) -> Release:
     if directory.exists():
         _writable(directory)
         shutil.rmtree(directory)
+    archive = _archive(release)
+    for path in (archive, checksum_path(archive)):
+        path.unlink(missing_ok=True)
     release.state = ReleaseState.DISCARDED
     release.discarded_at = timezone.now()
     release.save()

@@ -114,3 +114,18 @@ def battles_excluded_counts(*, arena: Arena, cutoff: datetime) -> dict[str, int]
         "annotator_not_releasable": valid.count() - consenting.count(),
         "moderation": consenting.filter(id__in=excluded).count() if excluded else 0,
     }
+
+
+def battles_moderation_tags(arena: Arena) -> dict[object, list[str]]:
+    """Battle id -> sorted reason codes of its moderation flags that a moderator has not
+    dismissed (codes only: a flag's detail and excerpt may quote personal data). One query; only
+    flagged battles take memory. Empty without the moderation app."""
+    flag = _moderation_model("Flag")
+    if flag is None:
+        return {}
+    tags: dict[object, set[str]] = {}
+    found = (flag.objects.filter(battle__arena=arena, battle__isnull=False)  # type: ignore[attr-defined]
+             .exclude(status="dismissed").values_list("battle_id", "reason"))
+    for battle_id, reason in found.iterator(chunk_size=1000):
+        tags.setdefault(battle_id, set()).add(reason)
+    return {battle_id: sorted(reasons) for battle_id, reasons in tags.items()}

@@ -1,9 +1,11 @@
 """``python -m releases.verify DIR``: check a release directory on its own, without Django.
 
-Checks the manifest's checksums (and that no file is unlisted), the schema of the data files,
-that annotators appear only as pseudonyms and that no personal data is left in any text (the
-redactor's detector and an independent stricter scan, `releases.leakscan`), and recomputes the
-leaderboard from battles.parquet to compare with leaderboard.json. Exit status 0 when all pass, 1 otherwise.
+Also takes a release archive (``release-<arena>-<n>.tar.gz``), and checks the archive beside a
+directory when there is one. Checks the manifest's checksums (and that no file is unlisted), the
+schema of the data files, that annotators appear only as pseudonyms and that no personal data is
+left in any text (the redactor's detector and an independent stricter scan,
+`releases.leakscan`), and recomputes the leaderboard from battles.parquet to compare with
+leaderboard.json. Exit status 0 when all pass, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from releases.archive import SUFFIX, archive_check, archive_extract, archive_path
 from releases.files import leaderboard_compute, release_files, sha256_file
 from releases.leakscan import leaks
 from releases.pseudonyms import PATTERN as PSEUDONYM
@@ -58,11 +62,11 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{where}.{key}")
 
 
-# Keyed hashes, registered model names and file names: not free text, and a hash's hex would
-# read as digit runs to the stricter scan.
+# Keyed hashes, registered model names, file names and timestamps: not free text, and a hash's
+# hex or a date would read as digit runs to the stricter scan.
 NOT_FREE_TEXT = frozenset({
     "question_id", "judge", "arena", "model_a", "model_b", "model_a_name", "model_b_name",
-    "media_a", "media_b", "files", "models", "per_model",
+    "media_a", "media_b", "files", "models", "per_model", "vote_time", "prompt_times",
     "judgement_id", "item_id", "study", "model_names", "ranking", "best",
 })
 
@@ -236,6 +240,9 @@ def release_verify(directory: Path) -> list[str]:
     except ValueError as error:
         return [f"{MANIFEST}: not JSON ({error})"]
     _check_files(report, directory, manifest)
+    archive = archive_path(directory, manifest) if {"arena", "release"} <= manifest.keys() else None
+    if archive is not None and archive.is_file():
+        report.failures.extend(archive_check(archive, directory))
     try:
         _check_data(report, directory, manifest)
         if manifest_kind(manifest) not in WITHOUT_LEADERBOARD:
@@ -251,11 +258,24 @@ def release_verify(directory: Path) -> list[str]:
     return report.failures
 
 
+def release_archive_verify(archive: Path) -> list[str]:
+    """An archive on its own (as downloaded): its checksum and members, then its unpacked
+    release, checked like a directory."""
+    failures = archive_check(archive)
+    if failures:
+        return failures
+    with tempfile.TemporaryDirectory() as scratch:
+        return release_verify(archive_extract(archive, Path(scratch)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m releases.verify", description=__doc__.split("\n")[0])
-    parser.add_argument("directory", type=Path)
+    parser.add_argument("directory", type=Path, help=f"a release directory or its {SUFFIX} archive")
     args = parser.parse_args(argv)
-    failures = release_verify(args.directory)
+    if args.directory.is_file() and args.directory.name.endswith(SUFFIX):
+        failures = release_archive_verify(args.directory)
+    else:
+        failures = release_verify(args.directory)
     for message in failures:
         print(f"FAIL {message}", file=sys.stderr)
     if failures:

@@ -1,0 +1,120 @@
+"""One archive per release: ``release-<arena>-<n>.tar.gz`` beside the release directory, with
+its SHA-256 in ``<archive>.sha256`` (``sha256sum -c`` format).
+
+The archive cannot be listed in manifest.json, which it contains, hence the side file. It is
+deterministic (entries sorted, every mtime the release's cutoff, owner 0/0 without names, fixed
+modes, a gzip header without time or name), so rebuilding a draft gives the same bytes and the
+same checksum. No Django: ``python -m releases.verify`` checks archives too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from releases.files import sha256_file
+from releases.schema import MANIFEST
+
+SUFFIX = ".tar.gz"
+
+
+def archive_stem(manifest: dict[str, Any]) -> str:
+    return f"release-{manifest['arena']}-{int(manifest['release']):04d}"
+
+
+def archive_path(directory: Path, manifest: dict[str, Any]) -> Path:
+    """Where a release directory's archive lives: beside it, named from its manifest."""
+    return directory.parent / f"{archive_stem(manifest)}{SUFFIX}"
+
+
+def checksum_path(archive: Path) -> Path:
+    return archive.with_name(archive.name + ".sha256")
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted((p for p in directory.rglob("*") if p.is_file()),
+                  key=lambda p: p.relative_to(directory).as_posix())
+
+
+def archive_write(directory: Path, *, name: str, mtime: int) -> Path:
+    """Write ``<name>.tar.gz`` (every file of `directory` under ``<name>/``) and its .sha256
+    beside `directory`; both appear complete or not at all (written aside, then renamed)."""
+    target = directory.parent / f"{name}{SUFFIX}"
+    partial = target.with_name(target.name + ".partial")
+    files = _files(directory)
+    with partial.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in files:
+            info = tarfile.TarInfo(f"{name}/{path.relative_to(directory).as_posix()}")
+            info.size = path.stat().st_size
+            info.mtime = mtime
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with path.open("rb") as handle:
+                tar.addfile(info, handle)
+    partial.replace(target)
+    sidecar = checksum_path(target)
+    sidecar_partial = sidecar.with_name(sidecar.name + ".partial")
+    sidecar_partial.write_text(f"{sha256_file(target)}  {target.name}\n", encoding="ascii")
+    sidecar_partial.replace(sidecar)
+    return target
+
+
+def archive_sha256(archive: Path) -> str | None:
+    """The checksum recorded beside the archive, or None when there is no .sha256 file."""
+    sidecar = checksum_path(archive)
+    if not sidecar.is_file():
+        return None
+    return sidecar.read_text(encoding="ascii").split(maxsplit=1)[0] if sidecar.stat().st_size else ""
+
+
+def archive_check(archive: Path, directory: Path | None = None) -> list[str]:
+    """Failures of an archive: its .sha256 (when present) must match; every member must be a
+    plain file under one top folder, with no absolute path or ``..``; the manifest inside must
+    list every other member with its checksum; and, given the release directory, the archive
+    must hold exactly that directory's files, byte for byte."""
+    failures: list[str] = []
+    recorded = archive_sha256(archive)
+    if recorded is not None and recorded != sha256_file(archive):
+        failures.append(f"{archive.name}: SHA-256 does not match {checksum_path(archive).name}")
+    digests: dict[str, str] = {}
+    manifest: dict[str, Any] | None = None
+    try:
+        with tarfile.open(archive, mode="r:gz") as tar:
+            for member in tar:
+                parts = PurePosixPath(member.name).parts
+                if not member.isfile() or member.name.startswith("/") or ".." in parts or len(parts) < 2:
+                    failures.append(f"{archive.name}: unexpected member {member.name!r}")
+                    continue
+                handle = tar.extractfile(member)
+                data = handle.read() if handle else b""
+                inner = PurePosixPath(*parts[1:]).as_posix()
+                digests[inner] = hashlib.sha256(data).hexdigest()
+                if inner == MANIFEST:
+                    manifest = json.load(io.BytesIO(data))
+    except (OSError, tarfile.TarError, EOFError, ValueError) as error:
+        return [*failures, f"{archive.name}: cannot read the archive ({error})"]
+    if manifest is None:
+        return [*failures, f"{archive.name}: no {MANIFEST} inside"]
+    listed = {name: facts.get("sha256") for name, facts in manifest.get("files", {}).items()}
+    if {k: v for k, v in digests.items() if k != MANIFEST} != listed:
+        failures.append(f"{archive.name}: members differ from the {MANIFEST} inside it")
+    if directory is not None:
+        present = {p.relative_to(directory).as_posix(): sha256_file(p) for p in _files(directory)}
+        if present != digests:
+            failures.append(f"{archive.name}: does not hold exactly the files of {directory.name}")
+    return failures
+
+
+def archive_extract(archive: Path, into: Path) -> Path:
+    """Unpack a checked archive (plain files only) and return its release directory."""
+    with tarfile.open(archive, mode="r:gz") as tar:
+        tar.extractall(into, filter="data")
+    (top,) = [p for p in into.iterdir() if p.is_dir()]
+    return top
