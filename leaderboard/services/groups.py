@@ -26,8 +26,8 @@ import numpy as np
 from scipy import stats
 
 from annotators.models import Annotator
-from leaderboard.ranking import BattleDataError, BattleSet, RankingResult
 from leaderboard.models import GROUP_PREFIX
+from leaderboard.ranking import BattleDataError, BattleSet, RankingResult
 from leaderboard.services.ranking_rows import RankingColumns
 
 logger = logging.getLogger(__name__)
