@@ -286,6 +286,8 @@ LOGIN_REDIRECT_URL = "/me/"
 # Leaderboards: recompute after every N new valid votes (0 = only on the schedule), one run per
 # arena at a time, on ARENA_RANKING_DEVICE (empty = CUDA when present, else CPU).
 ARENA_RECOMPUTE_EVERY = envint("ARENA_RECOMPUTE_EVERY", 50)
+# ...and this many seconds after a vote, coalescing the votes of that window (0 = off).
+ARENA_RECOMPUTE_DEBOUNCE_SECONDS = envint("ARENA_RECOMPUTE_DEBOUNCE_SECONDS", 2)
 # Renewed every third of this while a recompute runs; a killed run frees the arena this soon.
 ARENA_RECOMPUTE_LOCK_SECONDS = envint("ARENA_RECOMPUTE_LOCK_SECONDS", 60)
 ARENA_SNAPSHOTS_KEPT = envint("ARENA_SNAPSHOTS_KEPT", 20)

@@ -100,7 +100,11 @@ def leaderboard_json(request: HttpRequest, slug: str, category: str = OVERALL,
                 "content": {"text/csv": {"schema": {"type": "string"}}}}}})
 def leaderboard_csv(request: HttpRequest, slug: str, category: str = OVERALL,
                     style_control: bool = False, deprecated: bool = False,
-                    method: str | None = Query(None, description=METHOD_HELP)) -> HttpResponse:
+                    method: str | None = Query(None, description=METHOD_HELP),
+                    group: str | None = None) -> HttpResponse:
+    """`group` as for the JSON board (e.g. `country:FR`): that annotator group's board."""
+    if group:
+        category = GROUP_PREFIX + group
     arena, snapshot = _snapshot(slug, category, style_control, method)
     rows = [{**row, "flags": " ".join(row.get("flags", []))}
             for row in leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)]
@@ -111,6 +115,7 @@ def leaderboard_csv(request: HttpRequest, slug: str, category: str = OVERALL,
     suffix = ("-style" if style_control else "") + (f"-{snapshot.method}" if method else "")
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
-        f'attachment; filename="{arena.slug}-{snapshot.category}{suffix}-leaderboard.csv"'
+        f'attachment; filename="{arena.slug}-{snapshot.category.replace(":", "-")}{suffix}'
+        '-leaderboard.csv"'
     )
     return response

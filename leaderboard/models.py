@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 OVERALL = "overall"
+# Category of an annotator group's board: "group:country:FR" (leaderboard.services.groups).
+GROUP_PREFIX = "group:"
 
 
 class CategoryTag(models.Model):

@@ -147,3 +147,22 @@ def excluded_view(excluded: dict[str, int]) -> list[tuple[str, int]]:
         ((labels.get(reason, reason.replace("_", " ")), n) for reason, n in excluded.items() if n),
         key=lambda pair: -pair[1],
     )
+
+
+def disagreement_view(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group reports as the page shows them: two decimals, tiny p-values as "< 0.001"."""
+    def number(value: float | None, digits: int = 2) -> str:
+        return "–" if value is None else f"{value:.{digits}f}"
+
+    shown = []
+    for report in reports:
+        low, high = report.get("spearman_interval") or (None, None)
+        p = report.get("p_value")
+        shown.append({
+            "group": report["group"], "category": report["category"],
+            "annotators": report.get("annotators"), "contenders": report.get("contenders"),
+            "spearman": number(report.get("spearman")),
+            "interval": f"{number(low)} to {number(high)}",
+            "p_value": "–" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}"),
+        })
+    return shown

@@ -10,7 +10,7 @@ from typing import Any
 
 from battles.modalities import arena_settings
 from battles.models import Arena, Contender, ContenderStatus
-from leaderboard.models import OVERALL, LeaderboardSnapshot
+from leaderboard.models import GROUP_PREFIX, OVERALL, LeaderboardSnapshot
 
 
 def leaderboard_latest(
@@ -67,3 +67,16 @@ def leaderboard_rows(
             "provisional": row["votes"] < threshold,
         })
     return rows
+
+
+def leaderboard_disagreements(*, arena: Arena) -> list[dict[str, Any]]:
+    """The newest disagreement report of each annotator group's board (plain fits), by group:
+    `group`, `category`, and the report's `annotators`, `spearman`, `spearman_interval`,
+    `p_value`, ..."""
+    found = (LeaderboardSnapshot.objects
+             .filter(arena=arena, category__startswith=GROUP_PREFIX, style_control=False)
+             .order_by("category", "-created_at", "-id").distinct("category")
+             .values_list("category", "params"))
+    return [{"group": category.removeprefix(GROUP_PREFIX), "category": category,
+             **params["disagreement"]}
+            for category, params in found if params.get("disagreement")]

@@ -12,6 +12,7 @@ from battles.models import Arena
 from leaderboard.models import OVERALL
 from leaderboard.presenters import (
     category_label,
+    disagreement_view,
     excluded_view,
     flag_notes,
     interval_plot,
@@ -21,6 +22,7 @@ from leaderboard.presenters import (
 from leaderboard.rendered import rendered_once, templates_digest
 from leaderboard.selectors import (
     leaderboard_categories,
+    leaderboard_disagreements,
     leaderboard_latest,
     leaderboard_methods,
     leaderboard_rows,
@@ -49,6 +51,7 @@ def leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
         "methods": [(name, method_label(name)) for name in methods], "chosen_method": chosen,
         "style": style, "style_available": style_available, "deprecated": deprecated,
         "method": method_label(snapshot.method) if snapshot is not None else "",
+        "disagreements": disagreement_view(leaderboard_disagreements(arena=arena)),
     }
     if snapshot is not None:
         rows = leaderboard_rows(arena=arena, snapshot=snapshot, include_deprecated=deprecated)

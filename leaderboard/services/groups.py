@@ -26,12 +26,12 @@ import numpy as np
 from scipy import stats
 
 from annotators.models import Annotator
+from leaderboard.models import GROUP_PREFIX
 from leaderboard.ranking import BattleDataError, BattleSet, RankingResult
 from leaderboard.services.ranking_rows import RankingColumns
 
 logger = logging.getLogger(__name__)
 
-GROUP_PREFIX = "group:"
 BOOTSTRAP_DRAWS = 400
 ELO_PER_LOGIT = 400 / np.log(10)
 

@@ -322,8 +322,8 @@ def _parse(buffer: bytes | bytearray, dtype: np.dtype) -> tuple[dict[str, np.nda
         "flags": records["flags"].astype(np.int16),
         "tag_flags": records["tag_flags"].astype(np.int64),
         "weight": records["weight"].astype(np.float64),
-        "style_a": records["style_a"]["items"][:, :, 1].astype(np.float32),
-        "style_b": records["style_b"]["items"][:, :, 1].astype(np.float32),
+        "style_a": records["style_a"]["items"][:, :, 1].astype(np.float64),
+        "style_b": records["style_b"]["items"][:, :, 1].astype(np.float64),
         "annotator": records["annotator"].copy(),
     }
     return columns, n * dtype.itemsize
@@ -369,21 +369,21 @@ def ranking_columns_load(*, arena_id: int) -> RankingColumns:
     else:
         joined = {k: np.zeros(0, dtype=np.int64) for k in names}
         joined["anonymous"] = joined["anonymous"].astype(bool)
-        joined["style_a"] = joined["style_b"] = np.zeros((0, _NF), dtype=np.float32)
+        joined["style_a"] = joined["style_b"] = np.zeros((0, _NF), dtype=np.float64)
         joined["annotator"] = np.zeros(0, dtype="V16")
     gold = np.array(gold_contender_ids(arena_id), dtype=np.int64)
-    is_gold = np.isin(joined["a"], gold) | np.isin(joined["b"], gold)
+    is_gold = (np.isin(joined["a"], gold) | np.isin(joined["b"], gold) if gold.size
+               else np.zeros(len(joined["a"]), dtype=bool))
     keep = joined["anonymous"] & ~is_gold
     excluded = dict(excluded_vote_counts(arena=Arena.objects.get(id=arena_id)))
     excluded["side_by_side"] = int((~joined["anonymous"]).sum())
     if gold.size:
         excluded["gold"] = int((joined["anonymous"] & is_gold).sum())
+    if not keep.all():  # most arenas: nothing to drop, so no second copy of every column
+        joined = {name: column[keep] for name, column in joined.items()}
     return RankingColumns(
-        contender_a=joined["a"][keep], contender_b=joined["b"][keep],
-        outcome=joined["outcome"][keep], flags=joined["flags"][keep],
-        tag_flags=joined["tag_flags"][keep], weight=joined["weight"][keep],
-        style_a=joined["style_a"][keep].astype(np.float64),
-        style_b=joined["style_b"][keep].astype(np.float64),
-        annotator=joined["annotator"][keep],
+        contender_a=joined["a"], contender_b=joined["b"], outcome=joined["outcome"],
+        flags=joined["flags"], tag_flags=joined["tag_flags"], weight=joined["weight"],
+        style_a=joined["style_a"], style_b=joined["style_b"], annotator=joined["annotator"],
         excluded={reason: n for reason, n in sorted(excluded.items()) if n},
     )

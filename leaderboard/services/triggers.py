@@ -1,4 +1,11 @@
-"""When recomputes happen: every N new valid votes, on a schedule, one at a time per arena.
+"""When recomputes happen: soon after a vote, every N new valid votes, on a schedule, one at a
+time per arena.
+
+A new vote queues a recompute `ARENA_RECOMPUTE_DEBOUNCE_SECONDS` later unless one is already
+queued for that window (a Redis key with that lifetime, set only if absent): under load every
+vote shows within about the window plus a fit, and an arena is fitted at most once a window
+however many votes arrive. The run clears the key before it reads the votes, so a vote
+stored after that read queues the next run rather than being left to the schedule.
 
 A run that finds another one in progress does not wait; it leaves a "pending" mark, and the run
 in progress queues one more when it finishes, so no vote is left out for long and at most one
@@ -34,14 +41,29 @@ def recompute_queue(*, arena_id: int) -> None:
         lambda: current_app.signature(RECOMPUTE_TASK).apply_async(args=[arena_id]))
 
 
+def recompute_soon(*, arena_id: int) -> bool:
+    """Queue a recompute ARENA_RECOMPUTE_DEBOUNCE_SECONDS from now unless one is queued for the
+    current window already; True when this call queued it. Called after the vote committed."""
+    delay = settings.ARENA_RECOMPUTE_DEBOUNCE_SECONDS
+    if delay <= 0:
+        return False
+    # The key lives a little longer than the countdown; the run deletes it before reading.
+    if not redis_client().set(key("recompute_soon", arena_id), 1, nx=True, ex=delay + 60):
+        return False
+    current_app.signature(RECOMPUTE_TASK).apply_async(args=[arena_id], countdown=delay)
+    return True
+
+
 def vote_counted(*, arena_id: int) -> bool:
-    """Count one new rankable vote; queue a recompute on every ARENA_RECOMPUTE_EVERY-th."""
+    """Count one new rankable vote (after commit): a debounced recompute, and one straight away
+    on every ARENA_RECOMPUTE_EVERY-th. True when either was queued."""
+    queued = recompute_soon(arena_id=arena_id)
     every = settings.ARENA_RECOMPUTE_EVERY
     if every <= 0:
-        return False
+        return queued
     count = redis_client().incr(key("new_votes", arena_id))
     if int(count) % every != 0:
-        return False
+        return queued
     recompute_queue(arena_id=arena_id)
     return True
 
@@ -92,6 +114,8 @@ def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
         # The run holding the lock ended between our attempt and our mark and may have looked
         # for a mark before we set it: try again rather than leave the mark to nobody.
     try:
+        # Votes from here on are not certain to be read by this run: let them queue the next.
+        client.delete(key("recompute_soon", arena_id))
         with _lock_renewed(lock, every=settings.ARENA_RECOMPUTE_LOCK_SECONDS / 3):
             return leaderboard_recompute(arena_id=arena_id)
     finally:

@@ -60,3 +60,45 @@ def test_it_fits_consenting_groups_of_at_least_k_and_reports_disagreement() -> N
     assert german_board["disagreement"]["spearman"] > disagreement["spearman"]
     missing = Client().get(f"/api/arenas/{arena.slug}/leaderboard", {"group": "country:ES"})
     assert missing.status_code == 404
+
+
+def _two_groups() -> Arena:
+    arena = arena_create(settings={"group_min_annotators": 5})
+    x, y, z = (contender_create(arena=arena, name=n) for n in ("X", "Y", "Z"))
+    _votes(arena, _people(6, demographics_opt_in=True, country="FR"), x, y, z, x_wins=False)
+    _votes(arena, _people(8, demographics_opt_in=True, country="DE"), x, y, z, x_wins=True)
+    leaderboard_recompute(arena_id=arena.id)
+    return arena
+
+
+def test_it_shows_each_groups_disagreement_on_the_leaderboard_page() -> None:
+    arena = _two_groups()
+    page = Client().get(f"/a/{arena.slug}/leaderboard/").content.decode()
+    assert "Annotator groups against the pooled board" in page
+    section = page[page.index("group-disagreement"):]
+    for group in ("country:DE", "country:FR"):
+        assert f'href="?category=group%3A{group.replace(":", "%3A")}"' in section
+    french = section[section.index(">country:FR<"):].split("</tr>")[0]
+    assert "<td>6</td>" in french  # annotators
+    assert "&lt; 0.001" in french  # the French group reverses X and Y
+    assert " to " in french  # the Spearman interval
+
+
+def test_it_hides_the_disagreement_section_without_group_boards() -> None:
+    arena = arena_create()
+    x, y = contender_create(arena=arena), contender_create(arena=arena)
+    votes_cast(arena=arena, annotator=annotator_create(), a=x, b=y, choice="a", n=5)
+    leaderboard_recompute(arena_id=arena.id)
+    page = Client().get(f"/a/{arena.slug}/leaderboard/").content.decode()
+    assert "group-disagreement" not in page
+
+
+def test_it_serves_a_groups_board_as_csv() -> None:
+    arena = _two_groups()
+    response = Client().get(f"/api/arenas/{arena.slug}/leaderboard.csv", {"group": "country:FR"})
+    assert response.status_code == 200
+    assert "group-country-FR" in response["Content-Disposition"]
+    lines = response.content.decode().splitlines()
+    assert len(lines) == 1 + 3 and {"X", "Y", "Z"} <= set(",".join(lines[1:]).split(","))
+    missing = Client().get(f"/api/arenas/{arena.slug}/leaderboard.csv", {"group": "country:ES"})
+    assert missing.status_code == 404

@@ -67,6 +67,7 @@ def test_a_worker_recomputes_after_every_n_votes(
     celery_worker: subprocess.Popen[bytes], settings: SettingsWrapper
 ) -> None:
     settings.ARENA_RECOMPUTE_EVERY = 5
+    settings.ARENA_RECOMPUTE_DEBOUNCE_SECONDS = 0  # the counter alone
     arena = arena_create()
     x, y = contender_create(arena=arena), contender_create(arena=arena)
     alice = annotator_create()
@@ -79,6 +80,31 @@ def test_a_worker_recomputes_after_every_n_votes(
     snapshot = LeaderboardSnapshot.objects.filter(arena=arena, category="overall",
                                                   style_control=False).get()
     assert snapshot.num_votes == 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_vote_shows_within_the_debounce_window_and_a_burst_is_fitted_once(
+    celery_worker: subprocess.Popen[bytes], settings: SettingsWrapper
+) -> None:
+    settings.ARENA_RECOMPUTE_EVERY = 0
+    settings.ARENA_RECOMPUTE_DEBOUNCE_SECONDS = 2
+    arena = arena_create()
+    x, y = contender_create(arena=arena), contender_create(arena=arena)
+    alice = annotator_create()
+    votes_cast(arena=arena, annotator=alice, a=x, b=y, choice="a", n=20)
+
+    def overall() -> list[LeaderboardSnapshot]:
+        return list(LeaderboardSnapshot.objects.filter(
+            arena=arena, category="overall", style_control=False).order_by("id"))
+
+    _vote_with_signal(arena=arena, annotator=alice, a=x, b=y, choice="b", key="one")
+    # Generous: the window (2 s) plus a worker's start and a tiny fit on a loaded machine.
+    assert _wait_for(lambda: [s.num_votes for s in overall()] == [21], seconds=60)
+    for k in range(5):  # well inside one window
+        _vote_with_signal(arena=arena, annotator=alice, a=x, b=y, choice="b", key=f"burst-{k}")
+    assert _wait_for(lambda: overall()[-1].num_votes == 26, seconds=60)
+    time.sleep(3)  # anything else the burst queued has had its window
+    assert len(overall()) <= 3, "five votes in one window are fitted together, not one by one"
 
 
 @pytest.mark.django_db(transaction=True)
