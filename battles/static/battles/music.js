@@ -1,17 +1,12 @@
 // The music arena: two players, listening measured and reported to the server, and the vote
 // opening only when the server agrees both tracks were heard long enough.
-import { clearProgress, showProgress } from "./media-common.js";
+import { clearProgress, csrfToken, exposureReport, showProgress } from "./media-common.js";
 
 const root = document.getElementById("music");
 const minListen = Number(root.dataset.minListen || 5);
 const listen = { canVote: false, heard: { a: 0, b: 0 }, required: { a: minListen, b: minListen }, queue: [], timer: null };
 const players = {};
 let hooks;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function meter(side) {
   return document.querySelector(`.listen-meter[data-side="${side}"]`);
@@ -32,14 +27,8 @@ async function flush() {
   if (!listen.queue.length || !battleId) return;
   const events = listen.queue.splice(0, 50);
   try {
-    const response = await fetch(`/b/${battleId}/listen`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      credentials: "same-origin",
-      body: JSON.stringify({ events }),
-    });
-    if (!response.ok) return;
-    const body = await response.json();
+    const body = await exposureReport(battleId, events);
+    if (!body) return;
     listen.heard = body.heard;
     listen.required = body.required_s;
     const wasOpen = listen.canVote;

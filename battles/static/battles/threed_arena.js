@@ -3,7 +3,7 @@
 // opening only when the server agrees both were viewed long enough. A viewer reports like a
 // player whose position is the cumulative seconds viewed: play when viewing starts, tick while
 // it goes on, pause when it stops, so the server bounds each stretch by its own clock.
-import { clearProgress, showProgress } from "./media-common.js";
+import { clearProgress, exposureReport, showProgress } from "./media-common.js";
 import { mountThreeDPair } from "./threed.js";
 
 const holder = document.getElementById("threed-arena");
@@ -18,11 +18,6 @@ const view = {
 };
 let pair = null;
 let hooks;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function pairRoot() {
   return holder.querySelector("[data-threed-pair]");
@@ -44,14 +39,8 @@ async function flush() {
   if (!view.queue.length || !battleId) return;
   const events = view.queue.splice(0, 50);
   try {
-    const response = await fetch(`/b/${battleId}/listen`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      credentials: "same-origin",
-      body: JSON.stringify({ events }),
-    });
-    if (!response.ok) return;
-    const body = await response.json();
+    const body = await exposureReport(battleId, events);
+    if (!body) return;
     const wasOpen = view.canVote;
     view.viewed = body.heard;
     view.required = body.required_s;
