@@ -4,7 +4,7 @@
     .venv/bin/python bench/active_sampling.py --width 30 --seeds 5
 
 Strengths: a Bradley-Terry fit (ties as half a win each) of the 1.67M real votes in
-/work/shared/data (or --pairs FILE). Each policy then draws votes in batches from those
+../shared/data beside the checkout (or --pairs FILE). Each policy then draws votes in batches from those
 strengths; after every batch the ratings are refitted from the simulated votes and their 95%
 intervals taken from the Fisher information. Printed per policy: votes until the mean interval
 width reaches the target, and until the fitted top-10 order equals the true one, with the ratio
@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from battles.active_sampling import DEFAULT_FLOOR, pair_draw, pair_probabilities  # noqa: E402
 
-DEFAULT_PAIRS = Path("/work/shared/data/chatbotarena_20240814_pair_counts.json")
+DEFAULT_PAIRS = (Path(__file__).resolve().parents[2] / "shared" / "data"
+                 / "chatbotarena_20240814_pair_counts.json")
 ELO = 400 / np.log(10)
 PRIOR = 1e-3  # a whisper of ridge so that a contender with no votes yet has a finite rating
 

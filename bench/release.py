@@ -29,9 +29,8 @@ from typing import Any
 
 from _stack import stack
 
+# The shared data folder sits beside the project's checkout.
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chatbotarena_20240814_pair_counts.json"
-if not DATA.is_file():
-    DATA = Path("/work/shared/data/chatbotarena_20240814_pair_counts.json")
 ANSWER = ("Here is a careful answer in 3 steps. First, consider the definitions involved and the usual "
           "assumptions; then work through the steps one at a time, checking each result. "
           "In code: def solve(x):\n    return sorted(set(x))\nFinally, summarise. ") * 2
