@@ -69,6 +69,9 @@ class ArenaSettings(BaseModel):
     # (battles/active_sampling.py). The floor has a safe minimum so no pair starves.
     matchmaking: Literal["weighted", "active"] = "weighted"
     exploration_floor: float = Field(default=0.2, ge=0.05, le=1.0)
+    # The head of the board active sampling works on: pairs where a contender could be in the
+    # top N get the votes (0: the whole board; bench/active_sampling.py shows why the head).
+    active_focus_top: int = Field(default=20, ge=0, le=10_000)
     # Per-group boards (country, age band, language; consenting annotators only) need at least
     # this many distinct annotators in the group; the floor keeps a board from describing a
     # handful of people.

@@ -36,7 +36,7 @@ def _latest_ratings(arena: Arena) -> dict[int, tuple[float, float]]:
 
 
 def _active_pair(
-    arena: Arena, pool: list[Contender], rng: random.Random, *, floor: float
+    arena: Arena, pool: list[Contender], rng: random.Random, *, floor: float, focus_top: int
 ) -> list[Contender]:
     known = _latest_ratings(arena)
     mean = float(np.mean([r for r, _ in known.values()])) if known else 0.0
@@ -44,7 +44,7 @@ def _active_pair(
     variances = np.array([known.get(c.pk, (mean, UNRATED_VARIANCE))[1] for c in pool])
     weights = np.array([c.sampling_weight for c in pool], dtype=float)
     probabilities = pair_probabilities(
-        ratings=ratings, variances=variances, weights=weights, floor=floor
+        ratings=ratings, variances=variances, weights=weights, floor=floor, focus_top=focus_top
     ).ravel()
     pick = rng.choices(range(probabilities.shape[0]), weights=probabilities.tolist(), k=1)[0]
     return [pool[pick // len(pool)], pool[pick % len(pool)]]
@@ -80,7 +80,8 @@ def pair_pick(
         )
     options = arena_settings(arena)
     if options.matchmaking == "active":
-        pair = _active_pair(arena, pool, rng, floor=options.exploration_floor)
+        pair = _active_pair(arena, pool, rng, floor=options.exploration_floor,
+                            focus_top=options.active_focus_top)
         rng.shuffle(pair)
         return pair[0], pair[1]
     first = rng.choices(pool, weights=[c.sampling_weight for c in pool], k=1)[0]

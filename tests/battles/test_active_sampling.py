@@ -60,3 +60,27 @@ def test_an_arena_cannot_turn_exploration_off() -> None:
     arena.settings = {"matchmaking": "active", "exploration_floor": 0.0}
     with pytest.raises(ValidationError):
         arena_settings(arena)
+
+
+def test_focus_on_the_head_sends_votes_where_the_top_is_uncertain() -> None:
+    """Two close pairs, one at the top and one at the bottom: with a head of two, the top pair
+    gets the votes, and the bottom one keeps its exploration share."""
+    ratings = np.array([2.0, 2.02, -2.0, -2.02, 0.0, 0.5])
+    variances = np.full(6, 0.01)
+    weights = np.ones(6)
+    whole = pair_probabilities(ratings=ratings, variances=variances, weights=weights, floor=0.2)
+    head = pair_probabilities(ratings=ratings, variances=variances, weights=weights, floor=0.2,
+                              focus_top=2)
+    assert whole[0, 1] == pytest.approx(whole[2, 3], rel=0.05)
+    assert head[0, 1] > 5 * head[2, 3]
+    assert head[2, 3] >= 0.2 / 15 - 1e-12
+    assert head.sum() == pytest.approx(1.0)
+
+
+def test_a_head_as_large_as_the_board_changes_nothing() -> None:
+    ratings = np.array([0.0, 0.3, -0.4, 1.0])
+    variances = np.array([0.05, 0.2, 0.1, 0.02])
+    whole = pair_probabilities(ratings=ratings, variances=variances, weights=np.ones(4))
+    focused = pair_probabilities(ratings=ratings, variances=variances, weights=np.ones(4),
+                                 focus_top=4)
+    np.testing.assert_allclose(focused, whole, rtol=1e-12)
