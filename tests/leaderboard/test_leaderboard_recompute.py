@@ -8,7 +8,7 @@ from battles.services import battle_start, generation_finish
 from leaderboard.models import CategoryTag, LeaderboardSnapshot
 from leaderboard.ranking import style_counts
 from leaderboard.selectors import leaderboard_latest
-from leaderboard.services import leaderboard_recompute
+from leaderboard.services import leaderboard_recompute, recompute
 from leaderboard.services.vote_table import SQL_STYLE_PATTERNS, SQL_WORD_COUNT, vote_table_load
 from moderation.models import Exclusion, ExclusionReason
 from tests.factories import annotator_create, arena_create, contender_create
@@ -192,3 +192,25 @@ def test_the_migration_counts_answers_stored_before_counts_existed(cast: Cast) -
     migration.count_existing(apps, None)
     counted = Generation.objects.filter(turn__battle__arena=arena).values_list("side", "style_counts")
     assert sorted(counted) == [("a", style_counts("- **a**"))] * 3 + [("b", style_counts("b c"))] * 3
+
+
+def test_the_overall_boards_show_before_the_other_categories_are_fitted(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new vote should wait for one category's fits, not all of them: the overall boards are
+    committed first, so a run that fails later still leaves them updated."""
+    arena, *_ = _three(cast)
+
+    def later_categories_fail(**_: object) -> None:
+        raise RuntimeError("a later board failed")
+
+    monkeypatch.setattr(recompute, "group_boards", later_categories_fail)
+    with pytest.raises(RuntimeError):
+        leaderboard_recompute(arena_id=arena.id)
+    assert leaderboard_latest(arena=arena, category="overall", style_control=False) is not None
+    assert leaderboard_latest(arena=arena, category="overall", style_control=True) is not None
+    assert not LeaderboardSnapshot.objects.filter(arena=arena).exclude(category="overall").exists()
+    monkeypatch.undo()
+    report = leaderboard_recompute(arena_id=arena.id)
+    assert report.overall_stored_after_s > 0
+    assert LeaderboardSnapshot.objects.filter(arena=arena).exclude(category="overall").exists()
