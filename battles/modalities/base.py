@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from battles.providers.base import ChatMessage, ProviderSettings
 from leaderboard.ranking.methods import DEFAULT_METHOD, STYLE_METHOD, method_check
@@ -41,6 +41,9 @@ class ArenaSettings(BaseModel):
     both_bad: Literal["tie", "drop"] = "tie"
     ci: Literal["sandwich", "bootstrap"] = "sandwich"
     num_bootstrap: int = Field(default=1000, ge=10, le=100_000)
+    # Two thresholds on a contender's votes: below `unranked_below_votes` it gets no rank (the
+    # `few_votes` flag), below `provisional_votes` a ranked row carries a "provisional" badge.
+    unranked_below_votes: int = Field(default=10, ge=1, le=1_000_000)
     provisional_votes: int = Field(default=30, ge=0, le=1_000_000)
     filters: list[dict[str, Any]] = Field(default_factory=list)
     # Whether annotators see a model's reasoning (collapsed, above the answer); off by default,
@@ -52,6 +55,13 @@ class ArenaSettings(BaseModel):
     # Ranking methods the leaderboard publishes (leaderboard.ranking.methods), the first by
     # default; the style-controlled board follows style control, not this list.
     methods: list[str] = Field(default_factory=lambda: [DEFAULT_METHOD], min_length=1, max_length=4)
+
+    @model_validator(mode="after")
+    def _provisional_after_unranked(self) -> ArenaSettings:
+        if self.provisional_votes < self.unranked_below_votes:
+            raise ValueError("provisional_votes must be at least unranked_below_votes: a row "
+                             "without a rank cannot be less than provisional")
+        return self
 
     @field_validator("methods")
     @classmethod

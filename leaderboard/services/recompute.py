@@ -65,6 +65,7 @@ class RankingOptions:
 
     style_control: bool = True
     methods: tuple[str, ...] = ("bradley_terry",)
+    min_votes: int = 10
 
     @classmethod
     def for_arena(cls, arena: Arena) -> RankingOptions:
@@ -73,7 +74,7 @@ class RankingOptions:
         options = arena_settings(arena)
         return cls(options.both_bad, options.ci, options.num_bootstrap,
                    style_control=modality_spec(arena.modality).style_features,
-                   methods=tuple(options.methods))
+                   methods=tuple(options.methods), min_votes=options.unranked_below_votes)
 
 
 def _battle_set(table: VoteTable | RankingColumns, mask: np.ndarray, features: np.ndarray) -> BattleSet:
@@ -124,6 +125,7 @@ def _fits(
         num_bootstrap=options.num_bootstrap,
         both_bad=options.both_bad,  # type: ignore[arg-type]
         device=settings.ARENA_RANKING_DEVICE or None,
+        min_votes=options.min_votes,
     )
     results = []
     for name in (STYLE_METHOD,) if style else options.methods:
@@ -142,6 +144,7 @@ def _fit_first(battles: BattleSet, *, options: RankingOptions) -> RankingResult:
         num_bootstrap=options.num_bootstrap,
         both_bad=options.both_bad,  # type: ignore[arg-type]
         device=settings.ARENA_RANKING_DEVICE or None,
+        min_votes=options.min_votes,
     )
     return method_get(options.methods[0]).fit(battles, fit_options)
 

@@ -7,6 +7,7 @@ from django.test import Client
 from pydantic import ValidationError
 
 from battles.modalities.base import ArenaSettings
+from battles.models import Arena
 from leaderboard.models import LeaderboardSnapshot
 from leaderboard.services import leaderboard_recompute
 from tests.factories import arena_create, contender_create
@@ -84,3 +85,17 @@ def test_a_contender_the_votes_cannot_place_is_marked_not_ranked(board: None) ->
     assert "not ranked" in page and "Not ranked, too few votes: Newcomer" in page
     csv_text = Client().get("/api/arenas/multi/leaderboard.csv").content.decode()
     assert "few_votes" in csv_text
+
+
+def test_the_arena_sets_how_many_votes_a_rank_needs(board: None) -> None:
+    """Newcomer has 2 votes: unranked under the default of 10, ranked (and provisional) once
+    the arena lowers the threshold; the thresholds cannot contradict each other."""
+    arena = Arena.objects.get(slug="multi")
+    arena.settings = {**arena.settings, "unranked_below_votes": 2, "provisional_votes": 30}
+    arena.save(update_fields=["settings"])
+    leaderboard_recompute(arena_id=arena.id)
+    rows = {r["name"]: r for r in Client().get("/api/arenas/multi/leaderboard").json()["rows"]}
+    assert rows["Newcomer"]["rank"] is not None and rows["Newcomer"]["flags"] == []
+    assert rows["Newcomer"]["provisional"] is True
+    with pytest.raises(ValidationError, match="provisional_votes must be at least"):
+        ArenaSettings(unranked_below_votes=40, provisional_votes=30)
