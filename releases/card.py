@@ -154,6 +154,10 @@ or check the whole release (checksums, schema, privacy scan, leaderboard) with
 
     python -m releases.verify .
 
+Add `--style` to the ranking command for the style-controlled board: it reads `style_a` /
+`style_b` (each side's style counts per turn), sums them over the conversation and fits on
+their normalized differences, as the site's style-controlled leaderboard does.
+
 ## Columns
 
 | column | type | meaning |

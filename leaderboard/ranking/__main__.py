@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--anchor", type=_anchor, metavar="MODEL=RATING")
     parser.add_argument("--reweight", action="store_true", help="weight battles by 1/P(pair)")
+    parser.add_argument("--style", action="store_true",
+                        help="style control: read style_a / style_b (a release's per-turn style "
+                        "counts) and fit with the style features, as the site's style board")
     parser.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of rows")
     return parser
@@ -81,7 +84,7 @@ def format_notes(rows: list[dict[str, object]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        battles = read_battle_file(args.file)
+        battles = read_battle_file(args.file, style=args.style)
         result = rank_battles(
             battles,
             ci=args.ci,
@@ -91,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             anchor=args.anchor,
             reweight=args.reweight,
             device=args.device,
+            style=args.style,
         )
     except (BattleFileError, BattleDataError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from leaderboard.ranking.battles import BattleDataError, BattleSet
+from leaderboard.ranking.style_columns import (
+    STYLE_COLUMNS,
+    StyleColumnError,
+    style_from_arrow,
+    style_from_objects,
+)
+from leaderboard.ranking.text_style import STYLE_FEATURES
 
 COLUMNS = ("model_a", "model_b", "winner")
 
@@ -21,42 +28,51 @@ class BattleFileError(ValueError):
     """A file that cannot be read as battles; the message says what is wrong and where."""
 
 
-def read_battle_file(path: str | Path) -> BattleSet:
-    """Read any supported battle file, choosing the format from the suffix and content."""
+def read_battle_file(path: str | Path, *, style: bool = False) -> BattleSet:
+    """Read any supported battle file, choosing the format from the suffix and content.
+
+    ``style=True`` also reads each battle's style features from its ``style_a`` / ``style_b``
+    columns (a release's per-turn counts; :mod:`leaderboard.ranking.style_columns`), for a
+    style-controlled fit; pair-count files have none."""
     path = Path(path)
     if not path.is_file():
         raise BattleFileError(f"{path}: no such file")
     try:
         if path.suffix == ".parquet":
-            return _read_parquet(path)
+            return _read_parquet(path, style)
         if path.suffix in (".jsonl", ".ndjson"):
-            return _read_jsonl(path)
+            return _read_jsonl(path, style)
         text = path.read_text(encoding="utf-8")
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
             if path.suffix == ".json":
                 raise
-            return _read_jsonl(path)
-        return _from_json(data, path)
+            return _read_jsonl(path, style)
+        return _from_json(data, path, style)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BattleFileError(f"{path}: not valid JSON ({exc})") from None
-    except BattleDataError as exc:
+    except (BattleDataError, StyleColumnError) as exc:
         raise BattleFileError(f"{path}: {exc}") from None
 
 
-def _from_json(data: Any, path: Path) -> BattleSet:
+def _from_json(data: Any, path: Path, style: bool = False) -> BattleSet:
     if isinstance(data, dict) and {"models", "X", "Y"} <= data.keys():
+        if style:
+            raise BattleFileError(f"{path}: pair counts carry no style features")
         return _from_pair_counts(data, path)
     if isinstance(data, list):
-        return _from_objects(data, path)
+        return _from_objects(data, path, style=style)
     raise BattleFileError(f"{path}: expected a list of battles or a pair-count object with models, X and Y")
 
 
-def _from_objects(objects: list[Any], path: Path, first_line: int | None = None) -> BattleSet:
+def _from_objects(objects: list[Any], path: Path, first_line: int | None = None,
+                  style: bool = False) -> BattleSet:
     columns: dict[str, list[str]] = {c: [] for c in COLUMNS}
+    places: list[str] = []
     for k, item in enumerate(objects):
         where = f"line {first_line + k}" if first_line is not None else f"battle {k}"
+        places.append(where)
         if not isinstance(item, dict):
             raise BattleFileError(f"{path}: {where} is not an object")
         for column in COLUMNS:
@@ -66,10 +82,13 @@ def _from_objects(objects: list[Any], path: Path, first_line: int | None = None)
             columns[column].append(value)
     if not columns["winner"]:
         raise BattleFileError(f"{path}: no battles")
-    return BattleSet.from_columns(columns["model_a"], columns["model_b"], columns["winner"])
+    features = style_from_objects(objects, where=places) if style else None
+    return BattleSet.from_columns(columns["model_a"], columns["model_b"], columns["winner"],
+                                  features=features,
+                                  feature_names=STYLE_FEATURES if style else None)
 
 
-def _read_jsonl(path: Path) -> BattleSet:
+def _read_jsonl(path: Path, style: bool = False) -> BattleSet:
     """Arrow's JSON Lines reader first (names never become Python objects); a file it cannot
     take whole is read again line by line, so the message can name the line at fault."""
     try:
@@ -77,11 +96,13 @@ def _read_jsonl(path: Path) -> BattleSet:
 
         table = arrow_json.read_json(path)
         columns = [table.column(c) for c in COLUMNS]
+        features = style_from_arrow(table) if style else None
     except Exception:  # noqa: BLE001 - any failure here means: take the line-by-line route
-        return _read_jsonl_lines(path)
+        return _read_jsonl_lines(path, style)
     if any(c.null_count or not _is_string(c.type) for c in columns) or not table.num_rows:
-        return _read_jsonl_lines(path)
-    return BattleSet.from_columns(*columns)
+        return _read_jsonl_lines(path, style)
+    return BattleSet.from_columns(*columns, features=features,
+                                  feature_names=STYLE_FEATURES if style else None)
 
 
 def _is_string(kind: object) -> bool:
@@ -90,7 +111,7 @@ def _is_string(kind: object) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def _read_jsonl_lines(path: Path) -> BattleSet:
+def _read_jsonl_lines(path: Path, style: bool = False) -> BattleSet:
     objects = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -100,21 +121,24 @@ def _read_jsonl_lines(path: Path) -> BattleSet:
                 objects.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise BattleFileError(f"{path}: line {number} is not valid JSON ({exc})") from None
-    return _from_objects(objects, path, first_line=1)
+    return _from_objects(objects, path, first_line=1, style=style)
 
 
-def _read_parquet(path: Path) -> BattleSet:
+def _read_parquet(path: Path, style: bool = False) -> BattleSet:
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise BattleFileError(f"{path}: reading Parquet needs pyarrow, which is not installed") from None
+    wanted = [*COLUMNS, *(STYLE_COLUMNS if style else ())]
     try:
-        table = pq.read_table(path, columns=list(COLUMNS), read_dictionary=list(COLUMNS))
+        table = pq.read_table(path, columns=wanted, read_dictionary=list(COLUMNS))
     except Exception as exc:  # pyarrow raises several unrelated types for bad files
-        raise BattleFileError(f"{path}: cannot read as Parquet with {COLUMNS} ({exc})") from None
+        raise BattleFileError(f"{path}: cannot read as Parquet with {tuple(wanted)} ({exc})") from None
     if not table.num_rows:
         raise BattleFileError(f"{path}: no battles")
-    return BattleSet.from_columns(*(table.column(c) for c in COLUMNS))
+    features = style_from_arrow(table) if style else None
+    return BattleSet.from_columns(*(table.column(c) for c in COLUMNS), features=features,
+                                  feature_names=STYLE_FEATURES if style else None)
 
 
 MAX_COUNT = 1e15  # well past any arena, and still exact in float64
