@@ -101,7 +101,8 @@ def _read_jsonl(path: Path, style: bool = False) -> BattleSet:
         return _read_jsonl_lines(path, style)
     if any(c.null_count or not _is_string(c.type) for c in columns) or not table.num_rows:
         return _read_jsonl_lines(path, style)
-    return BattleSet.from_columns(*columns, features=features,
+    model_a, model_b, winner = columns
+    return BattleSet.from_columns(model_a, model_b, winner, features=features,
                                   feature_names=STYLE_FEATURES if style else None)
 
 
@@ -137,7 +138,8 @@ def _read_parquet(path: Path, style: bool = False) -> BattleSet:
     if not table.num_rows:
         raise BattleFileError(f"{path}: no battles")
     features = style_from_arrow(table) if style else None
-    return BattleSet.from_columns(*(table.column(c) for c in COLUMNS), features=features,
+    model_a, model_b, winner = (table.column(c) for c in COLUMNS)
+    return BattleSet.from_columns(model_a, model_b, winner, features=features,
                                   feature_names=STYLE_FEATURES if style else None)
 
 

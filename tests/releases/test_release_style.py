@@ -34,11 +34,12 @@ def test_the_style_board_reproduces_from_the_release(tmp_path: Path,
     for k in range(90):
         a, b = rng.sample(contenders, 2)
         # "cy" answers in markdown, and the styled side tends to win: style explains part of it.
-        answers = tuple(STYLED * (1 + k % 3) if c.slug == "cy" else PLAIN * (1 + k % 4) for c in (a, b))
+        text_a, text_b = (STYLED * (1 + k % 3) if c.slug == "cy" else PLAIN * (1 + k % 4)
+                          for c in (a, b))
         styled_side = "a" if a.slug == "cy" else "b" if b.slug == "cy" else rng.choice("ab")
         choice = styled_side if rng.random() < 0.65 else rng.choice(["a", "b", "tie"])
         battle_voted(arena=arena, annotator=people[k % 5], a=a, b=b, choice=choice,
-                     prompt=f"Question {k}?", answers=answers, days_ago=30 - k / 10)
+                     prompt=f"Question {k}?", answers=(text_a, text_b), days_ago=30 - k / 10)
     leaderboard_recompute(arena_id=arena.id)
     site = leaderboard_latest(arena=arena, category="overall", style_control=True)
     assert site is not None
