@@ -22,7 +22,7 @@ from django.db.models import Prefetch, QuerySet
 
 from annotators.models import Annotator
 from releases.demographics import Demographics
-from releases.media import MediaSink, media_measured, media_release_path
+from releases.media import MediaInfo, MediaSink, media_measured, media_release_path
 from releases.pseudonyms import opaque_id
 from releases.redaction import redact_text
 from releases.rows import BATCH, Naming, judge_columns, people_demographics
@@ -78,22 +78,25 @@ def study_judges_demographics(*, study: Study, naming: Naming, k: int) -> dict[s
     return people_demographics(people, naming, k)
 
 
-def _media_columns(shown: list[StudyCandidate], naming: Naming,
-                   media: MediaSink) -> dict[str, list[Any]]:
+def _media_columns(shown: list[StudyCandidate], naming: Naming, media: MediaSink,
+                   measured: dict[str, MediaInfo | None]) -> dict[str, list[Any]]:
     """The K answers' files under keyed names (the stored file's name is the key: random, and
-    new whenever an answer is made again), copied through `media`."""
+    new whenever an answer is made again), copied through `media`. An item is judged r times,
+    so each file's measurements are read once and kept in `measured` (a few bytes a file)."""
     paths: list[str | None] = []
-    infos: list[dict[str, int | None] | None] = []
+    infos: list[MediaInfo | None] = []
     for candidate in shown:
-        if not candidate.media_name:
+        name = candidate.media_name
+        if not name:
             paths.append(None)
             infos.append(None)
             continue
-        path = media_release_path(naming.media(f"study:{candidate.media_name}"),
-                                  candidate.media_name)
-        media(path, candidate.media_name)
+        path = media_release_path(naming.media(f"study:{name}"), name)
+        media(path, name)
+        if name not in measured:
+            measured[name] = media_measured(name, candidate.media_content_type)
         paths.append(path)
-        infos.append(media_measured(candidate.media_name, candidate.media_content_type))
+        infos.append(measured[name])
     return {"media": paths, "media_info": infos}
 
 
@@ -107,6 +110,7 @@ def study_rows(*, study: Study, naming: Naming, stats: StudyStats,
                   .select_related("item", "study__arena")
                   .prefetch_related(Prefetch("item__candidates", queryset=candidates))
                   .order_by("created_at", "pk"))
+    measured: dict[str, MediaInfo | None] = {}
     for judgement in judgements.iterator(chunk_size=BATCH):
         shown = list(judgement.item.candidates.all())
         slugs = [c.contender.slug for c in shown]
@@ -134,6 +138,6 @@ def study_rows(*, study: Study, naming: Naming, stats: StudyStats,
         }
         row.update(judge_columns(demographics, row["judge"]))
         if media is not None:
-            row.update(_media_columns(shown, naming, media))
+            row.update(_media_columns(shown, naming, media, measured))
         stats.add(row)
         yield row
