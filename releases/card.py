@@ -23,9 +23,9 @@ from releases.schema import (
 )
 
 # The `datasets` feature a media column's paths become, by the modality's media kind; other
-# kinds (3D models) stay plain path strings.
+# kinds (3D models) stay plain path strings. Battles hold media_a/media_b, study rows `media`.
 DATASETS_MEDIA = {"image": "image", "audio": "audio"}
-MEDIA_COLUMNS = ("media_a", "media_b")
+MEDIA_COLUMNS = ("media_a", "media_b", "media")
 
 
 def _feature(kind: pa.DataType) -> Any:
@@ -53,9 +53,9 @@ def dataset_features(meta: dict[str, Any]) -> list[dict[str, Any]]:
     return features
 
 
-def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
-    arena, modality = meta["arena"], meta["modality"]
-    configs = [
+def card_configs(meta: dict[str, Any]) -> list[str]:
+    """The front matter's `configs` and `dataset_info`, for battle and study cards alike."""
+    return [
         "configs:",
         "- config_name: default",
         "  data_files:",
@@ -64,6 +64,11 @@ def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
         # YAML reads JSON: one line, every column typed, media as datasets Image/Audio.
         "dataset_info: " + json.dumps({"features": dataset_features(meta)}),
     ]
+
+
+def card_text(meta: dict[str, Any], *, fastchat: bool) -> str:
+    arena, modality = meta["arena"], meta["modality"]
+    configs = card_configs(meta)
     front = [
         "---",
         f"pretty_name: {arena} arena battles, release {meta['release']}",

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,18 +29,11 @@ from leaderboard.categories import battle_categories
 from leaderboard.ranking.text_style import style_counts
 from releases.demographics import Demographics, k_anonymize
 from releases.language import conversation_language
+from releases.media import MediaInfo, MediaSink, media_discard, media_info, media_release_path
 from releases.pseudonyms import opaque_id, pseudonym
 from releases.redaction import redact_json, redact_text
 from releases.schema import STYLE_KEYS, WINNERS
 from releases.sources import demographics_of
-
-
-def media_extension(stored_name: str) -> str:
-    """The released file's extension: the one the platform gave the normalized file when it
-    stored it (battles/media.py), so a new media kind (a 3D model's .glb) needs no table here."""
-    suffix = stored_name.rsplit(".", 1)[-1].lower() if "." in stored_name else ""
-    return suffix if suffix.isalnum() and len(suffix) <= 5 else "bin"
-
 
 BATCH = 1000
 
@@ -109,12 +102,25 @@ def _with_content(battles: QuerySet[Battle]) -> QuerySet[Battle]:
     ).prefetch_related(Prefetch("turns", queryset=turns), "listen_events", "vote__aspects")
 
 
-def judges_demographics(battles: QuerySet[Battle], naming: Naming, k: int) -> dict[str, Demographics]:
+def people_demographics(people: QuerySet[Annotator], naming: Naming, k: int) -> dict[str, Demographics]:
     """k-anonymous demographics per pseudonym, from one pass over the release's annotators
-    (people, not rows: small even for a large release)."""
-    people = Annotator.objects.filter(votes__battle__in=battles).distinct()
+    (people, not rows: small even for a large release). `people` must be exactly those in the
+    release: a combination counts towards k only through people whose rows are released."""
     stated = {naming.judge(p.id): demographics_of(p) for p in people.iterator(chunk_size=BATCH)}
     return k_anonymize(stated, k=k)
+
+
+def judges_demographics(battles: QuerySet[Battle], naming: Naming, k: int) -> dict[str, Demographics]:
+    return people_demographics(Annotator.objects.filter(votes__battle__in=battles).distinct(),
+                               naming, k)
+
+
+def judge_columns(demographics: Mapping[str, Demographics], judge: str) -> dict[str, Any]:
+    """A row's judge_* columns: the judge's k-anonymous demographics, all null when suppressed,
+    not opted in or not stated."""
+    d = demographics.get(judge, Demographics())
+    return {"judge_age_band": d.age_band, "judge_country": d.country,
+            "judge_languages": list(d.languages) if d.languages is not None else None}
 
 
 def _aspects_json(vote: Any) -> str | None:
@@ -131,13 +137,13 @@ def _style(generation: Generation | None) -> dict[str, int] | None:
     return {key: int(counts.get(key) or 0) for key in STYLE_KEYS}
 
 
-def _media_info(asset: Any) -> dict[str, int | None] | None:
+def _media_info(asset: Any) -> MediaInfo | None:
     if asset is None:
         return None
-    return {"width": asset.width, "height": asset.height, "duration_ms": asset.duration_ms}
+    return media_info(width=asset.width, height=asset.height, duration_ms=asset.duration_ms)
 
 
-def _row(battle: Battle, kind: str, naming: Naming, media: Callable[[str, str], None],
+def _row(battle: Battle, kind: str, naming: Naming, media: MediaSink,
          moderation_tags: list[str]) -> dict[str, Any]:
     vote = battle.vote
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
@@ -164,7 +170,7 @@ def _row(battle: Battle, kind: str, naming: Naming, media: Callable[[str, str], 
             asset = getattr(generation, "media", None) if generation else None
             extra[f"media_info_{side}"].append(_media_info(asset))
             if asset is not None:
-                name = f"media/{naming.media(asset.id)}.{media_extension(asset.file.name)}"
+                name = media_release_path(naming.media(asset.id), asset.file.name)
                 media(name, asset.file.name)
                 extra[f"media_{side}"].append(name)
     row: dict[str, Any] = {
@@ -213,7 +219,7 @@ def _row(battle: Battle, kind: str, naming: Naming, media: Callable[[str, str], 
 
 def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_per_prompt: int,
                  demographics: dict[str, Demographics], stats: ReleaseStats,
-                 media: Callable[[str, str], None],
+                 media: MediaSink,
                  moderation_tags: Mapping[Any, list[str]] | None = None) -> Iterator[dict[str, Any]]:
     """The release's rows in (tstamp, question_id) order, one at a time.
 
@@ -234,9 +240,7 @@ def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_pe
                 stats.down_sampled += 1
                 continue
         row = _row(battle, kind, naming, media, list((moderation_tags or {}).get(battle.id, [])))
-        d = demographics.get(row["judge"], Demographics())
-        row["judge_age_band"], row["judge_country"] = d.age_band, d.country
-        row["judge_languages"] = list(d.languages) if d.languages is not None else None
+        row.update(judge_columns(demographics, row["judge"]))
         if pending and pending[0]["tstamp"] != row["tstamp"]:
             yield from _flush(pending, stats)
         pending.append(row)
@@ -257,5 +261,5 @@ def release_content(*, battles: QuerySet[Battle], kind: str, naming: Naming,
     return list(release_rows(
         battles=battles, kind=kind, naming=naming, max_per_prompt=max_per_prompt,
         demographics=judges_demographics(battles, naming, k_anonymity), stats=ReleaseStats(),
-        media=lambda _name, _source: None,
+        media=media_discard,
     ))

@@ -15,8 +15,9 @@ from typing import Any
 import pyarrow as pa
 
 # 2: model display names, arena-stable ids, streamed files; 3: per-turn times, style counts,
-# categories, moderation tags, media measurements and the router's request.
-FORMAT_VERSION = 3
+# categories, moderation tags, media measurements and the router's request; 4: study releases
+# carry the judges' k-anonymous demographics and their answers' media files.
+FORMAT_VERSION = 4
 DATA_BASENAME = "battles"
 FASTCHAT_PATH = "fastchat/clean_battle.json"
 MANIFEST = "manifest.json"
@@ -107,7 +108,15 @@ STUDY_FIELDS = [
     pa.field("aspects", pa.string()),
     pa.field("explanation", pa.string()),
     pa.field("judge", pa.string(), nullable=False),
+    pa.field("judge_age_band", pa.string()),
+    pa.field("judge_country", pa.string()),
+    pa.field("judge_languages", pa.list_(pa.string())),
     pa.field("tstamp", pa.int64(), nullable=False),
+]
+# A study of an image, music or 3D arena: the K answers' files, in the order shown.
+STUDY_MEDIA_FIELDS = [
+    pa.field("media", pa.list_(pa.string()), nullable=False),
+    pa.field("media_info", pa.list_(MEDIA_INFO), nullable=False),
 ]
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -116,11 +125,12 @@ SCHEMAS: dict[str, pa.Schema] = {
     "media": pa.schema(TEXT_FIELDS + MEDIA_FIELDS),
     "media_exposure": pa.schema(TEXT_FIELDS + MEDIA_FIELDS + EXPOSURE_FIELDS),
     "study": pa.schema(STUDY_FIELDS),
+    "study_media": pa.schema(STUDY_FIELDS + STUDY_MEDIA_FIELDS),
 }
 # Kinds whose rows are not pairwise battles: no leaderboard.json to recompute with the
 # pairwise engine, and the row count is under counts.<ROW_COUNT_KEY> in the manifest.
-WITHOUT_LEADERBOARD = frozenset({"study"})
-ROW_COUNT_KEY = {"study": "judgements"}
+WITHOUT_LEADERBOARD = frozenset({"study", "study_media"})
+ROW_COUNT_KEY = {"study": "judgements", "study_media": "judgements"}
 # Manifests written before release kinds named their modality instead.
 LEGACY_KINDS = {"image": "media", "music": "media_exposure"}
 
@@ -189,6 +199,9 @@ COLUMN_DOCS: dict[str, str] = {
     "ranking": "model slugs best first: all K for a full ranking, one for best of K",
     "best": "the model slug judged best",
     "explanation": "the annotator's explanation, masked; null when none",
+    "media": "the K answers' files under media/, same order as models",
+    "media_info": "the K files' {width, height} in pixels or {duration_ms}, read from the file; "
+                  "null if unknown",
 }
 
 

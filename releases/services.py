@@ -12,15 +12,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from battles.modalities import modality_spec
+from battles.models import Arena
 from releases.archive import archive_path, archive_stem, archive_write, checksum_path
 from releases.card import card_text
 from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
+from releases.media import media_copier
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
 from releases.rows import Naming, ReleaseStats, judges_demographics, release_rows
 from releases.schema import CARD, MANIFEST
@@ -48,6 +49,13 @@ def _secret() -> str:
 def release_secret() -> str:
     """The pseudonym key, or ImproperlyConfigured; for builders outside this module."""
     return _secret()
+
+
+def release_k_anonymity(*, arena: Arena) -> int:
+    """The k of the arena's releases, battles and studies alike: its policy's, never below the
+    floor (an arena without a policy gets the floor)."""
+    policy = ReleasePolicy.objects.filter(arena=arena).first()
+    return max(policy.k_anonymity if policy else K_ANONYMITY_FLOOR, K_ANONYMITY_FLOOR)
 
 
 def _writable(path: Path) -> None:
@@ -114,23 +122,14 @@ def _write(release: Release, directory: Path) -> dict[str, Any]:
         withheld = Q(contender_a__in=private) | Q(contender_b__in=private)
         excluded["private_contender"] = battles.filter(withheld).count()
         battles = battles.exclude(withheld)
-    k = max(policy.k_anonymity, K_ANONYMITY_FLOOR)
+    k = release_k_anonymity(arena=policy.arena)
     demographics = judges_demographics(battles, naming, k)
     stats = ReleaseStats()
-
-    def copy_media(target: str, source: str) -> None:
-        path = directory / target
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with default_storage.open(source, "rb") as src, path.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-
     fastchat = policy.fastchat_export and kind in ("text", "search")
     with DataWriter(directory, kind=kind, fastchat=fastchat) as writer:
         for row in release_rows(battles=battles, kind=kind, naming=naming,
                                 max_per_prompt=policy.max_per_prompt, demographics=demographics,
-                                stats=stats, media=copy_media,
+                                stats=stats, media=media_copier(directory),
                                 moderation_tags=battles_moderation_tags(policy.arena)):
             writer.write(row)
     board = leaderboard_write(directory)

@@ -14,14 +14,23 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from battles.modalities import modality_spec
+from releases.card import card_configs
 from releases.files import DataWriter, manifest_write
+from releases.media import media_copier
 from releases.rows import Naming
 from releases.schema import CARD, COLUMN_DOCS, DATA_BASENAME, MANIFEST, schema_for
-from releases.services import release_secret, releases_root
-from releases.study_rows import StudyStats, study_excluded_counts, study_rows
+from releases.services import release_k_anonymity, release_secret, releases_root
+from releases.study_rows import (
+    StudyStats,
+    study_excluded_counts,
+    study_judges_demographics,
+    study_rows,
+)
 from studies.models import Study
 
 KIND = "study"
+MEDIA_KIND = "study_media"  # a study of an image, music or 3D arena: the answers are files
 
 
 def _design(study: Study) -> dict[str, Any]:
@@ -42,7 +51,7 @@ def study_card_text(meta: dict[str, Any]) -> str:
     formats = {"best": "best of K: the annotator picked the best answer",
                "rank": "full ranking: the annotator ordered all K answers"}
     columns = "\n".join(f"| `{f.name}` | {f.type} | {COLUMN_DOCS[f.name]} |"
-                        for f in schema_for(KIND))
+                        for f in schema_for(meta["release_kind"]))
     per_model = "\n".join(f"| {name} | {n} |" for name, n in sorted(counts["per_model"].items())
                           ) or "| (none) | 0 |"
     excluded = "\n".join(f"- {reason}: {n}" for reason, n in sorted(counts["excluded"].items()))
@@ -52,10 +61,13 @@ def study_card_text(meta: dict[str, Any]) -> str:
         f"license: {meta['license']}",
         "task_categories:", "- other",
         "tags:", "- human-preference", "- arena", "- study",
-        "configs:", "- config_name: default", "  data_files:", "  - split: train",
-        f"    path: {DATA_BASENAME}.parquet",
+        *card_configs(meta),
         "---",
     ]
+    media = (f"- The answers are files ({meta['media_kind']}): `media` lists the K files under "
+             "`media/`, in the order shown, named by keyed hashes that say nothing about the "
+             "model; `media_info` holds each file's measurements.\n" if meta.get("media_kind")
+             else "")
     body = f"""
 # {meta['study']} study (arena {meta['arena']}) — release {meta['release']}
 
@@ -89,6 +101,10 @@ the models, each item shown to several annotators with its answers anonymous and
 
 - `judge`, `judgement_id` and `item_id` are keyed hashes, stable across releases; `judge` is
   the same pseudonym as in this arena's battle releases.
+- Demographic fields (`judge_age_band`, `judge_country`, `judge_languages`) are present only for
+  judges who chose to share them, and only for combinations shared by at least
+  {meta['k_anonymity']} judges in this release; otherwise they are null.
+{media}
 - Personal data in prompts, answers and explanations is replaced by markers such as
   `[REDACTED_EMAIL]`; `python -m releases.verify .` re-scans everything.
 
@@ -124,15 +140,22 @@ def study_release_build(*, study: Study, license: str = "cc-by-4.0") -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     stats = StudyStats()
+    naming = Naming(secret, f"arena:{study.arena_id}")
+    k = release_k_anonymity(arena=study.arena)
+    media_kind = modality_spec(study.arena.modality).media_kind
+    kind = MEDIA_KIND if media_kind else KIND
     try:
-        with DataWriter(staging, kind=KIND, fastchat=False) as writer:
-            for row in study_rows(study=study, naming=Naming(secret, f"arena:{study.arena_id}"),
-                                  stats=stats):
+        with DataWriter(staging, kind=kind, fastchat=False) as writer:
+            for row in study_rows(study=study, naming=naming, stats=stats,
+                                  demographics=study_judges_demographics(study=study,
+                                                                         naming=naming, k=k),
+                                  media=media_copier(staging) if media_kind else None):
                 writer.write(row)
         meta = {
             "arena": study.arena.slug,
             "modality": study.arena.modality,
-            "release_kind": KIND,
+            "release_kind": kind,
+            "media_kind": media_kind or None,
             "study": study.slug,
             "release": number,
             "design": _design(study),
@@ -148,6 +171,7 @@ def study_release_build(*, study: Study, license: str = "cc-by-4.0") -> Path:
             },
             "models": dict(sorted(stats.models.items())),
             "pseudonyms": "stable",
+            "k_anonymity": k,
             "license": license,
         }
         (staging / CARD).write_text(study_card_text(meta), encoding="utf-8")

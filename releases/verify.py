@@ -67,7 +67,7 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 NOT_FREE_TEXT = frozenset({
     "question_id", "judge", "arena", "model_a", "model_b", "model_a_name", "model_b_name",
     "media_a", "media_b", "files", "models", "per_model", "vote_time", "prompt_times",
-    "judgement_id", "item_id", "study", "model_names", "ranking", "best",
+    "judgement_id", "item_id", "study", "model_names", "ranking", "best", "media",
 })
 
 

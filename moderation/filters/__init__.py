@@ -6,7 +6,9 @@ from moderation.filters.base import (
     ContentFilter,
     FilterConfigError,
     Finding,
+    filter_check_many,
     filters_build,
 )
 
-__all__ = ["ConfiguredFilter", "ContentFilter", "FilterConfigError", "Finding", "filters_build"]
+__all__ = ["ConfiguredFilter", "ContentFilter", "FilterConfigError", "Finding",
+           "filter_check_many", "filters_build"]

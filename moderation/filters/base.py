@@ -8,7 +8,7 @@ the prompt before any model sees it; on outputs it raises a flag for review.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,10 +20,22 @@ class Finding:
 
 
 class ContentFilter(Protocol):
+    """A filter may also define `check_many(texts) -> list[list[Finding]]` (one list per text)
+    when it can check many texts in one go; `filter_check_many` uses it."""
+
     name: str
     remote: bool
 
     def check(self, text: str) -> list[Finding]: ...
+
+
+def filter_check_many(content_filter: ContentFilter, texts: Sequence[str]) -> list[list[Finding]]:
+    """Each text's findings, in one call where the filter can (a remote endpoint: a request per
+    batch, not per text), else text by text."""
+    many = getattr(content_filter, "check_many", None)
+    if callable(many):
+        return list(many(texts))
+    return [content_filter.check(text) for text in texts]
 
 
 class FilterConfigError(ValueError):

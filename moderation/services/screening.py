@@ -1,5 +1,7 @@
 """Automatic checks wired into the battle flow.
 
+- `prompts_check`: the arena's prompt filter chain, local and remote, over one prompt or many;
+  the one entry point for prompts typed into a battle and prompts uploaded in a study's set.
 - `prompt_screen`: before any generation; a finding refuses the prompt with its reason
   (code `prompt_blocked`) and leaves a flag for moderators. No battle or turn is created.
 - `turn_settled`: after both answers of a turn are done; output filters raise flags, and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +40,7 @@ from battles.models import (
     reasoning_shown,
 )
 from battles.services.errors import ArenaError
-from moderation.filters import ConfiguredFilter, filters_build
+from moderation.filters import ConfiguredFilter, Finding, filter_check_many, filters_build
 from moderation.filters.identity import names_mentioned, prompt_asks_identity
 from moderation.models import Exclusion, ExclusionReason, Flag, FlagKind
 from moderation.pii import pii_redact
@@ -61,22 +64,49 @@ def arena_filters(arena: Arena) -> list[ConfiguredFilter]:
     )
 
 
-def prompt_screen(*, arena: Arena, annotator: Annotator, prompt: str) -> None:
-    """Raise ArenaError(code="prompt_blocked") if a prompt filter objects; nothing else changes
-    except the flag that records the attempt."""
+@dataclass(frozen=True)
+class PromptRefusal:
+    """The first finding of the chain on a prompt, and the filter that made it."""
+
+    source: str  # the filter's name
+    finding: Finding
+
+
+def prompts_check(*, arena: Arena, prompts: Sequence[str]) -> list[PromptRefusal | None]:
+    """Every prompt filter of the arena, in order, local and remote, over each prompt: its first
+    refusal, or None. Nothing is stored.
+
+    A prompt one filter refuses is not sent to the next (a remote endpoint never sees what a
+    local filter already stopped), and a filter gets all the prompts still in play at once, so
+    a remote one checks an uploaded set in a request per batch (`filter_check_many`).
+    """
+    refused: list[PromptRefusal | None] = [None] * len(prompts)
     for configured in arena_filters(arena):
         if "prompt" not in configured.applies_to:
             continue
-        findings = configured.filter.check(prompt)
-        if not findings:
-            continue
-        finding = findings[0]
-        Flag.objects.create(
-            kind=FlagKind.PROMPT, blocked=True, reason=finding.reason, detail=finding.detail,
-            source=configured.filter.name, arena=arena, annotator=annotator,
-            excerpt=_excerpt(prompt, redact=finding.reason == "pii"),
-        )
-        raise ArenaError(f"This prompt can't be used: {finding.detail}.", code="prompt_blocked")
+        pending = [n for n, refusal in enumerate(refused) if refusal is None]
+        if not pending:
+            break
+        found = filter_check_many(configured.filter, [prompts[n] for n in pending])
+        for n, findings in zip(pending, found, strict=True):
+            if findings:
+                refused[n] = PromptRefusal(configured.filter.name, findings[0])
+    return refused
+
+
+def prompt_screen(*, arena: Arena, annotator: Annotator, prompt: str) -> None:
+    """Raise ArenaError(code="prompt_blocked") if a prompt filter objects; nothing else changes
+    except the flag that records the attempt."""
+    [refusal] = prompts_check(arena=arena, prompts=[prompt])
+    if refusal is None:
+        return
+    finding = refusal.finding
+    Flag.objects.create(
+        kind=FlagKind.PROMPT, blocked=True, reason=finding.reason, detail=finding.detail,
+        source=refusal.source, arena=arena, annotator=annotator,
+        excerpt=_excerpt(prompt, redact=finding.reason == "pii"),
+    )
+    raise ArenaError(f"This prompt can't be used: {finding.detail}.", code="prompt_blocked")
 
 
 def prompt_screen_for_battle(

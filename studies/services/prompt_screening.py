@@ -2,14 +2,17 @@
 
 Prompts in a study come from the researcher, not from annotators, but they reach every
 annotator and later a public release, so they pass the same checks as a prompt typed into the
-arena: each prompt filter of the arena (`moderation.services.screening.arena_filters`) refuses
-the lines it objects to, and the one personal-data detector (`moderation.pii`) refuses checked
-personal data (an email, a Luhn-valid card...) even where the arena has no PII filter
-configured. Unchecked look-alikes (a name, a number shaped like a phone) do not refuse a line:
-they leave a moderation flag for review, as the arena's output screening does.
+arena, through the same entry point (`moderation.services.screening.prompts_check`): every
+prompt filter of the arena, remote ones (a hosted moderation endpoint) included, which get the
+lines in batches. The one personal-data detector (`moderation.pii`) refuses checked personal
+data (an email, a Luhn-valid card...) even where the arena has no PII filter configured, and
+such a line is refused before the chain runs, so it is never sent to a remote endpoint.
+Unchecked look-alikes (a name, a number shaped like a phone) do not refuse a line: they leave a
+moderation flag for review, as the arena's output screening does.
 
-Remote filters (a hosted moderation API) are not run here: an upload is checked inside one
-request, and thousands of remote calls would not fit in it.
+A remote filter that cannot be reached does what the arena set for live prompts (`on_error`):
+"allow" lets the lines through, "block" refuses each line with the reason, so the researcher can
+upload again later.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from moderation.filters.pii import pii_found
 from moderation.models import Flag, FlagKind
 from moderation.pii import pii_matches, pii_redact
-from moderation.services.screening import arena_filters
+from moderation.services.screening import prompts_check
 from studies.models import Study
 from studies.prompt_set import PromptRow
 
@@ -35,22 +38,20 @@ class PromptSetScreening:
 def prompt_set_screen(*, study: Study, rows: list[PromptRow]) -> PromptSetScreening:
     """What the arena's filters say about every row; nothing is stored here."""
     screening = PromptSetScreening()
-    configured = [f for f in arena_filters(study.arena)
-                  if "prompt" in f.applies_to and not f.filter.remote]
+    personal = {row.line: pii_found(row.text) for row in rows}
+    screened = [row for row in rows if not personal[row.line]]
+    refusals = dict(zip((row.line for row in screened),
+                        prompts_check(arena=study.arena, prompts=[row.text for row in screened]),
+                        strict=True))
     for row in rows:
-        reasons: list[str] = []
-        for entry in configured:
-            for finding in entry.filter.check(row.text):
-                reasons.append(f"refused by the arena's {entry.filter.name} filter: "
-                               f"{finding.detail}")
-        checked = pii_found(row.text)
-        if checked and not any("personal data" in reason for reason in reasons):
-            reasons.append(f"it contains personal data ({', '.join(checked)}); please remove it")
-        if reasons:
-            screening.problems.append(f"line {row.line}: {'; '.join(reasons)}")
-            continue
-        unchecked = sorted({m.kind.lower() for m in pii_matches(row.text) if not m.checked})
-        if unchecked:
+        refusal = refusals.get(row.line)
+        if personal[row.line]:
+            screening.problems.append(f"line {row.line}: it contains personal data "
+                                      f"({', '.join(personal[row.line])}); please remove it")
+        elif refusal is not None:
+            screening.problems.append(f"line {row.line}: refused by the arena's "
+                                      f"{refusal.source} filter: {refusal.finding.detail}")
+        elif unchecked := sorted({m.kind.lower() for m in pii_matches(row.text) if not m.checked}):
             screening.flags.append(Flag(
                 kind=FlagKind.PROMPT, blocked=False, reason="pii", source=SOURCE,
                 arena=study.arena, excerpt=pii_redact(row.text)[:2000],

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from moderation.filters import ContentFilter, filters_build
+from moderation.filters import ContentFilter, filter_check_many, filters_build
 from tests.fakes.moderation_server import FakeModerationServer
 
 
@@ -63,3 +63,21 @@ def test_an_unreachable_server_counts_as_failing() -> None:
     config = {"kind": "openai_moderation", "endpoint": "http://127.0.0.1:9/v1",
               "on_error": "block", "timeout": 1}
     assert filters_build([config])[0].filter.check("x")[0].reason == "moderation_unavailable"
+
+
+def test_many_texts_go_in_batches_with_one_result_each(server: FakeModerationServer) -> None:
+    before = len(server.requests)
+    texts = ["bread", "plan an attack", "an insult", "cake", "soup"]
+    found = filter_check_many(_filter(server, batch=2), texts)
+    assert [[f.detail for f in findings] for findings in found] == [
+        [], ["it was flagged as unsafe (violence)"], ["it was flagged as unsafe (harassment)"],
+        [], []]
+    assert [body["input"] for _, body in server.requests[before:]] == [
+        ["bread", "plan an attack"], ["an insult", "cake"], "soup"]
+
+
+def test_a_batch_the_server_fails_counts_as_on_error_says(server: FakeModerationServer) -> None:
+    found = filter_check_many(_filter(server, batch=2, on_error="block"), ["boom", "bread", "cake"])
+    assert [[f.reason for f in findings] for findings in found] == [
+        ["moderation_unavailable"], ["moderation_unavailable"], []]
+    assert filter_check_many(_filter(server, batch=2), ["boom", "bread"]) == [[], []]

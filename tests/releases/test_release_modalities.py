@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from battles.models import Generation, ListenEvent, MediaAsset, VoteFeedback
+from releases.media import media_extension
 from releases.models import ReleasePolicy
-from releases.rows import media_extension
 from releases.services import release_build, releases_root
 from releases.verify import release_verify
 from tests.factories import arena_create, contender_create
