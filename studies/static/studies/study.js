@@ -269,12 +269,15 @@ $("skip").addEventListener("click", () => {
   send({ skip_reason: reason });
 });
 document.addEventListener("keydown", (event) => {
-  if (!item || event.target.closest("textarea, input, button, audio, canvas, summary") ||
-      event.ctrlKey || event.metaKey) return;
+  if (!item || event.target.closest("textarea, input, audio") || event.ctrlKey || event.metaKey) return;
+  // A 3D viewer's buttons and a reasoning summary keep their own Enter.
+  const ownEnter = event.target.closest(".threed-side button, summary");
   const n = Number(event.key);
   if (n >= 1 && n <= item.k) { pick(n - 1); event.preventDefault(); }
   else if (event.key === "r" || event.key === "R") { order = []; drawOrder(); }
-  else if (event.key === "Enter" && order.length === needed()) { $("judge").requestSubmit(); }
+  else if (event.key === "Enter" && !ownEnter && order.length === needed()) {
+    $("judge").requestSubmit();
+  }
   else if (event.key === " " && event.target.dataset.position !== undefined) {
     pick(Number(event.target.dataset.position)); event.preventDefault();
   }
