@@ -96,30 +96,26 @@ def split_diverse(text: str, *, k: int) -> list[str]:
     return answers
 
 
-@dataclass(frozen=True)
-class _Asked:
-    """One answer to make: read from the database before the event loop starts."""
-
-    contender: Contender
-    settings: ProviderSettings
-
-
-async def _made(make: Advance, asked: _Asked, prompt: str, request: dict[str, Any],
-                typed: ArenaSettings) -> AdvanceAnswer:
+async def _made(make: Advance, settings: ProviderSettings, prompt: str,
+                request: dict[str, Any], typed: ArenaSettings) -> AdvanceAnswer:
     """One answer under the contender's total timeout, as a live side runs under it."""
     try:
-        async with asyncio.timeout(asked.settings.total_timeout):
-            return await make(asked.settings, prompt, request, typed)
+        async with asyncio.timeout(settings.total_timeout):
+            return await make(settings, prompt, request, typed)
     except TimeoutError as error:
         raise AnswerFailed(side_failure_for(
-            error, timeout_s=asked.settings.total_timeout).message) from None
+            error, timeout_s=settings.total_timeout).message) from None
 
 
-def _all_made(make: Advance, asked: list[_Asked], prompt: str, request: dict[str, Any],
-              typed: ArenaSettings) -> list[AdvanceAnswer]:
+def _all_made(make: Advance, contenders: list[Contender], prompt: str,
+              request: dict[str, Any], typed: ArenaSettings) -> list[AdvanceAnswer]:
+    """The contenders' answers, made concurrently; their settings are read from the database
+    before the event loop starts."""
+    settings = [provider_settings_for(c) for c in contenders]
+
     async def together() -> list[AdvanceAnswer]:
-        return list(await asyncio.gather(*(_made(make, a, prompt, request, typed)
-                                           for a in asked)))
+        return list(await asyncio.gather(*(_made(make, s, prompt, request, typed)
+                                           for s in settings)))
 
     return asyncio.run(together())
 
@@ -145,8 +141,7 @@ def _answers(item: StudyItem) -> list[Answer]:
         contender = study.diverse_contender
         assert contender is not None  # the database guarantees it (study_diverse_names_contender)
         markers = "\n".join(f"=== ANSWER {n} ===\n(answer {n})" for n in range(1, study.k + 1))
-        asked = _Asked(contender, provider_settings_for(contender))
-        whole = _all_made(spec.advance, [asked],
+        whole = _all_made(spec.advance, [contender],
                           DIVERSE_INSTRUCTION.format(k=study.k, prompt=item.text,
                                                      markers=markers), request, typed)[0]
         texts = split_diverse(whole.text, k=study.k)
@@ -160,8 +155,7 @@ def _answers(item: StudyItem) -> list[Answer]:
         raise AnswerUnsupported(f"Only {len(fitting)} of the study's contenders can answer this "
                                 f"prompt as the arena reads it; {study.k} are needed.")
     chosen = random.sample(fitting, study.k)  # the sample's order is the shown order
-    asked_all = [_Asked(c, provider_settings_for(c)) for c in chosen]
-    made = _all_made(spec.advance, asked_all, item.text, request, typed)
+    made = _all_made(spec.advance, chosen, item.text, request, typed)
     return [Answer(c, answer) for c, answer in zip(chosen, made, strict=True)]
 
 

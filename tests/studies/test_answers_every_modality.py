@@ -137,3 +137,14 @@ def test_only_contenders_that_fit_the_routed_prompt_answer() -> None:
     item.refresh_from_db()
     assert item.state == ItemState.FAILED
     assert "Only 0 of the study's contenders can answer this prompt" in item.error
+
+
+def test_a_slow_model_fails_the_attempt_with_the_live_timeout_message() -> None:
+    study, item = _study("image")
+    slow = study.arena.contenders.first()
+    assert slow is not None
+    slow.params = {"style": "painterly", "step_delay": 5, "total_timeout": 0.2}
+    slow.save(update_fields=["params"])
+    assert item_answers_make(item_id=item.pk) is False  # tried again later
+    item.refresh_from_db()
+    assert item.state == ItemState.PENDING and item.error == "The model took longer than 0.2 s."
