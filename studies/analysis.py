@@ -2,10 +2,11 @@
 spread of preferences per item.
 
 For a full-ranking study the board is Plackett-Luce on the K-way rankings as given (the
-engine's `rank_rankings`, with sandwich intervals), and Bradley-Terry on the pairs each ranking
-implies is kept beside it as a check. A best-of-K judgement says only which answer came first,
-which Plackett-Luce's later stages would misread as a ranking of the rest, so those studies are
-ranked by Bradley-Terry on the implied pairs (the best over each other answer).
+engine's `rank_rankings`, with sandwich intervals). A best-of-K judgement says only which answer
+came first, so those studies are ranked by top-1 Plackett-Luce: the chosen answer over all K,
+the others left unordered (neither ranked nor tied; the engine's `unordered_rest`). Bradley-Terry
+on the pairs each judgement implies is kept beside either board as a check; for best-of-K it
+counts one choice as K-1 independent wins, so its intervals are too narrow.
 Judgements of people who deleted their data, skips, and gold items are left
 out of boards and agreement, as are shadow-banned annotators' (kept, never counted, as in
 arenas); gold items measure annotators instead.
@@ -52,11 +53,13 @@ def _board(records: list[tuple[str, str, str]], models: list[str]) -> list[dict[
     return result.rows()
 
 
-def _plackett_luce_board(rankings: list[list[list[str]]]) -> list[dict[str, Any]]:
+def _plackett_luce_board(rankings: list[list[list[str]]], *,
+                         unordered_rest: bool = False) -> list[dict[str, Any]]:
     if not rankings:
         return []
     try:
-        return rank_rankings(Rankings.from_rankings(rankings), ci="sandwich").rows()
+        return rank_rankings(Rankings.from_rankings(rankings, unordered_rest=unordered_rest),
+                             ci="sandwich").rows()
     except (BattleDataError, ValueError):
         return []
 
@@ -73,8 +76,13 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
     overall: list[tuple[str, str, str]] = []
     per_aspect: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     full_rankings: list[list[list[str]]] = []
+    choices: list[list[list[str]]] = []  # best-of-K: [[best], [the others]]
     for judgement in scored:
-        if study.vote_format != VoteFormat.BEST and len(judgement.ranking) >= study.k - 1:
+        if study.vote_format == VoteFormat.BEST and judgement.ranking:
+            best = judgement.ranking[0]
+            choices.append([[names[(judgement.item_id, best)]],
+                            [names[(judgement.item_id, p)] for p in range(study.k) if p != best]])
+        elif study.vote_format != VoteFormat.BEST and len(judgement.ranking) >= study.k - 1:
             ranked = [names[(judgement.item_id, p)] for p in judgement.ranking]
             rest = [names[(judgement.item_id, p)] for p in range(study.k)
                     if p not in judgement.ranking]
@@ -89,10 +97,10 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
                                                names[(judgement.item_id, other)], "model_a"))
     units: dict[int, list[int]] = defaultdict(list)
     aspect_units: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    choices = []
+    picks = []
     for judgement in scored:
         units[judgement.item_id].append(judgement.ranking[0])
-        choices.append((judgement.item_id, str(judgement.annotator_id), judgement.ranking[0]))
+        picks.append((judgement.item_id, str(judgement.annotator_id), judgement.ranking[0]))
         for aspect, best in judgement.aspects.items():
             aspect_units[aspect][judgement.item_id].append(best)
     gold: dict[str, list[bool]] = defaultdict(list)
@@ -109,8 +117,10 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
     pairwise = _board(overall, models)
     if study.vote_format == VoteFormat.BEST:
         method, note, board = (
-            "bradley_terry_implied_pairs",
-            "Best-of-K: Bradley-Terry on the best answer over each of the others.", pairwise)
+            "plackett_luce_top1",
+            "Best-of-K: top-1 Plackett-Luce (the chosen answer over all K, the others "
+            "unordered); `pairwise_check` is Bradley-Terry on the best over each other answer.",
+            _plackett_luce_board(choices, unordered_rest=True))
     else:
         method, note, board = (
             "plackett_luce",
@@ -134,7 +144,7 @@ def study_analysis(*, study: Study) -> dict[str, Any]:
              "outlier": row.outlier,
              "gold_accuracy": (sum(gold[row.annotator]) / len(gold[row.annotator])
                                if gold.get(row.annotator) else None)}
-            for row in leave_one_out_agreement(choices, chance=1 / study.k)
+            for row in leave_one_out_agreement(picks, chance=1 / study.k)
         ],
         "distribution": distribution,
     }

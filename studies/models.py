@@ -157,7 +157,13 @@ class StudyCandidate(models.Model):
     item = models.ForeignKey(StudyItem, on_delete=models.CASCADE, related_name="candidates")
     position = models.PositiveSmallIntegerField()
     contender = models.ForeignKey(Contender, on_delete=models.PROTECT, related_name="+")
+    # How the page shows it (battles.modalities.base.AdvanceAnswer): text, search, image,
+    # audio or model.
+    kind = models.CharField(max_length=8, default="text")
     text = models.TextField(blank=True)
+    reasoning = models.TextField(blank=True)
+    # Search answers: queries, results and the citations the `[k]` markers point at.
+    trace = models.JSONField(default=dict, blank=True)
     media_name = models.CharField(max_length=200, blank=True)
     media_content_type = models.CharField(max_length=60, blank=True)
 

@@ -8,10 +8,11 @@ from typing import TypedDict
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from battles.citations import citations_to_html, sources_public
 from battles.modalities import arena_aspects
-from battles.models import Contender, ContenderStatus
+from battles.models import Contender, ContenderStatus, reasoning_shown
 from battles.rendering import markdown_to_safe_html
-from studies.models import ItemState, Judgement, SlotState, Study, StudySlot
+from studies.models import ItemState, Judgement, SlotState, Study, StudyCandidate, StudySlot
 
 
 def study_contenders(study: Study) -> list[Contender]:
@@ -76,13 +77,30 @@ def slot_public(*, slot: StudySlot, annotator_id: uuid.UUID) -> dict[str, object
         "k": study.k,
         "aspects": [{"slug": s, "label": aspects[s].label, "question": aspects[s].question}
                     for s in study.aspects if s in aspects],
-        "candidates": [
-            {"position": c.position,
-             "html": markdown_to_safe_html(c.text) if c.text else "",
-             "media_url": reverse("studies:media", args=[c.pk]) if c.media_name else ""}
-            for c in slot.item.candidates.order_by("position")
-        ],
+        "candidates": [candidate_public(candidate=c,
+                                        show_reasoning=reasoning_shown(study.arena.settings))
+                       for c in slot.item.candidates.order_by("position")],
     }
+
+
+def candidate_public(*, candidate: StudyCandidate, show_reasoning: bool) -> dict[str, object]:
+    """One answer as the page shows it, by its kind: sanitized HTML (search answers with their
+    citations in the one standard style), or an opaque media address. A file's address and
+    format say nothing about the model: every file of an arena was normalized to one format."""
+    citations = candidate.trace.get("citations", []) if isinstance(candidate.trace, dict) else []
+    shown: dict[str, object] = {
+        "position": candidate.position,
+        "kind": candidate.kind,
+        "html": (citations_to_html(candidate.text, citations) if citations
+                 else markdown_to_safe_html(candidate.text) if candidate.text else ""),
+        "media_url": (reverse("studies:media", args=[candidate.pk]) if candidate.media_name
+                      else ""),
+    }
+    if citations:
+        shown["sources"] = sources_public(citations)
+    if show_reasoning and candidate.reasoning:
+        shown["reasoning_html"] = markdown_to_safe_html(candidate.reasoning)
+    return shown
 
 
 def judgement_reveal(*, judgement: Judgement) -> list[dict[str, object]] | None:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from battles.media import CleanMedia
 from battles.providers.base import ChatMessage, ProviderSettings
 from leaderboard.ranking.methods import DEFAULT_METHOD, STYLE_METHOD, method_check
 
@@ -163,11 +164,34 @@ class DemoArena:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AdvanceAnswer:
+    """One answer made offline, with no battle and no page (a study's answers made in advance).
+
+    `kind` says how a page shows it: "text" (sanitized Markdown), "search" (text whose `[k]`
+    markers point at `trace["citations"]`), or the normalized file's kind ("image", "audio",
+    "model"), in which case `media` holds the file already in the arena's one format.
+    """
+
+    kind: str
+    text: str = ""
+    reasoning: str = ""
+    trace: dict[str, Any] = field(default_factory=dict)
+    media: CleanMedia | None = None
+
+    @classmethod
+    def of_media(cls, media: CleanMedia) -> AdvanceAnswer:
+        return cls(kind=media.kind, media=media)
+
+
 ProviderFactory = Callable[[ProviderSettings], Any]
 # (prompt, settings, the verified reference image's storage name or None) -> the turn request
 Route = Callable[[str, ArenaSettings, str | None], dict[str, Any]]
 Fits = Callable[[dict[str, Any], dict[str, Any]], bool]
 TurnNotice = Callable[[dict[str, Any], int], dict[str, Any] | None]
+# (the contender's provider settings, the prompt, what `route` read from it, the arena's
+# settings) -> one answer; ProviderError (or a timeout) when the model fails
+Advance = Callable[[ProviderSettings, str, dict[str, Any], ArenaSettings], Awaitable[AdvanceAnswer]]
 
 
 def _any_prompt(prompt: str, settings: ArenaSettings, image_ref: str | None) -> dict[str, Any]:
@@ -203,6 +227,10 @@ class ModalitySpec:
     - `template` / `script`: the page partial and JavaScript module the arena page includes.
     - `release_kind` / `release_task`: the columns a data release carries (releases/schema.py)
       and the task its dataset card names.
+    - `advance`: makes one answer offline (studies make theirs in advance) with the same
+      provider and normalizer as `runner`; None where the modality cannot, and a study of it
+      then fails each item with that reason. `diverse`: whether one model can be asked for K
+      different answers in one text reply (a study's negatively-correlated sampling).
     """
 
     slug: str
@@ -226,6 +254,8 @@ class ModalitySpec:
     release_kind: str = "text"  # text | search | media | media_exposure (releases/schema.py)
     release_task: str = "text-generation"  # the Hugging Face task category in the card
     media_kind: str = ""
+    advance: Advance | None = None
+    diverse: bool = False
     demo: DemoArena | None = None
     help: str = ""
 

@@ -8,12 +8,20 @@ from typing import Any
 
 from pydantic import Field
 
-from battles.media import image_clean
+from battles.media import CleanMedia, image_clean
 from battles.media_formats import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, image_format_for
-from battles.modalities.base import ArenaSettings, DemoArena, DemoContender, ModalitySpec
+from battles.modalities.base import (
+    AdvanceAnswer,
+    ArenaSettings,
+    DemoArena,
+    DemoContender,
+    ModalitySpec,
+)
+from battles.providers.base import ProviderSettings
+from battles.providers.media_base import OnProgress, media_result_read
 from battles.providers.registry import IMAGE_KINDS, image_provider_for
 from battles.sides.guard import SideRun, side_guarded
-from battles.sides.media import media_finish, media_result
+from battles.sides.media import media_finish, progress_relay
 from battles.sides.plan import Send, SidePlan
 
 
@@ -24,17 +32,29 @@ class ImageSettings(ArenaSettings):
     image_height: int = Field(default=512, ge=MIN_IMAGE_SIZE, le=MAX_IMAGE_SIZE)
 
 
-async def side_image(plan: SidePlan, turn_index: int, send: Send) -> None:
-    target = image_format_for(plan.arena_settings.model_dump())
+async def image_make(settings: ProviderSettings, prompt: str, arena_settings: ArenaSettings,
+                     on_progress: OnProgress | None = None) -> CleanMedia:
+    """One image in the arena's one format, for a live side and for an answer made in advance
+    alike, so both go through the same provider and normalizer."""
+    target = image_format_for(arena_settings.model_dump())
+    provider = image_provider_for(settings)
+    events = provider.generate_image(prompt, width=target.width, height=target.height)
+    result = await media_result_read(events, on_progress)
+    return await asyncio.to_thread(image_clean, result.data, target=target)
 
+
+async def side_image(plan: SidePlan, turn_index: int, send: Send) -> None:
     async def work(run: SideRun) -> dict[str, Any]:
-        provider = image_provider_for(plan.settings)
-        events = provider.generate_image(plan.prompt, width=target.width, height=target.height)
-        result = await media_result(events, plan, turn_index, send)
-        media = await asyncio.to_thread(image_clean, result.data, target=target)
+        media = await image_make(plan.settings, plan.prompt, plan.arena_settings,
+                                 progress_relay(plan, turn_index, send))
         return await media_finish(plan, media, run)
 
     await side_guarded(plan, turn_index, send, work)
+
+
+async def image_advance(settings: ProviderSettings, prompt: str, request: dict[str, Any],
+                        arena_settings: ArenaSettings) -> AdvanceAnswer:
+    return AdvanceAnswer.of_media(await image_make(settings, prompt, arena_settings))
 
 
 SPEC = ModalitySpec(
@@ -43,6 +63,7 @@ SPEC = ModalitySpec(
     provider_kinds=tuple(IMAGE_KINDS),
     provider_for=image_provider_for,
     runner=side_image,
+    advance=image_advance,
     settings_model=ImageSettings,
     in_worker=True,
     answer_noun="image",

@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from battles.media import audio_clean
+from battles.media import CleanMedia, audio_clean
 from battles.media_formats import audio_format_for
 from battles.modalities.base import (
+    AdvanceAnswer,
     ArenaSettings,
     DemoArena,
     DemoContender,
@@ -19,10 +20,11 @@ from battles.modalities.base import (
     ModalitySpec,
 )
 from battles.music_router import DEFAULT_DURATION_S, MAX_DURATION_S, music_capable, music_route
-from battles.providers.media_base import MusicRequest
+from battles.providers.base import ProviderSettings
+from battles.providers.media_base import MusicRequest, OnProgress, media_result_read
 from battles.providers.registry import MUSIC_KINDS, music_provider_for
 from battles.sides.guard import SideRun, side_guarded
-from battles.sides.media import media_finish, media_result
+from battles.sides.media import media_finish, progress_relay
 from battles.sides.plan import Send, SidePlan
 
 
@@ -50,10 +52,10 @@ def _route_notice(request: dict[str, Any], turn_index: int) -> dict[str, Any]:
             "duration_s": float(request.get("duration_s", DEFAULT_DURATION_S))}
 
 
-def music_request(plan: SidePlan) -> MusicRequest:
-    request = plan.request
+def music_request(prompt: str, request: dict[str, Any]) -> MusicRequest:
+    """What every music provider gets, from the prompt and the router's reading of it."""
     return MusicRequest(
-        prompt=plan.prompt,
+        prompt=prompt,
         instrumental=bool(request.get("instrumental", True)),
         lyrics=str(request.get("lyrics", "")),
         write_lyrics=bool(request.get("write_lyrics", False)),
@@ -61,17 +63,33 @@ def music_request(plan: SidePlan) -> MusicRequest:
     )
 
 
+async def music_make(settings: ProviderSettings, request: MusicRequest,
+                     arena_settings: ArenaSettings,
+                     on_progress: OnProgress | None = None) -> CleanMedia:
+    """One track in the arena's one audio format, exactly the routed length, for a live side
+    and for an answer made in advance alike."""
+    provider = music_provider_for(settings)
+    result = await media_result_read(provider.generate_music(request), on_progress)
+    return await asyncio.to_thread(
+        audio_clean, result.data, target=audio_format_for(arena_settings.model_dump()),
+        duration_s=request.duration_s)
+
+
 async def side_music(plan: SidePlan, turn_index: int, send: Send) -> None:
     async def work(run: SideRun) -> dict[str, Any]:
-        request = music_request(plan)
-        provider = music_provider_for(plan.settings)
-        result = await media_result(provider.generate_music(request), plan, turn_index, send)
-        media = await asyncio.to_thread(
-            audio_clean, result.data, target=audio_format_for(plan.arena_settings.model_dump()),
-            duration_s=request.duration_s)
+        media = await music_make(plan.settings, music_request(plan.prompt, plan.request),
+                                 plan.arena_settings, progress_relay(plan, turn_index, send))
         return await media_finish(plan, media, run)
 
     await side_guarded(plan, turn_index, send, work)
+
+
+async def music_advance(settings: ProviderSettings, prompt: str, request: dict[str, Any],
+                        arena_settings: ArenaSettings) -> AdvanceAnswer:
+    """`request` is the router's reading (the spec's `route`, i.e. `music_route` with the
+    arena's settings), which also chose the contenders that fit it."""
+    media = await music_make(settings, music_request(prompt, request), arena_settings)
+    return AdvanceAnswer.of_media(media)
 
 
 _FULL = {"vocals": True, "lyrics": True, "min_duration_s": 1, "max_duration_s": 30}
@@ -83,6 +101,7 @@ SPEC = ModalitySpec(
     provider_kinds=tuple(MUSIC_KINDS),
     provider_for=music_provider_for,
     runner=side_music,
+    advance=music_advance,
     settings_model=MusicSettings,
     in_worker=True,
     answer_noun="track",

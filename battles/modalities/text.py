@@ -6,11 +6,19 @@ import time
 from contextlib import aclosing
 from typing import Any
 
-from battles.modalities.base import DemoArena, DemoContender, ModalitySpec
+from battles.modalities.base import (
+    AdvanceAnswer,
+    ArenaSettings,
+    DemoArena,
+    DemoContender,
+    ModalitySpec,
+)
 from battles.models import reasoning_shown
 from battles.providers import (
     PROVIDER_KIND_CHOICES,
+    ChatMessage,
     ProviderError,
+    ProviderSettings,
     ReasoningDelta,
     TextDelta,
     Usage,
@@ -26,6 +34,17 @@ from battles.storable import storable_text
 # Re-rendering the whole answer as Markdown on every token would cost O(n^2); the browser
 # shows raw deltas in between and swaps in sanitized HTML at this interval and at the end.
 RENDER_INTERVAL_S = 0.1
+
+
+def answer_text_check(text: str, reasoning: str, *, show_reasoning: bool) -> None:
+    """An answer needs text, or reasoning the arena shows (ProviderError otherwise): the same
+    rule for a live side and for an answer made in advance."""
+    if text.strip():
+        return
+    if not reasoning.strip():
+        raise ProviderError("The model returned an empty answer.")
+    if not show_reasoning:
+        raise ProviderError(REASONING_ONLY)
 
 
 async def side_text(plan: SidePlan, turn_index: int, send: Send) -> None:
@@ -60,11 +79,7 @@ async def side_text(plan: SidePlan, turn_index: int, send: Send) -> None:
                     last_render = now
                 await send(message)
         text, reasoning = run.text, run.reasoning
-        if not text.strip():
-            if not reasoning.strip():
-                raise ProviderError("The model returned an empty answer.")
-            if not show_reasoning:
-                raise ProviderError(REASONING_ONLY)
+        answer_text_check(text, reasoning, show_reasoning=show_reasoning)
         usage = run.usage
         await side_store(
             generation_finish, generation_id=plan.generation_id, text=text, reasoning=reasoning,
@@ -78,6 +93,25 @@ async def side_text(plan: SidePlan, turn_index: int, send: Send) -> None:
         return done
 
     await side_guarded(plan, turn_index, send, work)
+
+
+async def text_advance(settings: ProviderSettings, prompt: str, request: dict[str, Any],
+                       arena_settings: ArenaSettings) -> AdvanceAnswer:
+    """The whole answer (and reasoning) to one prompt, with nobody watching it stream."""
+    provider = text_provider_for(settings)
+    parts: list[str] = []
+    thoughts: list[str] = []
+    messages = [ChatMessage(role="user", content=prompt)]
+    async with aclosing(provider.stream_chat(messages)) as events:  # type: ignore[type-var]
+        async for event in events:
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
+            elif isinstance(event, ReasoningDelta):
+                thoughts.append(event.text)
+    text, reasoning = "".join(parts).strip(), "".join(thoughts).strip()
+    answer_text_check(text, reasoning,
+                      show_reasoning=reasoning_shown(arena_settings.model_dump()))
+    return AdvanceAnswer(kind="text", text=text, reasoning=reasoning)
 
 
 def _demo(slug: str, name: str, style: str, **extra: Any) -> DemoContender:
@@ -95,6 +129,8 @@ SPEC = ModalitySpec(
     provider_kinds=tuple(PROVIDER_KIND_CHOICES),
     provider_for=text_provider_for,
     runner=side_text,
+    advance=text_advance,
+    diverse=True,
     demo=DemoArena(
         slug="text",
         name="Text Arena (demo)",

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from battles.media import CleanMedia
 from battles.modalities.base import (
+    AdvanceAnswer,
     ArenaSettings,
     Aspect,
     DemoArena,
@@ -20,11 +21,13 @@ from battles.modalities.base import (
     ModalitySpec,
 )
 from battles.normalize_mesh import MeshFormat, mesh_normalize
+from battles.providers.base import ProviderSettings
+from battles.providers.media_base import OnProgress, media_result_read
 from battles.providers.threed_base import GLB_CONTENT_TYPE
 from battles.providers.threed_registry import THREED_KINDS, threed_provider_for
 from battles.reference_images import reference_image_read
 from battles.sides.guard import SideRun, side_guarded
-from battles.sides.media import media_finish, media_result
+from battles.sides.media import media_finish, progress_relay
 from battles.sides.plan import Send, SidePlan
 
 
@@ -50,19 +53,34 @@ def _route(prompt: str, settings: ArenaSettings, image_ref: str | None) -> dict[
     return {"task": "image-to-3d", "image": image_ref} if image_ref else {"task": "text-to-3d"}
 
 
+async def threed_make(settings: ProviderSettings, prompt: str, image: bytes | None,
+                      arena_settings: ArenaSettings,
+                      on_progress: OnProgress | None = None) -> CleanMedia:
+    """One asset as the arena's GLB profile, padded to its fixed size, for a live side and for
+    an answer made in advance alike."""
+    provider = threed_provider_for(settings)
+    result = await media_result_read(provider.generate_3d(prompt, image=image), on_progress)
+    glb = await asyncio.to_thread(mesh_normalize, result.data,
+                                  target=mesh_format_for(arena_settings))
+    return CleanMedia("model", glb, GLB_CONTENT_TYPE, "glb")
+
+
 async def side_threed(plan: SidePlan, turn_index: int, send: Send) -> None:
     async def work(run: SideRun) -> dict[str, Any]:
         image_ref = plan.request.get("image")
         image = (await asyncio.to_thread(reference_image_read, str(image_ref))
                  if image_ref else None)
-        provider = threed_provider_for(plan.settings)
-        result = await media_result(provider.generate_3d(plan.prompt, image=image), plan,
-                                    turn_index, send)
-        glb = await asyncio.to_thread(mesh_normalize, result.data,
-                                      target=mesh_format_for(plan.arena_settings))
-        return await media_finish(plan, CleanMedia("model", glb, GLB_CONTENT_TYPE, "glb"), run)
+        media = await threed_make(plan.settings, plan.prompt, image, plan.arena_settings,
+                                  progress_relay(plan, turn_index, send))
+        return await media_finish(plan, media, run)
 
     await side_guarded(plan, turn_index, send, work)
+
+
+async def threed_advance(settings: ProviderSettings, prompt: str, request: dict[str, Any],
+                         arena_settings: ArenaSettings) -> AdvanceAnswer:
+    """Text to 3D: an answer made in advance has no annotator's verified reference image."""
+    return AdvanceAnswer.of_media(await threed_make(settings, prompt, None, arena_settings))
 
 
 SPEC = ModalitySpec(
@@ -71,6 +89,7 @@ SPEC = ModalitySpec(
     provider_kinds=tuple(THREED_KINDS),
     provider_for=threed_provider_for,
     runner=side_threed,
+    advance=threed_advance,
     settings_model=ThreeDSettings,
     in_worker=True,
     answer_noun="model",

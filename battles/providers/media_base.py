@@ -7,12 +7,12 @@ Like `base.py`, free of Django. Media providers yield `Progress` events and then
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from .base import ChatMessage, TextDelta, Usage
+from .base import ChatMessage, ProviderError, TextDelta, Usage
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,24 @@ class MediaResult:
 
 
 MediaEvent = Progress | MediaResult
+OnProgress = Callable[[Progress], Awaitable[None]]
+
+
+async def media_result_read(
+    events: AsyncIterator[MediaEvent], on_progress: OnProgress | None = None
+) -> MediaResult:
+    """The one file a media provider returned (ProviderError when none), passing its progress
+    on: live sides relay it to the page, answers made in advance have nobody to tell."""
+    result: MediaResult | None = None
+    async for event in events:
+        if isinstance(event, Progress):
+            if on_progress is not None:
+                await on_progress(event)
+        elif isinstance(event, MediaResult):
+            result = event
+    if result is None or not result.data:
+        raise ProviderError("The model returned no file.")
+    return result
 
 
 class ImageProvider(Protocol):

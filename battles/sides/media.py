@@ -1,17 +1,15 @@
-"""What media runners share: the provider's events to one result, the stored file, and what the
+"""What media runners share: progress relayed in one neutral form, the stored file, and what the
 page learns about that file (an opaque URL and its shape, never a name or the native format)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from django.urls import reverse
 
 from battles.media import CleanMedia
 from battles.models import MediaAsset
-from battles.providers import ProviderError
-from battles.providers.media_base import MediaEvent, MediaResult, Progress
+from battles.providers.media_base import OnProgress, Progress
 from battles.services.outputs import generation_finish_with_media
 from battles.sides.failures import side_store
 from battles.sides.guard import SideRun
@@ -41,20 +39,14 @@ def progress_public(fraction: float) -> float:
     return round(round(clamped * PROGRESS_STEPS) / PROGRESS_STEPS, 2)
 
 
-async def media_result(
-    events: AsyncIterator[MediaEvent], plan: SidePlan, turn_index: int, send: Send
-) -> MediaResult:
-    """Relay progress; the one file the provider returned (ProviderError when none)."""
-    result: MediaResult | None = None
-    async for event in events:
-        if isinstance(event, Progress):
-            await send({"type": "progress", "side": plan.side, "turn": turn_index,
-                        "fraction": progress_public(event.fraction), "stage": PUBLIC_STAGE})
-        elif isinstance(event, MediaResult):
-            result = event
-    if result is None or not result.data:
-        raise ProviderError("The model returned no file.")
-    return result
+def progress_relay(plan: SidePlan, turn_index: int, send: Send) -> OnProgress:
+    """Passes a provider's progress to the page in the neutral public form."""
+
+    async def relay(event: Progress) -> None:
+        await send({"type": "progress", "side": plan.side, "turn": turn_index,
+                    "fraction": progress_public(event.fraction), "stage": PUBLIC_STAGE})
+
+    return relay
 
 
 async def media_finish(plan: SidePlan, media: CleanMedia, run: SideRun) -> dict[str, Any]:

@@ -344,6 +344,7 @@ def rank_rankings(
             [rankings.models[k] for k in kept],
             [tuple(tuple(remap[k] for k in g) for g in groups) for groups in rankings.groups],
             rankings.counts,
+            rankings.tails,
         )
     n = rankings.num_models
     stages = Stages.build(rankings)

@@ -6,6 +6,11 @@ handled as Bradley-Terry handles a tie (half a win each way): the log-likelihood
 with tie groups is the average over every order the ties allow, so with K = 2 the model *is*
 Bradley-Terry with ties as half wins, and the two agree to rounding (tested).
 
+A partial ranking (top-k: "this one is best" of a best-of-K vote) keeps its last group as the
+*unordered rest*: its members are in play at every choice before it, and no choice is made among
+them. Reading that group as a tie would claim the rest were equally good, which the annotator
+never said; top-1 is the plain multinomial logit ``exp(theta_best) / sum exp(theta_S)``.
+
 The fit is damped Newton with a dense Hessian (studies have tens of contenders, not
 thousands); intervals are the sandwich ``H^-1 J H^-1`` with one score per ranking, or a
 Poisson bootstrap over rankings.
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -31,17 +36,27 @@ Ranking = Sequence[Sequence[str]]
 @dataclass(frozen=True)
 class Rankings:
     """Distinct rankings with counts. ``groups[u]`` is ranking ``u`` as tie groups of model
-    indices, best group first; ``counts[u]`` how many annotators gave it."""
+    indices, best group first; ``counts[u]`` how many annotators gave it; ``tails[u]`` whether
+    its last group is the unordered rest of a partial ranking (empty: none is)."""
 
     models: list[str]
     groups: list[tuple[tuple[int, ...], ...]]
     counts: list[float]
+    tails: list[bool] = field(default_factory=list)
+
+    def tail(self, u: int) -> bool:
+        return bool(self.tails) and self.tails[u]
 
     @classmethod
     def from_rankings(
-        cls, rankings: Iterable[Ranking], *, counts: Iterable[float] | None = None
+        cls, rankings: Iterable[Ranking], *, counts: Iterable[float] | None = None,
+        unordered_rest: bool = False,
     ) -> Rankings:
-        """From rankings written as tie groups of names, e.g. ``[["a"], ["b", "c"], ["d"]]``."""
+        """From rankings written as tie groups of names, e.g. ``[["a"], ["b", "c"], ["d"]]``.
+
+        With ``unordered_rest`` each ranking's last group is the rest, left unordered: a
+        best-of-K choice is ``[["best"], ["the", "others"]]``.
+        """
         index: dict[str, int] = {}
         merged: dict[tuple[tuple[int, ...], ...], float] = {}
         weights = iter(counts) if counts is not None else itertools.repeat(1.0)
@@ -67,9 +82,13 @@ class Rankings:
                 raise BattleDataError(
                     f"ranking {number}: ranks {len(seen)} items; 2 to {MAX_ITEMS} are supported"
                 )
+            if unordered_rest and len(groups) < 2:
+                raise BattleDataError(f"ranking {number}: a partial ranking needs a choice "
+                                      "before the unordered rest")
             key = tuple(groups)
             merged[key] = merged.get(key, 0.0) + count
-        return cls(list(index), list(merged), list(merged.values()))
+        return cls(list(index), list(merged), list(merged.values()),
+                   [unordered_rest] * len(merged) if unordered_rest else [])
 
     @classmethod
     def from_battles(cls, battles: BattleSet, both_bad: BothBad = "tie") -> Rankings:
@@ -111,9 +130,12 @@ class Rankings:
         """The pairwise comparisons a ranking implies, summed per pair ``i < j``: ends, ``i``'s
         score (ties half) and total, for :func:`leaderboard.ranking.support.contender_flags`."""
         sums: dict[tuple[int, int], list[float]] = {}
-        for groups, count in zip(self.groups, self.counts, strict=True):
+        for u, (groups, count) in enumerate(zip(self.groups, self.counts, strict=True)):
             placed = [(k, level) for level, group in enumerate(groups) for k in group]
+            rest = len(groups) - 1 if self.tail(u) else -1
             for (x, lx), (y, ly) in itertools.combinations(placed, 2):
+                if lx == ly == rest:
+                    continue  # the unordered rest says nothing about its members' order
                 i, j = min(x, y), max(x, y)
                 li = lx if i == x else ly
                 lj = ly if j == y else lx
@@ -132,7 +154,8 @@ class Rankings:
 
 @dataclass(frozen=True)
 class Stages:
-    """Every choice of every order the rankings allow, padded to ``MAX_ITEMS`` members.
+    """Every choice of every order the rankings allow, padded to ``MAX_ITEMS`` members (none
+    among a partial ranking's unordered rest, which stays in play at every choice before it).
 
     ``members[s]`` are model indices still in play (-1 padding), ``chosen[s]`` the position of
     the pick within them, ``share[s]`` 1/(orders the ranking's ties allow), ``unit[s]`` the
@@ -152,13 +175,15 @@ class Stages:
         for u, groups in enumerate(rankings.groups):
             items = [k for group in groups for k in group]
             unit_items.append(items + [-1] * (MAX_ITEMS - len(items)))
+            tail = rankings.tail(u)
+            ordered, unordered = (groups[:-1], list(groups[-1])) if tail else (groups, [])
             orders = [
                 [k for part in parts for k in part]
-                for parts in itertools.product(*(itertools.permutations(g) for g in groups))
+                for parts in itertools.product(*(itertools.permutations(g) for g in ordered))
             ]
             for order in orders:
-                for s in range(len(order) - 1):
-                    rest = order[s:]
+                for s in range(len(order) if tail else len(order) - 1):
+                    rest = order[s:] + unordered
                     members.append(rest + [-1] * (MAX_ITEMS - len(rest)))
                     slot.append([items.index(k) for k in rest] + [0] * (MAX_ITEMS - len(rest)))
                     chosen.append(0)

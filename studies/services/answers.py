@@ -1,5 +1,6 @@
 """Making a study's answers in advance, through the same providers and media normalization as
-live battles.
+live battles: each modality's `advance` hook (battles/modalities/), so a new modality needs no
+change here.
 
 Tasks are queued by name on commit (never by importing studies.tasks, which imports this
 module). An item's K answers are made in memory first and stored in one transaction, so a re-run
@@ -14,19 +15,22 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
-from battles.media import image_clean, media_file_save
-from battles.media_formats import ImageFormat, image_format_for
-from battles.modalities import modality_spec
-from battles.models import Arena, Contender
+from battles.errors import ArenaError
+from battles.media import media_file_delete, media_file_save
+from battles.modalities import arena_settings, modality_spec
+from battles.modalities.base import Advance, AdvanceAnswer, ArenaSettings
+from battles.models import Contender
 from battles.provider_config import provider_settings_for
-from battles.providers import ChatMessage, ProviderError, TextDelta
-from battles.providers.media_base import MediaResult
+from battles.providers import ProviderError, ProviderSettings
+from battles.sides.failures import side_failure_for
+from battles.storable import storable, storable_text
 from studies.models import ItemState, Sampling, Study, StudyCandidate, StudyItem, StudyState
 from studies.selectors import study_contenders
 
@@ -46,12 +50,15 @@ class AnswerFailed(Exception):
     """One item could not be answered; str() is safe to show the researcher (no identities)."""
 
 
+class AnswerUnsupported(AnswerFailed):
+    """The item can never be answered as set up (the modality cannot make answers in advance,
+    its router refuses the prompt, too few contenders fit): it fails at once, no retries."""
+
+
 @dataclass(frozen=True)
 class Answer:
     contender: Contender
-    text: str = ""
-    media_name: str = ""
-    media_content_type: str = ""
+    made: AdvanceAnswer
 
 
 def study_answers_queue(*, item_ids: Sequence[int]) -> None:
@@ -89,67 +96,67 @@ def split_diverse(text: str, *, k: int) -> list[str]:
     return answers
 
 
-def _provider(contender: Contender, arena: Arena) -> Any:
-    """Built before the event loop starts: reading the contender's settings touches the ORM."""
-    return modality_spec(arena.modality).provider_for(provider_settings_for(contender))
+async def _made(make: Advance, settings: ProviderSettings, prompt: str,
+                request: dict[str, Any], typed: ArenaSettings) -> AdvanceAnswer:
+    """One answer under the contender's total timeout, as a live side runs under it."""
+    try:
+        async with asyncio.timeout(settings.total_timeout):
+            return await make(settings, prompt, request, typed)
+    except TimeoutError as error:
+        raise AnswerFailed(side_failure_for(
+            error, timeout_s=settings.total_timeout).message) from None
 
 
-async def _text(provider: Any, prompt: str) -> str:
-    if not callable(getattr(provider, "stream_chat", None)):
-        raise AnswerFailed("Studies cannot yet make answers for this arena's kind of model.")
-    pieces: list[str] = []
-    async for event in provider.stream_chat([ChatMessage(role="user", content=prompt)]):
-        if isinstance(event, TextDelta):
-            pieces.append(event.text)
-    text = "".join(pieces).replace("\x00", "").strip()
-    if not text:
-        raise AnswerFailed("The model returned an empty answer.")
-    return text
+def _all_made(make: Advance, contenders: list[Contender], prompt: str,
+              request: dict[str, Any], typed: ArenaSettings) -> list[AdvanceAnswer]:
+    """The contenders' answers, made concurrently; their settings are read from the database
+    before the event loop starts."""
+    settings = [provider_settings_for(c) for c in contenders]
 
+    async def together() -> list[AdvanceAnswer]:
+        return list(await asyncio.gather(*(_made(make, s, prompt, request, typed)
+                                           for s in settings)))
 
-async def _image(provider: Any, prompt: str, target: ImageFormat) -> bytes:
-    async for event in provider.generate_image(prompt, width=target.width, height=target.height):
-        if isinstance(event, MediaResult):
-            return bytes(event.data)
-    raise AnswerFailed("The model finished without an image.")
+    return asyncio.run(together())
 
 
 def _answers(item: StudyItem) -> list[Answer]:
+    """The item's K answers through its modality's `advance` hook, which uses the same
+    providers and normalizers as live battles; the modality's router reads the prompt first
+    and only contenders that fit its reading answer, as in a live battle."""
     study, arena = item.study, item.study.arena
     spec = modality_spec(arena.modality)
+    if spec.advance is None:
+        raise AnswerUnsupported(f"{spec.label} arenas cannot make answers in advance: the "
+                                "modality has no way to make one answer without a battle.")
+    typed = arena_settings(arena)
+    try:
+        request = spec.route(item.text, typed, None)
+    except ArenaError as error:
+        raise AnswerUnsupported(f"The arena refuses this prompt: {error.message}") from None
     if study.sampling == Sampling.DIVERSE:
+        if not spec.diverse:
+            raise AnswerUnsupported(f"{spec.label} arenas cannot ask one model for "
+                                    f"{study.k} different answers.")
         contender = study.diverse_contender
         assert contender is not None  # the database guarantees it (study_diverse_names_contender)
         markers = "\n".join(f"=== ANSWER {n} ===\n(answer {n})" for n in range(1, study.k + 1))
-        request = DIVERSE_INSTRUCTION.format(k=study.k, prompt=item.text, markers=markers)
-        writer = _provider(contender, arena)
-        texts = split_diverse(asyncio.run(_text(writer, request)), k=study.k)
+        whole = _all_made(spec.advance, [contender],
+                          DIVERSE_INSTRUCTION.format(k=study.k, prompt=item.text,
+                                                     markers=markers), request, typed)[0]
+        texts = split_diverse(whole.text, k=study.k)
         random.shuffle(texts)
-        return [Answer(contender, text=text) for text in texts]
+        return [Answer(contender, AdvanceAnswer(kind=whole.kind, text=text)) for text in texts]
     contenders = study_contenders(study)
     if len(contenders) < study.k:
         raise AnswerFailed(f"The study needs {study.k} contenders and has {len(contenders)}.")
-    chosen = random.sample(contenders, study.k)  # the sample's order is the shown order
-    providers = [_provider(c, arena) for c in chosen]
-    if spec.media_kind == "image":
-        target = image_format_for(arena.settings or {})
-
-        async def all_images() -> list[bytes]:
-            return list(await asyncio.gather(*(_image(p, item.text, target) for p in providers)))
-
-        answers = []
-        for contender, data in zip(chosen, asyncio.run(all_images()), strict=True):
-            clean = image_clean(data, target=target)  # ProviderError for a file that is no image
-            answers.append(Answer(contender, media_name=media_file_save(clean),
-                                  media_content_type=clean.content_type))
-        return answers
-    if spec.media_kind:
-        raise AnswerFailed(f"Studies cannot yet make answers for {spec.label.lower()} arenas.")
-
-    async def all_texts() -> list[str]:
-        return list(await asyncio.gather(*(_text(p, item.text) for p in providers)))
-
-    return [Answer(c, text=t) for c, t in zip(chosen, asyncio.run(all_texts()), strict=True)]
+    fitting = [c for c in contenders if spec.fits(c.capabilities or {}, request)]
+    if len(fitting) < study.k:
+        raise AnswerUnsupported(f"Only {len(fitting)} of the study's contenders can answer this "
+                                f"prompt as the arena reads it; {study.k} are needed.")
+    chosen = random.sample(fitting, study.k)  # the sample's order is the shown order
+    made = _all_made(spec.advance, chosen, item.text, request, typed)
+    return [Answer(c, answer) for c, answer in zip(chosen, made, strict=True)]
 
 
 def item_answers_make(*, item_id: int) -> bool:
@@ -161,20 +168,37 @@ def item_answers_make(*, item_id: int) -> bool:
         return True
     try:
         answers = _answers(item)
+    except AnswerUnsupported as error:
+        return _item_failure(item_id=item_id, reason=str(error), final=True)
     except (AnswerFailed, ProviderError) as error:
         return _item_failure(item_id=item_id, reason=str(error))
     except ValueError as error:  # provider_for refuses a contender's settings
         return _item_failure(item_id=item_id, reason=f"A contender is misconfigured: {error}")
+    files = [media_file_save(a.made.media) if a.made.media else "" for a in answers]
+    try:
+        return _answers_store(item_id=item_id, answers=answers, files=files)
+    except BaseException:
+        for name in filter(None, files):
+            media_file_delete(name)
+        raise
+
+
+def _answers_store(*, item_id: int, answers: list[Answer], files: list[str]) -> bool:
     with transaction.atomic():
         _study_lock(item_id=item_id)
         locked = StudyItem.objects.select_for_update().get(pk=item_id)
         if locked.state != ItemState.PENDING:
+            for name in filter(None, files):
+                transaction.on_commit(partial(media_file_delete, name))
             return True
         locked.candidates.all().delete()
         StudyCandidate.objects.bulk_create(
-            StudyCandidate(item=locked, position=n, contender=a.contender, text=a.text,
-                           media_name=a.media_name, media_content_type=a.media_content_type)
-            for n, a in enumerate(answers)
+            StudyCandidate(item=locked, position=n, contender=a.contender, kind=a.made.kind,
+                           text=storable_text(a.made.text),
+                           reasoning=storable_text(a.made.reasoning),
+                           trace=storable(a.made.trace), media_name=name,
+                           media_content_type=a.made.media.content_type if a.made.media else "")
+            for n, (a, name) in enumerate(zip(answers, files, strict=True))
         )
         locked.state, locked.error = ItemState.READY, ""
         locked.attempts += 1
@@ -183,13 +207,15 @@ def item_answers_make(*, item_id: int) -> bool:
     return True
 
 
-def _item_failure(*, item_id: int, reason: str) -> bool:
+def _item_failure(*, item_id: int, reason: str, final: bool = False) -> bool:
+    """Keep the reason; the item fails for good on the last attempt, or at once (`final`) when
+    trying again cannot help."""
     with transaction.atomic():
         _study_lock(item_id=item_id)
         locked = StudyItem.objects.select_for_update().get(pk=item_id)
         locked.attempts += 1
         locked.error = reason or "The model failed."
-        final = locked.attempts >= MAX_ATTEMPTS
+        final = final or locked.attempts >= MAX_ATTEMPTS
         if final:
             locked.state = ItemState.FAILED
         locked.save(update_fields=["state", "error", "attempts"])

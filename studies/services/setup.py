@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from battles.modalities import arena_aspects
+from battles.modalities import arena_aspects, modality_spec
 from moderation.models import Flag
 from studies.errors import ArenaError, PromptSetInvalid
 from studies.models import Pool, Sampling, Study, StudyItem, StudySlot, StudyState
@@ -32,8 +32,10 @@ def study_check(study: Study) -> None:
         if contender is None or contender.arena_id != study.arena_id:
             raise ArenaError("Diverse sampling needs a contender of the study's arena.",
                              code="sampling_invalid")
-        if study.arena.modality != "text" and contender.provider_kind.endswith("image"):
-            raise ArenaError("Diverse sampling asks one model for K texts; it needs a text arena.",
+        spec = modality_spec(study.arena.modality)
+        if not spec.diverse:
+            raise ArenaError(f"Diverse sampling asks one model for K different answers in one "
+                             f"reply, which {spec.label.lower()} arenas cannot do.",
                              code="sampling_invalid")
     elif study.pk:
         contenders = study_contenders(study)

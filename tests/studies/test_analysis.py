@@ -69,3 +69,22 @@ def test_deleted_data_leaves_the_analysis_and_its_words_are_scrubbed() -> None:
     assert Judgement.objects.get(annotator=alice).explanation == ""
     assert StudySkip.objects.get(annotator=alice).reason == ""
     assert study_analysis(study=study)["judgements"] == 1
+
+
+def test_a_best_of_k_study_is_ranked_by_top_one_plackett_luce() -> None:
+    study = study_ready(items=6, k=3, overlap=4, vote_format="best")
+    favourite = StudyCandidate.objects.filter(item__study=study, position=2).first()
+    assert favourite is not None
+    for person_index in range(4):
+        person = annotator_create()
+        while (slot := slot_claim(study=study, annotator=person)) is not None:
+            judgement_submit(slot_id=slot.pk, annotator=person,
+                             ranking=[2] if person_index < 3 else [0])
+    analysis = study_analysis(study=study)
+    assert analysis["method"] == "plackett_luce_top1" and "unordered" in analysis["note"]
+    board = {row["model"]: row for row in analysis["board"]}
+    assert analysis["board"][0]["model"] == favourite.contender.slug
+    never = StudyCandidate.objects.get(item__study=study, item__position=0, position=1)
+    chosen_once = StudyCandidate.objects.get(item__study=study, item__position=0, position=0)
+    # Never chosen is not "tied with" the one chosen sometimes: the choices order them.
+    assert board[chosen_once.contender.slug]["rating"] > board[never.contender.slug]["rating"]

@@ -5,6 +5,7 @@
 //   import { mountThreeDPair } from "./threed.js";
 //   const pair = mountThreeDPair(document.querySelector("[data-threed-pair]"), { minSeconds: 10 });
 //   pair.load("a", urlA); pair.load("b", urlB);     // or data-threed-url on each side
+//   mountThreeDPair(root, { sides: ["0", "1", "2"], containers, urls });  // K viewers (studies)
 //   pair.viewedSeconds("a");
 //   root.addEventListener("threed:viewed", (e) => e.detail.ready && openVoting());
 //   root.addEventListener("threed:unavailable", () => explainWhyNoVote());  // no WebGL
@@ -218,10 +219,13 @@ function onKey(side, event) {
 }
 
 export function mountThreeDPair(root, options = {}) {
+  // A battle has sides a and b; a study shows K answers, so it names its own (options.sides).
+  const names = options.sides || SIDES;
   const containers = options.containers ||
-    Object.fromEntries(SIDES.map((s) => [s, root.querySelector(`[data-threed-side="${s}"]`)]));
+    Object.fromEntries(names.map((s) => [s, root.querySelector(`[data-threed-side="${s}"]`)]));
   const minSeconds = Number(options.minSeconds ?? root.dataset.threedMinSeconds ?? 10);
-  const sides = Object.fromEntries(SIDES.map((s) => [s, createSide(s, containers[s])]));
+  const sides = Object.fromEntries(names.map((s) => [s, createSide(s, containers[s])]));
+  const othersOf = (name) => Object.values(sides).filter((other) => other.name !== name);
   const linkBox = root.querySelector("[data-threed-link]");
   let linked = linkBox ? linkBox.checked : Boolean(options.linked);
   let syncing = false;
@@ -251,16 +255,17 @@ export function mountThreeDPair(root, options = {}) {
     side.controls.addEventListener("change", () => {
       requestRender(side);
       if (!linked || syncing || side.resetting) return;
-      const other = sides[side.name === "a" ? "b" : "a"];
-      if (!other.controls) return;
-      syncing = true; // copying fires the other's "change" too; don't bounce back
-      other.camera.position.copy(side.camera.position);
-      other.camera.quaternion.copy(side.camera.quaternion);
-      other.camera.zoom = side.camera.zoom;
-      other.camera.updateProjectionMatrix();
-      other.controls.target.copy(side.controls.target);
-      other.controls.update();
-      requestRender(other);
+      syncing = true; // copying fires the others' "change" too; don't bounce back
+      for (const other of othersOf(side.name)) {
+        if (!other.controls) continue;
+        other.camera.position.copy(side.camera.position);
+        other.camera.quaternion.copy(side.camera.quaternion);
+        other.camera.zoom = side.camera.zoom;
+        other.camera.updateProjectionMatrix();
+        other.controls.target.copy(side.controls.target);
+        other.controls.update();
+        requestRender(other);
+      }
       syncing = false;
     });
     for (const type of ["pointerdown", "wheel", "keydown", "touchstart"]) {
@@ -317,11 +322,11 @@ export function mountThreeDPair(root, options = {}) {
       const seconds = Math.floor(side.viewedMs / 1000);
       if (seconds > side.reportedSeconds) {
         side.reportedSeconds = seconds;
-        const a = Math.round(viewedSeconds("a") * 10) / 10;
-        const b = Math.round(viewedSeconds("b") * 10) / 10;
+        const viewed = Object.fromEntries(names.map((n) => [n, Math.round(viewedSeconds(n) * 10) / 10]));
         side.container.dispatchEvent(new CustomEvent("threed:viewed", {
           bubbles: true,
-          detail: { side: side.name, seconds, a, b, minSeconds, ready: a >= minSeconds && b >= minSeconds },
+          detail: { side: side.name, seconds, ...viewed, minSeconds,
+            ready: names.every((n) => viewed[n] >= minSeconds) },
         }));
         const meter = part(side.container, "viewed");
         if (meter) {
@@ -335,7 +340,7 @@ export function mountThreeDPair(root, options = {}) {
 
   function resetPair(name) {
     reset(sides[name]);
-    if (linked) reset(sides[name === "a" ? "b" : "a"]);
+    if (linked) othersOf(name).forEach(reset);
   }
 
   function viewedSeconds(name) {

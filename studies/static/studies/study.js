@@ -1,6 +1,11 @@
 // The annotator's study page: one item at a time, K answers, best-of-K or a full ranking,
 // aspects, an explanation, skip with a reason. The server keeps the current item, so a reload
 // resumes it (POST /next answers the same slot until it is judged).
+//
+// Each answer is shown by its kind: text and search answers as server-sanitized HTML (search
+// with its sources), images, audio players, and 3D models in the battles' own viewer. Files come
+// from opaque addresses in the arena's one normalized format, so nothing names the model.
+import { mountThreeDPair } from "../battles/threed.js";
 
 const root = document.getElementById("study");
 const slug = root.dataset.slug;
@@ -9,6 +14,7 @@ const full = root.dataset.format === "rank";
 const $ = (id) => document.getElementById(id);
 let item = null;
 let order = [];
+let viewers = null;  // the 3D viewer of the current item's models, disposed on the next item
 
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -55,7 +61,110 @@ function pick(position) {
   drawOrder();
 }
 
+function sourcesList(sources) {
+  const list = document.createElement("ol");
+  list.className = "study-sources";
+  for (const source of sources) {
+    const li = document.createElement("li");
+    li.value = source.n;
+    const link = document.createElement("a");
+    link.href = source.url;
+    link.rel = "noopener noreferrer nofollow";
+    link.target = "_blank";
+    link.textContent = source.title;
+    const domain = document.createElement("span");
+    domain.className = "hint";
+    domain.textContent = ` ${source.domain}`;
+    li.append(link, domain);
+    list.append(li);
+  }
+  return list;
+}
+
+function modelViewer(c) {
+  const figure = document.createElement("figure");
+  figure.className = "threed-side";
+  figure.dataset.threedSide = String(c.position);
+  const stage = document.createElement("div");
+  stage.className = "threed-stage";
+  stage.dataset.threedStage = "";
+  const state = document.createElement("p");
+  state.className = "threed-status";
+  state.dataset.threedStatus = "";
+  state.setAttribute("role", "status");
+  state.textContent = "Loading the 3D model…";
+  const tools = document.createElement("div");
+  tools.className = "threed-tools";
+  tools.setAttribute("role", "group");
+  tools.setAttribute("aria-label", `Answer ${c.position + 1} view`);
+  for (const [mode, label] of [["textured", "Textured"], ["clay", "Clay"], ["wireframe", "Wireframe"]]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.threedMode = mode;
+    button.setAttribute("aria-pressed", String(mode === "textured"));
+    button.textContent = label;
+    tools.append(button);
+  }
+  const reset = document.createElement("button");
+  reset.type = "button";
+  reset.dataset.threedReset = "";
+  reset.textContent = "Reset view";
+  tools.append(reset);
+  figure.append(stage, state, tools);
+  return figure;
+}
+
+function answerBody(c) {
+  const body = document.createElement("div");
+  body.className = "answer-body";
+  if (c.kind === "image" && c.media_url) {
+    const img = document.createElement("img");
+    img.src = c.media_url;
+    img.alt = `Answer ${c.position + 1}`;
+    body.append(img);
+  } else if (c.kind === "audio" && c.media_url) {
+    const audio = document.createElement("audio");
+    audio.controls = true;
+    audio.preload = "metadata";
+    audio.src = c.media_url;
+    audio.setAttribute("aria-label", `Answer ${c.position + 1}`);
+    body.append(audio);
+  } else if (c.kind === "model" && c.media_url) {
+    body.append(modelViewer(c));
+  } else {
+    if (c.reasoning_html) {
+      const details = document.createElement("details");
+      details.className = "study-reasoning";
+      const summary = document.createElement("summary");
+      summary.textContent = "Reasoning";
+      const thoughts = document.createElement("div");
+      thoughts.innerHTML = c.reasoning_html;  // sanitized by the server
+      details.append(summary, thoughts);
+      body.append(details);
+    }
+    const answer = document.createElement("div");
+    answer.innerHTML = c.html;  // sanitized by the server (battles/rendering.py, battles/citations.py)
+    body.append(answer);
+    if (c.sources && c.sources.length) body.append(sourcesList(c.sources));
+  }
+  return body;
+}
+
+// One viewer for all the item's models, cameras moving separately: the same module as the
+// 3D battle page, with one side per answer instead of a and b.
+function mountModels(candidates) {
+  const models = candidates.filter((c) => c.kind === "model" && c.media_url);
+  if (!models.length) return;
+  const names = models.map((c) => String(c.position));
+  const containers = Object.fromEntries(names.map((n) =>
+    [n, $("candidates").querySelector(`[data-threed-side="${n}"]`)]));
+  const urls = Object.fromEntries(models.map((c) => [String(c.position), c.media_url]));
+  viewers = mountThreeDPair($("candidates"), { sides: names, containers, urls, minSeconds: 0 });
+}
+
 function draw(next) {
+  viewers?.dispose();
+  viewers = null;
   item = next;
   order = [];
   $("reveal").hidden = true;
@@ -82,21 +191,16 @@ function draw(next) {
     const badge = document.createElement("span");
     badge.className = "rank-badge";
     head.append(badge);
-    const body = document.createElement("div");
-    body.className = "answer-body";
-    if (c.media_url) {
-      const img = document.createElement("img");
-      img.src = c.media_url;
-      img.alt = `Answer ${c.position + 1}`;
-      body.append(img);
-    } else {
-      body.innerHTML = c.html;  // sanitized by the server (battles/rendering.py)
-    }
-    li.append(head, body);
-    li.addEventListener("click", () => pick(c.position));
+    li.append(head, answerBody(c));
+    li.addEventListener("click", (event) => {
+      // Playing a track, turning a model or following a source is not choosing the answer.
+      if (event.target.closest("audio, .threed-side, a, details")) return;
+      pick(c.position);
+    });
     return li;
   });
   $("candidates").replaceChildren(...list);
+  mountModels(item.candidates);
   const aspects = item.aspects.map((a) => {
     const box = document.createElement("fieldset");
     box.className = "study-aspect";
@@ -165,11 +269,15 @@ $("skip").addEventListener("click", () => {
   send({ skip_reason: reason });
 });
 document.addEventListener("keydown", (event) => {
-  if (!item || event.target.closest("textarea, input") || event.ctrlKey || event.metaKey) return;
+  if (!item || event.target.closest("textarea, input, audio") || event.ctrlKey || event.metaKey) return;
+  // A 3D viewer's buttons and a reasoning summary keep their own Enter.
+  const ownEnter = event.target.closest(".threed-side button, summary");
   const n = Number(event.key);
   if (n >= 1 && n <= item.k) { pick(n - 1); event.preventDefault(); }
   else if (event.key === "r" || event.key === "R") { order = []; drawOrder(); }
-  else if (event.key === "Enter" && order.length === needed()) { $("judge").requestSubmit(); }
+  else if (event.key === "Enter" && !ownEnter && order.length === needed()) {
+    $("judge").requestSubmit();
+  }
   else if (event.key === " " && event.target.dataset.position !== undefined) {
     pick(Number(event.target.dataset.position)); event.preventDefault();
   }
