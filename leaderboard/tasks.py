@@ -9,11 +9,12 @@ from leaderboard.services.triggers import leaderboard_recompute_exclusive, recom
 
 
 @shared_task(name="leaderboard.recompute")
-def leaderboard_recompute_task(arena_id: int) -> dict[str, object] | None:
-    """Safe to re-run: a recompute replaces nothing, it adds the newest snapshots."""
+def leaderboard_recompute_task(arena_id: int, part: str = "plain") -> dict[str, object] | None:
+    """Safe to re-run: a recompute replaces nothing, it adds the newest snapshots. `part` is
+    "plain" or "style" (leaderboard/services/triggers.py)."""
     if not Arena.objects.filter(id=arena_id).exists():
         return None
-    report = leaderboard_recompute_exclusive(arena_id=arena_id)
+    report = leaderboard_recompute_exclusive(arena_id=arena_id, part=part)
     if report is None:
         return None
     return {"arena_id": arena_id, "votes": report.num_votes, "snapshots": report.snapshots}

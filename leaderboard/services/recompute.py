@@ -50,6 +50,7 @@ class RecomputeReport:
     snapshots: int = 0
     categories: list[str] = field(default_factory=list)
     plain_stored_after_s: float = 0.0  # from the run's start until the plain boards showed
+    style_due: bool = False  # a plain-only run of an arena with style control: the style part
     seconds: dict[str, float] = field(
         default_factory=lambda: {"prepare": 0.0, "query": 0.0, "features": 0.0, "fit": 0.0, "store": 0.0}
     )
@@ -149,9 +150,17 @@ def _fit_first(battles: BattleSet, *, options: RankingOptions) -> RankingResult:
     return method_get(options.methods[0]).fit(battles, fit_options)
 
 
-def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
+PARTS = ("all", "plain", "style")
+
+
+def leaderboard_recompute(*, arena_id: int, part: str = "all") -> RecomputeReport:
     """Fit overall, built-in and tag categories, each plain and style-controlled, then the
     group and aspect boards. Categories with fewer than two contenders are skipped.
+
+    `part` runs half of it: "plain" (every plain board, groups and aspects: fits on pair
+    counts, seconds at a million votes) or "style" (the style-controlled boards, which fit on
+    every vote's features and take most of the time). Workers run them as two tasks, so a new
+    vote is never kept waiting behind a style fit (leaderboard/services/triggers.py).
 
     The plain boards are stored as soon as they are fitted, in a transaction of their own:
     they are what the page and the API show by default, and their fits run on pair counts, so
@@ -159,9 +168,13 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     the style-controlled fits (which read every vote's features and take most of a run at a
     million votes). The other boards follow in one transaction; each board is read as the
     newest of its own key, so a reader never mixes half a run into one board."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     arena = Arena.objects.get(id=arena_id)
     options = RankingOptions.for_arena(arena)
-    report = RecomputeReport(arena_id=arena_id)
+    report = RecomputeReport(arena_id=arena_id, style_due=part == "plain" and options.style_control)
+    if part == "style" and not options.style_control:
+        return report
     began = clock = time.perf_counter()
     # Rows for votes stored without one (bulk imports), and tag flags of new or edited tags:
     # nothing to do on most runs.
@@ -190,7 +203,8 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
     # Plain boards of every category first (fits on pair counts, fast at any volume), stored
     # at once: they are what the page and the API show by default. The style-controlled fits
     # work on every vote's features and take most of a run's time; they follow.
-    for style in (False, True) if options.style_control else (False,):
+    passes = {"all": (False, True), "plain": (False,), "style": (True,)}[part]
+    for style in passes if options.style_control else (False,):
         for category, mask in masks.items():
             clock = time.perf_counter()
             battles = _battle_set(table, mask, features)
@@ -206,7 +220,7 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
                     result=_result_json(result, names),
                     matrices=_matrices(battles, result, options.both_bad), excluded=excluded,
                 ))
-            if not style:
+            if style == (part == "style"):  # each category counted once per run
                 report.categories.append(category)
             report.seconds["fit"] += time.perf_counter() - clock
         if not style:
@@ -216,6 +230,33 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
             report.seconds["store"] += time.perf_counter() - clock
             report.plain_stored_after_s = time.perf_counter() - began
 
+    if part != "style":
+        snapshots += _group_and_aspect_boards(
+            arena=arena, table=table, keep=keep, features=features, pooled=pooled,
+            options=options, names=names, excluded=excluded, report=report)
+
+    clock = time.perf_counter()
+    stored += _store(arena_id, snapshots)
+    report.seconds["store"] += time.perf_counter() - clock
+    report.num_votes = int(keep.sum())
+    report.snapshots = stored
+    logger.info(
+        "leaderboard recompute arena=%s votes=%s snapshots=%s plain_after=%.3fs seconds=%s",
+        arena_id, report.num_votes, report.snapshots, report.plain_stored_after_s,
+        {k: round(v, 3) for k, v in report.seconds.items()},
+    )
+    return report
+
+
+def _group_and_aspect_boards(
+    *, arena: Arena, table: RankingColumns, keep: np.ndarray, features: np.ndarray,
+    pooled: RankingResult | None, options: RankingOptions, names: dict[int, str],
+    excluded: dict[str, int], report: RecomputeReport,
+) -> list[LeaderboardSnapshot]:
+    """Plain boards beside the categories: one per annotator group large enough to show (with
+    its disagreement with the pooled board), one per aspect voted beside the overall choice."""
+    snapshots: list[LeaderboardSnapshot] = []
+    arena_id = arena.id
     # One plain board per annotator group large enough to show, with its disagreement.
     clock = time.perf_counter()
     for category, battles, result, disagreement in group_boards(
@@ -251,18 +292,7 @@ def leaderboard_recompute(*, arena_id: int) -> RecomputeReport:
             ))
         report.categories.append(category)
         report.seconds["fit"] += time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    stored += _store(arena_id, snapshots)
-    report.seconds["store"] += time.perf_counter() - clock
-    report.num_votes = int(keep.sum())
-    report.snapshots = stored
-    logger.info(
-        "leaderboard recompute arena=%s votes=%s snapshots=%s plain_after=%.3fs seconds=%s",
-        arena_id, report.num_votes, report.snapshots, report.plain_stored_after_s,
-        {k: round(v, 3) for k, v in report.seconds.items()},
-    )
-    return report
+    return snapshots
 
 
 def _store(arena_id: int, snapshots: list[LeaderboardSnapshot]) -> int:

@@ -10,6 +10,11 @@ stored after that read queues the next run rather than being left to the schedul
 A run that finds another one in progress does not wait; it leaves a "pending" mark, and the run
 in progress queues one more when it finishes, so no vote is left out for long and at most one
 fit per arena occupies a worker.
+
+A run comes in two parts, each with its own lock and pending mark: "plain" (the boards shown by
+default, groups and aspects; fits on pair counts) and "style" (the style-controlled boards, the
+slow part), which a plain run queues when it ends. A new vote then waits at most for a plain
+run, never behind a style fit; the style boards follow a run later.
 """
 
 from __future__ import annotations
@@ -34,11 +39,15 @@ logger = logging.getLogger(__name__)
 RECOMPUTE_TASK = "leaderboard.recompute"
 
 
-def recompute_queue(*, arena_id: int) -> None:
+PLAIN, STYLE = "plain", "style"
+
+
+def recompute_queue(*, arena_id: int, part: str = PLAIN) -> None:
     """Queue a recompute once the current transaction (if any) has committed. The task is named,
     not imported: `leaderboard.tasks` imports this module, and imports point one way."""
     transaction.on_commit(
-        lambda: current_app.signature(RECOMPUTE_TASK).apply_async(args=[arena_id]))
+        lambda: current_app.signature(RECOMPUTE_TASK).apply_async(args=[arena_id],
+                                                                   kwargs={"part": part}))
 
 
 def recompute_soon(*, arena_id: int) -> bool:
@@ -93,11 +102,19 @@ def _lock_renewed(lock: Lock, every: float) -> Iterator[None]:
         renewer.join()
 
 
-def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
-    """Recompute unless another run holds the arena's lock; None when skipped."""
+def _part_key(name: str, part: str) -> str:
+    """The plain part keeps the names the keys had before runs were split."""
+    return name if part == PLAIN else f"{name}_{part}"
+
+
+def leaderboard_recompute_exclusive(*, arena_id: int, part: str = PLAIN) -> RecomputeReport | None:
+    """Run one part of a recompute unless another run of that part holds the arena's lock;
+    None when skipped. A plain run queues the style part when it is due."""
     client = redis_client()
+    lock_key = key(_part_key("recompute_lock", part), arena_id)
+    pending_key = key(_part_key("recompute_pending", part), arena_id)
     lock = client.lock(
-        key("recompute_lock", arena_id),
+        lock_key,
         timeout=settings.ARENA_RECOMPUTE_LOCK_SECONDS,
         blocking=False,
         thread_local=False,  # the renewing thread must see the token this thread acquired
@@ -105,23 +122,28 @@ def leaderboard_recompute_exclusive(*, arena_id: int) -> RecomputeReport | None:
     # A pending mark left before this run reads the votes is satisfied by it, so it is cleared
     # first. Clearing it only after taking the lock lost marks: a run skipped in between (it
     # found the lock taken and marked pending) had its mark erased and no follow-up ran.
-    client.delete(key("recompute_pending", arena_id))
+    client.delete(pending_key)
     while not lock.acquire():
-        client.set(key("recompute_pending", arena_id), 1, ex=settings.ARENA_RECOMPUTE_LOCK_SECONDS)
+        client.set(pending_key, 1, ex=settings.ARENA_RECOMPUTE_LOCK_SECONDS)
         if client.exists(lock.name):
-            logger.info("leaderboard recompute arena=%s already running; marked pending", arena_id)
+            logger.info("leaderboard recompute arena=%s part=%s already running; marked pending",
+                        arena_id, part)
             return None
         # The run holding the lock ended between our attempt and our mark and may have looked
         # for a mark before we set it: try again rather than leave the mark to nobody.
     try:
-        # Votes from here on are not certain to be read by this run: let them queue the next.
-        client.delete(key("recompute_soon", arena_id))
+        if part == PLAIN:
+            # Votes from here on are not certain to be read by this run: let them queue the next.
+            client.delete(key("recompute_soon", arena_id))
         with _lock_renewed(lock, every=settings.ARENA_RECOMPUTE_LOCK_SECONDS / 3):
-            return leaderboard_recompute(arena_id=arena_id)
+            report = leaderboard_recompute(arena_id=arena_id, part=part)
+        if report.style_due:
+            recompute_queue(arena_id=arena_id, part=STYLE)
+        return report
     finally:
         try:
             lock.release()
         except Exception:  # the lock expired mid-run; another run may own it now
             logger.warning("leaderboard recompute arena=%s outlived its lock", arena_id)
-        if client.delete(key("recompute_pending", arena_id)):
-            recompute_queue(arena_id=arena_id)
+        if client.delete(pending_key):
+            recompute_queue(arena_id=arena_id, part=part)

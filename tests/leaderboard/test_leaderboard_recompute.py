@@ -10,7 +10,7 @@ from leaderboard.ranking import style_counts
 from leaderboard.ranking.battles import BattleSet
 from leaderboard.ranking.result import RankingResult
 from leaderboard.selectors import leaderboard_latest
-from leaderboard.services import leaderboard_recompute, recompute
+from leaderboard.services import leaderboard_recompute, recompute, triggers
 from leaderboard.services.vote_table import SQL_STYLE_PATTERNS, SQL_WORD_COUNT, vote_table_load
 from moderation.models import Exclusion, ExclusionReason
 from tests.factories import annotator_create, arena_create, contender_create
@@ -221,3 +221,30 @@ def test_the_plain_boards_show_before_the_style_controlled_fits(
     report = leaderboard_recompute(arena_id=arena.id)
     assert report.plain_stored_after_s > 0
     assert leaderboard_latest(arena=arena, category="overall", style_control=True) is not None
+
+
+def test_a_run_in_two_parts_gives_the_boards_of_one_run(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers run the plain part (what a new vote waits for) and then the style part; the
+    two together store the same boards, with the same ratings, as one whole run."""
+    arena, *_ = _three(cast)
+    queued: list[tuple[int, str]] = []
+    monkeypatch.setattr(triggers, "recompute_queue",
+                        lambda *, arena_id, part="plain": queued.append((arena_id, part)))
+    plain = triggers.leaderboard_recompute_exclusive(arena_id=arena.id)
+    assert plain is not None and plain.style_due
+    assert queued == [(arena.id, "style")], "the plain part queues the style part"
+    assert not LeaderboardSnapshot.objects.filter(arena=arena, style_control=True).exists()
+    style = triggers.leaderboard_recompute_exclusive(arena_id=arena.id, part="style")
+    assert style is not None and not style.style_due and queued == [(arena.id, "style")]
+    split = {(s.category, s.style_control, s.method): s.result["rows"]
+             for s in LeaderboardSnapshot.objects.filter(arena=arena)}
+    LeaderboardSnapshot.objects.filter(arena=arena).delete()
+    leaderboard_recompute(arena_id=arena.id)
+    whole = {(s.category, s.style_control, s.method): s.result["rows"]
+             for s in LeaderboardSnapshot.objects.filter(arena=arena)}
+    assert split.keys() == whole.keys() and any(style for _, style, _ in whole)
+    for board, rows in whole.items():
+        assert [r["rating"] for r in split[board]] == pytest.approx([r["rating"] for r in rows],
+                                                                    rel=1e-9)

@@ -10,6 +10,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from leaderboard.redis import key, redis_client
 from leaderboard.services import triggers
+from leaderboard.services.recompute import RecomputeReport
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -19,11 +20,11 @@ def test_it_keeps_a_short_lock_alive_through_a_long_run(
 ) -> None:
     settings.ARENA_RECOMPUTE_LOCK_SECONDS = 1
     arena_id = 987_654
-    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id: None)
+    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id, part="plain": None)
 
-    def slow_recompute(*, arena_id: int) -> str:
+    def slow_recompute(*, arena_id: int, part: str) -> RecomputeReport:
         time.sleep(3)  # three lock lifetimes
-        return "done"
+        return RecomputeReport(arena_id=arena_id)
 
     monkeypatch.setattr(triggers, "leaderboard_recompute", slow_recompute)
     results: list[object] = []
@@ -34,7 +35,7 @@ def test_it_keeps_a_short_lock_alive_through_a_long_run(
     time.sleep(2.2)  # past the lock's own lifetime: only renewal keeps it held
     assert triggers.leaderboard_recompute_exclusive(arena_id=arena_id) is None
     first.join()
-    assert results == ["done"]
+    assert len(results) == 1 and isinstance(results[0], RecomputeReport)
     assert not redis_client().exists(key("recompute_lock", arena_id))
 
 

@@ -126,7 +126,7 @@ def test_concurrent_runs_for_one_arena_do_not_both_run(monkeypatch: pytest.Monke
     running, peak, queued = [0], [0], []
     guard = threading.Lock()
 
-    def slow_recompute(*, arena_id: int) -> RecomputeReport:
+    def slow_recompute(*, arena_id: int, part: str) -> RecomputeReport:
         with guard:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -136,7 +136,7 @@ def test_concurrent_runs_for_one_arena_do_not_both_run(monkeypatch: pytest.Monke
         return RecomputeReport(arena_id=arena_id)
 
     monkeypatch.setattr(triggers, "leaderboard_recompute", slow_recompute)
-    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id: queued.append(arena_id))
+    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id, **_: queued.append(arena_id))
     results: list[RecomputeReport | None] = []
     threads = [
         threading.Thread(target=lambda: results.append(
@@ -166,8 +166,8 @@ def test_a_skipped_run_whose_holder_ended_meanwhile_runs_instead(monkeypatch: py
 
     queued: list[int] = []
     monkeypatch.setattr(Lock, "acquire", taken_once)
-    monkeypatch.setattr(triggers, "leaderboard_recompute", lambda *, arena_id: RecomputeReport(arena_id))
-    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id: queued.append(arena_id))
+    monkeypatch.setattr(triggers, "leaderboard_recompute", lambda *, arena_id, **_: RecomputeReport(arena_id))
+    monkeypatch.setattr(triggers, "recompute_queue", lambda *, arena_id, **_: queued.append(arena_id))
     assert triggers.leaderboard_recompute_exclusive(arena_id=8) is not None
     assert len(attempts) == 2
     # Its own mark is still there when it ends: one follow-up run, harmless, rather than none.

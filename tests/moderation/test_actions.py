@@ -37,7 +37,7 @@ def recompute(monkeypatch: pytest.MonkeyPatch) -> Any:
     import leaderboard.services.triggers as triggers
 
     monkeypatch.setattr(triggers, "recompute_queue",
-                        lambda *, arena_id: calls["recompute"].append(arena_id))
+                        lambda *, arena_id, part="plain": calls["recompute"].append(arena_id))
     yield calls
     votes_invalidated.disconnect(dispatch_uid="test-actions")
 
