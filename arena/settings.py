@@ -288,6 +288,10 @@ LOGIN_REDIRECT_URL = "/me/"
 ARENA_RECOMPUTE_EVERY = envint("ARENA_RECOMPUTE_EVERY", 50)
 # ...and this many seconds after a vote, coalescing the votes of that window (0 = off).
 ARENA_RECOMPUTE_DEBOUNCE_SECONDS = envint("ARENA_RECOMPUTE_DEBOUNCE_SECONDS", 2)
+# The style-controlled boards (the slow part of a recompute) follow a plain run after this
+# many seconds, coalescing the plain runs in between: a style fit kept running back to back
+# would take the cores the next vote's plain run needs. 0: straight after each plain run.
+ARENA_STYLE_RECOMPUTE_DELAY_SECONDS = envint("ARENA_STYLE_RECOMPUTE_DELAY_SECONDS", 30)
 # Renewed every third of this while a recompute runs; a killed run frees the arena this soon.
 ARENA_RECOMPUTE_LOCK_SECONDS = envint("ARENA_RECOMPUTE_LOCK_SECONDS", 60)
 ARENA_SNAPSHOTS_KEPT = envint("ARENA_SNAPSHOTS_KEPT", 20)

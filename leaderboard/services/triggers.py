@@ -13,8 +13,10 @@ fit per arena occupies a worker.
 
 A run comes in two parts, each with its own lock and pending mark: "plain" (the boards shown by
 default, groups and aspects; fits on pair counts) and "style" (the style-controlled boards, the
-slow part), which a plain run queues when it ends. A new vote then waits at most for a plain
-run, never behind a style fit; the style boards follow a run later.
+slow part), which a plain run queues to start ARENA_STYLE_RECOMPUTE_DELAY_SECONDS later (one
+at a time, like the debounce). A new vote then waits at most for a plain run, never behind a
+style fit or beside one kept running back to back; the style boards follow within the delay
+plus a style fit.
 """
 
 from __future__ import annotations
@@ -42,12 +44,23 @@ RECOMPUTE_TASK = "leaderboard.recompute"
 PLAIN, STYLE = "plain", "style"
 
 
-def recompute_queue(*, arena_id: int, part: str = PLAIN) -> None:
+def recompute_queue(*, arena_id: int, part: str = PLAIN, countdown: float = 0) -> None:
     """Queue a recompute once the current transaction (if any) has committed. The task is named,
     not imported: `leaderboard.tasks` imports this module, and imports point one way."""
     transaction.on_commit(
-        lambda: current_app.signature(RECOMPUTE_TASK).apply_async(args=[arena_id],
-                                                                   kwargs={"part": part}))
+        lambda: current_app.signature(RECOMPUTE_TASK).apply_async(
+            args=[arena_id], kwargs={"part": part}, countdown=countdown or None))
+
+
+def style_soon(*, arena_id: int) -> bool:
+    """Queue the style part ARENA_STYLE_RECOMPUTE_DELAY_SECONDS from now unless one is queued
+    already (the key is deleted when the style run starts, as `recompute_soon`'s is)."""
+    delay = settings.ARENA_STYLE_RECOMPUTE_DELAY_SECONDS
+    if delay > 0 and not redis_client().set(key(_part_key("recompute_soon", STYLE), arena_id), 1,
+                                            nx=True, ex=delay + 60):
+        return False
+    recompute_queue(arena_id=arena_id, part=STYLE, countdown=delay)
+    return True
 
 
 def recompute_soon(*, arena_id: int) -> bool:
@@ -132,13 +145,12 @@ def leaderboard_recompute_exclusive(*, arena_id: int, part: str = PLAIN) -> Reco
         # The run holding the lock ended between our attempt and our mark and may have looked
         # for a mark before we set it: try again rather than leave the mark to nobody.
     try:
-        if part == PLAIN:
-            # Votes from here on are not certain to be read by this run: let them queue the next.
-            client.delete(key("recompute_soon", arena_id))
+        # Votes from here on are not certain to be read by this run: let them queue the next.
+        client.delete(key(_part_key("recompute_soon", part), arena_id))
         with _lock_renewed(lock, every=settings.ARENA_RECOMPUTE_LOCK_SECONDS / 3):
             report = leaderboard_recompute(arena_id=arena_id, part=part)
         if report.style_due:
-            recompute_queue(arena_id=arena_id, part=STYLE)
+            style_soon(arena_id=arena_id)
         return report
     finally:
         try:

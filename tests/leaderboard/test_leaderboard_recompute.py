@@ -231,7 +231,7 @@ def test_a_run_in_two_parts_gives_the_boards_of_one_run(
     arena, *_ = _three(cast)
     queued: list[tuple[int, str]] = []
     monkeypatch.setattr(triggers, "recompute_queue",
-                        lambda *, arena_id, part="plain": queued.append((arena_id, part)))
+                        lambda *, arena_id, part="plain", **_: queued.append((arena_id, part)))
     plain = triggers.leaderboard_recompute_exclusive(arena_id=arena.id)
     assert plain is not None and plain.style_due
     assert queued == [(arena.id, "style")], "the plain part queues the style part"

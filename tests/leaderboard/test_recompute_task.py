@@ -190,3 +190,24 @@ def test_it_ignores_votes_in_side_by_side_battles(
                               key=f"mode-{mode}", mode=mode)
         counted.append(sum(c.__qualname__.startswith("vote_saved.") for c in callbacks))
     assert counted == [0, 1]
+
+
+def test_style_runs_are_coalesced_behind_a_delay(
+    monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper
+) -> None:
+    """Plain runs back to back ask for the style part each time; one is queued per delay, so
+    a style fit never runs back to back beside the plain runs votes wait for."""
+    settings.ARENA_STYLE_RECOMPUTE_DELAY_SECONDS = 30
+    queued: list[tuple[int, str, float]] = []
+    monkeypatch.setattr(triggers, "recompute_queue",
+                        lambda *, arena_id, part="plain", countdown=0: queued.append(
+                            (arena_id, part, countdown)))
+    redis_client().delete(key("recompute_soon_style", 11))
+    assert triggers.style_soon(arena_id=11) is True
+    assert triggers.style_soon(arena_id=11) is False
+    assert queued == [(11, "style", 30)]
+    monkeypatch.setattr(triggers, "leaderboard_recompute",
+                        lambda *, arena_id, **_: RecomputeReport(arena_id))
+    triggers.leaderboard_recompute_exclusive(arena_id=11, part="style")
+    assert not redis_client().exists(key("recompute_soon_style", 11)), "a style run frees the slot"
+    assert triggers.style_soon(arena_id=11) is True
