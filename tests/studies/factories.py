@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from battles.models import Arena
-from studies.models import ItemState, Study, StudyCandidate, StudyItem, StudySlot, StudyState
+from studies.models import (
+    ItemState,
+    Study,
+    StudyCandidate,
+    StudyExposureEvent,
+    StudyItem,
+    StudySlot,
+    StudyState,
+)
 from studies.services.answers import item_answers_make
 from studies.services.setup import prompt_set_import
 from tests.factories import arena_create, contender_create
@@ -68,3 +79,23 @@ def media_study_made(modality: str, *, k: int = 2, items: int = 1,
     study.refresh_from_db()
     assert study.state == StudyState.OPEN
     return study
+
+
+def slot_exposed(slot: StudySlot, *, seconds: float = 60.0) -> None:
+    """As if the slot's holder had played or viewed every answer for `seconds` (or each track to
+    its end): the events the page would have posted, dated back so the server's clock agrees.
+    For tests that are about something after the exposure gate."""
+    holder = slot.annotator_id
+    assert holder is not None
+    candidates = list(slot.item.candidates.all())
+
+    def events(kind: str, at_s: float) -> list[StudyExposureEvent]:
+        return [StudyExposureEvent(
+            slot=slot, annotator_id=holder, candidate=c, kind=kind,
+            position_ms=round(min(at_s * 1000, c.media_duration_ms or at_s * 1000)),
+            client_ms=at_s * 1000) for c in candidates]
+
+    played = StudyExposureEvent.objects.bulk_create(events("play", 0))
+    StudyExposureEvent.objects.filter(pk__in=[e.pk for e in played]).update(
+        received_at=timezone.now() - timedelta(seconds=seconds))
+    StudyExposureEvent.objects.bulk_create(events("ended", seconds))
