@@ -98,7 +98,13 @@ def test_a_music_study_release_carries_its_tracks_as_audio(
         assert all(p.endswith(".wav") for p in row["media"])
         assert row["media_info"] == [{"width": None, "height": None, "duration_ms": 2000}] * 3
     assert _features(directory)["media"] == {"name": "media", "list": "audio"}
-    assert "The answers are files (audio)" in (directory / "README.md").read_text()
+    card = " ".join((directory / "README.md").read_text().split())
+    for fact in ("The answers are files (media kind `audio`)",
+                 "`datasets.load_dataset` reads `media` as `datasets` Audio",
+                 "each of the K tracks had been heard for 5 s (or, where one is shorter, its "
+                 "length less half a second)", "`min_listen_s`"):
+        assert fact in card
+    assert manifest["design"]["exposure"]["min_s"] == 5
 
     loaded = _load(directory, tmp_path, monkeypatch)
     datasets = pytest.importorskip("datasets")
@@ -122,6 +128,11 @@ def test_a_3d_study_release_carries_its_models_as_paths(
         assert all((directory / p).read_bytes().startswith(b"glTF") for p in row["media"])
     # `datasets` has no 3D feature: the release declares the paths as strings.
     assert _features(directory)["media"] == {"name": "media", "list": {"dtype": "string"}}
+    card = " ".join((directory / "README.md").read_text().split())
+    for fact in ("The answers are files (media kind `model`)",
+                 "`datasets` has no feature for these files, so `media` holds their paths",
+                 "each of the K models had been viewed for 3 s, measured by the server"):
+        assert fact in card
 
     loaded = _load(directory, tmp_path, monkeypatch)
     assert loaded.num_rows == 4
