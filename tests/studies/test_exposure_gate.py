@@ -13,7 +13,7 @@ import pytest
 from annotators.models import Annotator
 from studies.models import Judgement, SlotState, Study, StudyExposureEvent, StudySlot
 from tests.factories import annotator_create, client_for
-from tests.studies.factories import media_study_made, study_ready
+from tests.studies.factories import media_study_made, slot_exposed, study_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +152,22 @@ def test_a_text_study_has_no_gate() -> None:
                            [{"side": "0", "kind": "play", "position": 0, "t": 1}])
     assert (status, body["code"]) == (400, "not_gated")
     assert _judge(alice, study, item["slot"])[0] == 200
+
+
+def test_a_slot_handed_back_does_not_bring_its_last_holders_listening() -> None:
+    study = media_study_made("music", settings={"min_listen_s": 1, "default_duration_s": 2,
+                                                 "audio_sample_rate": 22050,
+                                                 "audio_channels": 1})
+    alice, bob = annotator_create(), annotator_create()
+    slot = StudySlot.objects.get(pk=_next(alice, study)["slot"])
+    slot_exposed(slot)
+    assert _next(alice, study)["exposure"]["state"]["can_vote"] is True
+    response = client_for(alice).post(f"/api/studies/{study.slug}/slots/{slot.pk}/judgement",
+                                      json.dumps({"skip_reason": "changed my mind"}),
+                                      content_type="application/json")
+    assert response.status_code == 200
+
+    item = _next(bob, study)
+    assert item["slot"] == slot.pk
+    assert item["exposure"]["state"]["heard"] == {"0": 0.0, "1": 0.0}
+    assert _judge(bob, study, slot.pk)[1]["code"] == "listen_more"
