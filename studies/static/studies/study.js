@@ -59,6 +59,10 @@ function exposureHint() {
   const { heard, required, canVote } = gate.state();
   const which = item.k === 2 ? "both" : `all ${item.k}`;
   if (canVote) return `You ${measured} ${which} ${noun}: you can judge them now.`;
+  if (viewers && !viewers.webgl) {
+    return "This browser cannot show 3D models (no WebGL), so they cannot be viewed long enough " +
+      "to judge here: skip the item with a reason, or open the study in another browser.";
+  }
   const parts = item.candidates.map((c) => {
     const side = String(c.position);
     return `Answer ${c.position + 1} ${Math.min(heard[side] ?? 0, required[side] ?? 0).toFixed(0)} of ${(required[side] ?? 0).toFixed(0)} s`;
