@@ -14,8 +14,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from battles.modalities import modality_spec
-from releases.card import card_configs
+from battles.exposure import exposure_minimum
+from battles.modalities import arena_settings, modality_spec
+from releases.card import DATASETS_MEDIA, card_configs
 from releases.files import DataWriter, manifest_write
 from releases.media import media_copier
 from releases.rows import Naming
@@ -33,6 +34,16 @@ KIND = "study"
 MEDIA_KIND = "study_media"  # a study of an image, music or 3D arena: the answers are files
 
 
+def _exposure(study: Study) -> dict[str, Any] | None:
+    """The arena's exposure gate as the study's judgements met it (its minimum at build time)."""
+    gate = modality_spec(study.arena.modality).gate
+    if gate is None:
+        return None
+    return {"setting": gate.setting, "measured": gate.measured, "noun": gate.noun,
+            "min_s": exposure_minimum(gate, arena_settings(study.arena)),
+            "bounded_by_duration": gate.bounded_by_duration}
+
+
 def _design(study: Study) -> dict[str, Any]:
     return {
         "k": study.k,
@@ -43,6 +54,7 @@ def _design(study: Study) -> dict[str, Any]:
         "sampling": study.sampling,
         "prewritten_prompts": True,
         "items": study.items.filter(is_gold=False).count(),
+        "exposure": _exposure(study),
     }
 
 
@@ -64,10 +76,8 @@ def study_card_text(meta: dict[str, Any]) -> str:
         *card_configs(meta),
         "---",
     ]
-    media = (f"- The answers are files ({meta['media_kind']}): `media` lists the K files under "
-             "`media/`, in the order shown, named by keyed hashes that say nothing about the "
-             "model; `media_info` holds each file's measurements.\n" if meta.get("media_kind")
-             else "")
+    media = _media_text(meta.get("media_kind"))
+    exposure = _exposure_text(design.get("exposure"))
     body = f"""
 # {meta['study']} study (arena {meta['arena']}) — release {meta['release']}
 
@@ -84,7 +94,7 @@ the models, each item shown to several annotators with its answers anonymous and
 - Answer sampling: {design['sampling']}
 - Prompts: **pre-written by the researcher** (`prewritten_prompt` is true on every row), not
   the annotator's own as in the arena's battles; {design['items']} items.
-
+{exposure}
 ## Counts
 
 - Judgements: {counts['judgements']} from {counts['annotators']} annotators, \
@@ -121,6 +131,32 @@ the models, each item shown to several annotators with its answers anonymous and
 {per_model}
 """
     return "\n".join(front) + "\n" + body
+
+
+def _media_text(media_kind: str | None) -> str:
+    if not media_kind:
+        return ""
+    feature = DATASETS_MEDIA.get(media_kind)
+    loading = (f"`datasets.load_dataset` reads `media` as `datasets` {feature.capitalize()} "
+               "(run it in the release directory: the paths are relative to it)" if feature else
+               "`datasets` has no feature for these files, so `media` holds their paths, "
+               "relative to the release directory, to open with a library for the format")
+    return (f"- The answers are files (media kind `{media_kind}`): `media` lists the K files under `media/`, "
+            "in the order shown, named by keyed hashes that say nothing about the model; "
+            f"{loading}. `media_info` holds each file's measurements as read from its header "
+            "(an image's width and height, a WAV track's duration), null where there are "
+            "none.\n")
+
+
+def _exposure_text(exposure: dict[str, Any] | None) -> str:
+    if not exposure:
+        return ""
+    bound = (" (or, where one is shorter, its length less half a second)"
+             if exposure["bounded_by_duration"] else "")
+    return (f"- Before judging: the judgement opened only once each of the K {exposure['noun']} "
+            f"had been {exposure['measured']} for {exposure['min_s']:g} s{bound}, measured by "
+            f"the server from the page's player or viewer events (the arena's "
+            f"`{exposure['setting']}` when this release was built).\n")
 
 
 def _number(root: Path) -> int:

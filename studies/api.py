@@ -24,6 +24,7 @@ from studies.selectors import judgement_reveal, slot_public, study_progress
 from studies.services.access import researcher_required, study_admit
 from studies.services.answers import study_failed_retry
 from studies.services.assignment import slot_claim
+from studies.services.exposure import slot_exposure_record
 from studies.services.judgement import judgement_submit, slot_skip
 from studies.services.setup import prompt_set_import, study_check
 
@@ -65,6 +66,11 @@ class PromptSetOut(Schema):
 
 RESEARCHER = {401: ErrorOut, 403: ErrorOut}
 ANNOTATOR = {401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+
+
+class ExposureIn(Schema):
+    # Any: the one cleaner (battles/exposure.py) answers a malformed report in the API's shape.
+    events: Any = None
 
 
 class JudgementIn(Schema):
@@ -156,6 +162,19 @@ def study_next(request: HttpRequest, slug: str, invite: str = "") -> dict[str, A
     if slot is None:
         return {"item": None}
     return {"item": slot_public(slot=slot, annotator_id=annotator.pk)}
+
+
+@router.post("/studies/{slug}/slots/{int:slot_id}/exposure", auth=annotator_auth,
+             response={200: dict[str, Any], 400: ErrorOut, **ANNOTATOR})
+def study_exposure(request: HttpRequest, slug: str, slot_id: int, payload: ExposureIn,
+                   invite: str = "") -> dict[str, Any]:
+    """The page's player or viewer events for the item the annotator holds; answers with the
+    time each answer has had and whether the judgement is open (studies/services/exposure.py)."""
+    study = _study(slug)
+    annotator = study_admit(study=study, annotator=request.auth,  # type: ignore[attr-defined]
+                            invite=invite)
+    return dict(slot_exposure_record(slot_id=slot_id, annotator=annotator,
+                                     events=payload.events))
 
 
 @router.post("/studies/{slug}/slots/{int:slot_id}/judgement", auth=annotator_auth,

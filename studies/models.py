@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotators.models import Annotator
-from battles.models import Arena, Contender
+from battles.models import Arena, Contender, ListenKind
 
 
 class VoteFormat(models.TextChoices):
@@ -166,6 +166,8 @@ class StudyCandidate(models.Model):
     trace = models.JSONField(default=dict, blank=True)
     media_name = models.CharField(max_length=200, blank=True)
     media_content_type = models.CharField(max_length=60, blank=True)
+    # A track's length, so an exposure gate asks no more listening than the track holds.
+    media_duration_ms = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["item", "position"]
@@ -208,6 +210,31 @@ class StudySlot(models.Model):
             models.Index(fields=["study", "state"], name="slot_study_state"),
             models.Index(fields=["annotator", "state"], name="slot_annotator_state"),
         ]
+
+
+class StudyExposureEvent(models.Model):
+    """What an annotator's player or viewer did with one answer of the item they hold, as the
+    page reported it; in a study of a gated modality the judgement waits until each answer had
+    the arena's minimum time (studies/services/exposure.py). Keyed by annotator as well as slot:
+    a slot handed back to the pool must not bring its last holder's listening to the next."""
+
+    slot = models.ForeignKey(StudySlot, on_delete=models.CASCADE, related_name="exposure_events")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(StudyCandidate, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=ListenKind.choices)
+    position_ms = models.PositiveIntegerField(help_text="Position in the track, or seconds "
+                                                        "viewed so far for a 3D model.")
+    client_ms = models.FloatField(help_text="The page's clock (performance.now) at the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slot", "received_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["play", "pause", "seek", "tick", "ended"]),
+                name="study_exposure_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["slot", "annotator"], name="exposure_slot_annotator")]
 
 
 class Judgement(models.Model):

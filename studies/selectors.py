@@ -13,6 +13,7 @@ from battles.modalities import arena_aspects
 from battles.models import Contender, ContenderStatus, reasoning_shown
 from battles.rendering import markdown_to_safe_html
 from studies.models import ItemState, Judgement, SlotState, Study, StudyCandidate, StudySlot
+from studies.services.exposure import slot_exposure_shown
 
 
 def study_contenders(study: Study) -> list[Contender]:
@@ -60,7 +61,8 @@ def study_progress(*, study: Study) -> StudyProgress:
 
 def slot_public(*, slot: StudySlot, annotator_id: uuid.UUID) -> dict[str, object]:
     """What the annotator sees of one assigned item: the prompt, the K answers by position,
-    and how far they are — never a contender."""
+    how far they are, and where the arena has an exposure gate, its wording and the time each
+    answer has had so far (a reload resumes it) — never a contender."""
     study = slot.study
     ready = study.items.filter(state=ItemState.READY).count()
     total = min(ready, study.quota_per_annotator or ready)
@@ -80,6 +82,7 @@ def slot_public(*, slot: StudySlot, annotator_id: uuid.UUID) -> dict[str, object
         "candidates": [candidate_public(candidate=c,
                                         show_reasoning=reasoning_shown(study.arena.settings))
                        for c in slot.item.candidates.order_by("position")],
+        "exposure": slot_exposure_shown(slot=slot),
     }
 
 

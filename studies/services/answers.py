@@ -197,7 +197,8 @@ def _answers_store(*, item_id: int, answers: list[Answer], files: list[str]) -> 
                            text=storable_text(a.made.text),
                            reasoning=storable_text(a.made.reasoning),
                            trace=storable(a.made.trace), media_name=name,
-                           media_content_type=a.made.media.content_type if a.made.media else "")
+                           media_content_type=a.made.media.content_type if a.made.media else "",
+                           media_duration_ms=a.made.media.duration_ms if a.made.media else None)
             for n, (a, name) in enumerate(zip(answers, files, strict=True))
         )
         locked.state, locked.error = ItemState.READY, ""

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotators.models import Annotator
-from studies.errors import ArenaError, Conflict
-from studies.models import Judgement, SlotState, StudySkip, StudySlot, VoteFormat
+from studies.errors import ArenaError
+from studies.models import Judgement, SlotState, StudySkip, VoteFormat
+from studies.services.exposure import slot_exposure_require
 from studies.services.screening import judgement_screen
+from studies.services.slot_held import slot_held
 
 MAX_EXPLANATION = 5000
 
@@ -19,13 +21,14 @@ MAX_EXPLANATION = 5000
 def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] | None = None,
                      aspects: dict[str, Any] | None = None, explanation: str = "") -> Judgement:
     """One transaction: the slot must still be this annotator's; a full-ranking study needs a
-    permutation of 0..K-1, best-of-K one position."""
+    permutation of 0..K-1, best-of-K one position; a study of a gated modality needs each
+    answer heard or viewed for the arena's minimum first."""
     ranking = list(ranking or [])
     aspects = dict(aspects or {})
     if len(explanation) > MAX_EXPLANATION:
         raise ArenaError(f"The explanation is longer than {MAX_EXPLANATION} characters.")
     with transaction.atomic():
-        slot = _slot_held(slot_id=slot_id, annotator=annotator)
+        slot = slot_held(slot_id=slot_id, annotator=annotator)
         study = slot.study
         shown_at = (slot.expires_at - timedelta(seconds=study.assignment_ttl_s)
                     if slot.expires_at is not None else None)
@@ -46,6 +49,7 @@ def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] |
             if not isinstance(value, int) or not 0 <= value < study.k:
                 raise ArenaError(f"For {slug}, choose one of the answers.",
                                  code="aspects_invalid")
+        slot_exposure_require(slot=slot)
         judgement = Judgement.objects.create(
             slot=slot, study=study, item=slot.item, annotator=annotator, ranking=ranking,
             aspects=aspects, explanation=explanation.strip())
@@ -53,18 +57,6 @@ def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] |
         slot.save(update_fields=["state", "expires_at"])
         judgement_screen(judgement=judgement, shown_at=shown_at)
     return judgement
-
-
-def _slot_held(*, slot_id: int, annotator: Annotator) -> StudySlot:
-    """The slot, locked, provided it is still this annotator's and not yet judged."""
-    slot = (StudySlot.objects.select_for_update().select_related("study", "item")
-            .filter(pk=slot_id).first())
-    if slot is None or slot.annotator_id != annotator.pk:
-        raise ArenaError("This item is no longer assigned to you.", code="not_assigned",
-                         status=409)
-    if slot.state == SlotState.DONE:
-        raise Conflict("You already judged this item.")
-    return slot
 
 
 def slot_skip(*, slot_id: int, annotator: Annotator, reason: str) -> StudySkip:
@@ -75,7 +67,7 @@ def slot_skip(*, slot_id: int, annotator: Annotator, reason: str) -> StudySkip:
     if not reason:
         raise ArenaError("Say why you skip this item.", code="skip_reason_missing")
     with transaction.atomic():
-        slot = _slot_held(slot_id=slot_id, annotator=annotator)
+        slot = slot_held(slot_id=slot_id, annotator=annotator)
         skip = StudySkip.objects.create(study=slot.study, item=slot.item, annotator=annotator,
                                         reason=reason)
         slot.annotator, slot.state, slot.expires_at = None, SlotState.OPEN, None

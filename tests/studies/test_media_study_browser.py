@@ -1,6 +1,7 @@
 """Studies of tracks and 3D models in headless Chromium: a real worker makes the answers in
 advance, the page plays each track in its own player and shows each model in the battles' 3D
-viewer, turning a model does not choose it, and no model's name reaches the page."""
+viewer, turning a model does not choose it, no model's name reaches the page, and the judgement
+opens only once the server agrees every answer was heard or viewed for the arena's minimum."""
 
 from __future__ import annotations
 
@@ -51,8 +52,15 @@ def _studies_made(server: ArenaServer) -> None:
         time.sleep(0.2)
 
 
-def _judge_first(browser: WebDriver, key: str) -> None:
+def _pick_locked(browser: WebDriver, key: str, hint: str) -> None:
+    """An answer picked before the gate opens: chosen, but the judgement stays closed."""
     ActionChains(browser).send_keys(key).perform()
+    wait(browser).until(lambda b: b.find_element(By.ID, "order").text.startswith("Your order"))
+    assert not browser.find_element(By.ID, "submit").is_enabled()
+    assert hint in browser.find_element(By.ID, "exposure").text
+
+
+def _judge_picked(browser: WebDriver) -> None:
     wait(browser).until(lambda b: b.find_element(By.ID, "submit").is_enabled())
     browser.find_element(By.ID, "submit").click()
     wait(browser).until(lambda b: b.find_element(By.ID, "progress-text").text == "Done")
@@ -63,8 +71,9 @@ def test_tracks_and_models_made_in_advance_are_played_and_viewed(
 ) -> None:
     terms_publish()
     music = arena_create(slug="study-music", modality="music",
-                         settings={"default_duration_s": 2})
-    threed = arena_create(slug="study-3d", modality="threed", settings={"glb_megabytes": 1})
+                         settings={"default_duration_s": 2, "min_listen_s": 5})
+    threed = arena_create(slug="study-3d", modality="threed",
+                          settings={"glb_megabytes": 1, "min_view_s": 4})
     names = []
     for arena, kind, styles in ((music, "demo_music", ("studio", "simple")),
                                 (threed, "demo_3d", ("fine", "coarse"))):
@@ -85,7 +94,17 @@ def test_tracks_and_models_made_in_advance_are_played_and_viewed(
         "return [...document.querySelectorAll('#candidates audio')]"
         ".every((a) => a.readyState >= 1 && Math.abs(a.duration - 2) < 0.01)"))
     assert not any(name in browser.page_source for name in names)
-    _judge_first(browser, "2")
+    # 2-second tracks: the arena's 5 s is bounded by each track's length, as in battles.
+    _pick_locked(browser, "2", "Listen to both tracks before judging: heard Answer 1 0 of 2 s, "
+                               "Answer 2 0 of 2 s.")
+    for audio in browser.find_elements(By.CSS_SELECTOR, "#candidates audio"):
+        browser.execute_script("return arguments[0].play()", audio)
+        wait(browser).until(lambda b, audio=audio: b.execute_script(  # type: ignore[misc]
+            "return arguments[0].ended", audio))
+    wait(browser).until(lambda b: len(b.find_elements(
+        By.CSS_SELECTOR, "#candidates .listen-meter.enough")) == 2)
+    assert "You heard both tracks" in browser.find_element(By.ID, "exposure").text
+    _judge_picked(browser)
 
     browser.get(f"{arena_server.url}/s/chairs/")
     loaded = "#candidates .threed-side.threed-loaded canvas"
@@ -95,5 +114,6 @@ def test_tracks_and_models_made_in_advance_are_played_and_viewed(
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
     ActionChains(browser).click_and_hold(canvas).move_by_offset(40, 10).release().perform()
     assert browser.find_element(By.ID, "order").text == "Pick the best answer."  # not chosen
-    _judge_first(browser, "1")
+    _pick_locked(browser, "1", "Look at both models before judging")
+    _judge_picked(browser)  # opens once each model was on screen for 4 s
     assert sorted(Judgement.objects.values_list("ranking", flat=True)) == [[0], [1]]

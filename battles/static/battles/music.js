@@ -1,12 +1,14 @@
 // The music arena: two players, listening measured and reported to the server, and the vote
 // opening only when the server agrees both tracks were heard long enough.
 import { clearProgress, csrfToken, exposureReport, showProgress } from "./media-common.js";
+import { exposureTracker } from "./exposure.js";
 
 const root = document.getElementById("music");
 const minListen = Number(root.dataset.minListen || 5);
-const listen = { canVote: false, heard: { a: 0, b: 0 }, required: { a: minListen, b: minListen }, queue: [], timer: null };
-const players = {};
 let hooks;
+
+function heard(side) { return gate.state().heard[side] ?? 0; }
+function required(side) { return gate.state().required[side] ?? minListen; }
 
 function meter(side) {
   return document.querySelector(`.listen-meter[data-side="${side}"]`);
@@ -16,48 +18,19 @@ function showHeard() {
   for (const side of ["a", "b"]) {
     const el = meter(side);
     if (!el) continue;
-    const heard = Math.min(listen.heard[side], listen.required[side]);
-    el.textContent = `Heard ${heard.toFixed(0)} of ${listen.required[side].toFixed(0)} s needed`;
-    el.classList.toggle("enough", listen.heard[side] >= listen.required[side]);
+    el.textContent = `Heard ${Math.min(heard(side), required(side)).toFixed(0)} of ${required(side).toFixed(0)} s needed`;
+    el.classList.toggle("enough", heard(side) >= required(side));
   }
 }
 
-async function flush() {
-  const battleId = hooks.page.battleId();
-  if (!listen.queue.length || !battleId) return;
-  const events = listen.queue.splice(0, 50);
-  try {
-    const body = await exposureReport(battleId, events);
-    if (!body) return;
-    listen.heard = body.heard;
-    listen.required = body.required_s;
-    const wasOpen = listen.canVote;
-    listen.canVote = body.can_vote;
+const gate = exposureTracker({
+  send: (events) => exposureReport(hooks.page.battleId(), events),
+  changed(state, opened) {
     showHeard();
     hooks.page.refreshVoting();
-    if (listen.canVote && !wasOpen) hooks.page.say("You heard both tracks: voting is open.");
-  } catch (error) {
-    listen.queue.unshift(...events);
-  }
-}
-
-function record(side, kind, audio) {
-  listen.queue.push({ side, kind, position: audio.currentTime, t: performance.now() });
-  if (kind !== "tick") flush();
-}
-
-function attach(side, audio) {
-  players[side] = audio;
-  let ticker = null;
-  audio.addEventListener("play", () => {
-    for (const other of Object.values(players)) if (other !== audio) other.pause();
-    record(side, "play", audio);
-    ticker = setInterval(() => { record(side, "tick", audio); flush(); }, 1000);
-  });
-  audio.addEventListener("pause", () => { clearInterval(ticker); record(side, "pause", audio); });
-  audio.addEventListener("seeked", () => record(side, "seek", audio));
-  audio.addEventListener("ended", () => { clearInterval(ticker); record(side, "ended", audio); });
-}
+    if (opened) hooks.page.say("You heard both tracks: voting is open.");
+  },
+});
 
 function feedbackForm() {
   const form = document.createElement("form");
@@ -90,12 +63,12 @@ function feedbackForm() {
 }
 
 function lockMessage() {
-  const part = (side) => `${side.toUpperCase()} ${Math.min(listen.heard[side], listen.required[side]).toFixed(0)} of ${listen.required[side].toFixed(0)} s`;
+  const part = (side) => `${side.toUpperCase()} ${Math.min(heard(side), required(side)).toFixed(0)} of ${required(side).toFixed(0)} s`;
   return `Listen to both tracks before voting: heard ${part("a")}, ${part("b")}.`;
 }
 
 hooks = window.arenaHooks = {
-  voteBlocked: () => !listen.canVote,
+  voteBlocked: () => !gate.state().canVote,
   lockMessage,
   message(msg, box) {
     showProgress(box, msg);
@@ -123,24 +96,19 @@ hooks = window.arenaHooks = {
     heard.className = "listen-meter";
     heard.dataset.side = msg.side;
     box.querySelector(".answer-body").replaceChildren(audio, heard);
-    attach(msg.side, audio);
+    gate.player(msg.side, audio);
     showHeard();
   },
   restored(battle) {
     if (!battle.listening) return;
-    listen.heard = battle.listening.heard;
-    listen.required = battle.listening.required_s;
-    listen.canVote = battle.listening.can_vote;
+    gate.restore(battle.listening);
     showHeard();
   },
   voted() {
     document.getElementById("after").before(feedbackForm());
   },
   reset() {
-    listen.canVote = false;
-    listen.heard = { a: 0, b: 0 };
-    listen.queue = [];
-    for (const side of Object.keys(players)) delete players[side];
+    gate.reset();
     const form = document.getElementById("feedback");
     if (form) form.remove();
   },

@@ -5,6 +5,12 @@
 // Each answer is shown by its kind: text and search answers as server-sanitized HTML (search
 // with its sources), images, audio players, and 3D models in the battles' own viewer. Files come
 // from opaque addresses in the arena's one normalized format, so nothing names the model.
+//
+// Where the arena has an exposure gate (music, 3D: the item carries `exposure`), each player
+// and viewer reports to the server through the battles' own exposure client (exposure.js), one
+// side per answer, and the judgement opens only when the server says every answer had the
+// arena's minimum; the wording comes from the gate, never from the modality's name.
+import { exposureTracker } from "../battles/exposure.js";
 import { mountThreeDPair } from "../battles/threed.js";
 
 const root = document.getElementById("study");
@@ -15,20 +21,26 @@ const $ = (id) => document.getElementById(id);
 let item = null;
 let order = [];
 let viewers = null;  // the 3D viewer of the current item's models, disposed on the next item
+let gate = null;  // the current item's exposure reports, where the arena gates the judgement
 
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-async function post(path, body) {
+// Throws only when the server could not be reached.
+async function request(path, body) {
   const query = invite ? `?invite=${encodeURIComponent(invite)}` : "";
   const response = await fetch(`/api/studies/${encodeURIComponent(slug)}${path}${query}`, {
     method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     body: JSON.stringify(body || {}),
   });
-  const data = await response.json().catch(() => ({}));
+  return { response, data: await response.json().catch(() => ({})) };
+}
+
+async function post(path, body) {
+  const { response, data } = await request(path, body);
   if (!response.ok) throw new Error(data.message || `The server answered ${response.status}.`);
   return data;
 }
@@ -36,6 +48,41 @@ async function post(path, body) {
 function status(text) { $("status").textContent = text; }
 
 function needed() { return full ? item.k : 1; }
+
+function blocked() { return Boolean(gate) && !gate.state().canVote; }
+
+function capital(word) { return word.charAt(0).toUpperCase() + word.slice(1); }
+
+// The same hint as a gated battle's, for K answers: "Listen to all 3 tracks before judging: …".
+function exposureHint() {
+  const { verb, noun, measured } = item.exposure;
+  const { heard, required, canVote } = gate.state();
+  const which = item.k === 2 ? "both" : `all ${item.k}`;
+  if (canVote) return `You ${measured} ${which} ${noun}: you can judge them now.`;
+  if (viewers && !viewers.webgl) {
+    return "This browser cannot show 3D models (no WebGL), so they cannot be viewed long enough " +
+      "to judge here: skip the item with a reason, or open the study in another browser.";
+  }
+  const parts = item.candidates.map((c) => {
+    const side = String(c.position);
+    return `Answer ${c.position + 1} ${Math.min(heard[side] ?? 0, required[side] ?? 0).toFixed(0)} of ${(required[side] ?? 0).toFixed(0)} s`;
+  });
+  return `${verb} ${which} ${noun} before judging: ${measured} ${parts.join(", ")}.`;
+}
+
+function drawExposure() {
+  const hint = $("exposure");
+  hint.hidden = !gate;
+  if (!gate) return;
+  hint.textContent = exposureHint();
+  const { heard, required } = gate.state();
+  for (const meter of $("candidates").querySelectorAll(".listen-meter")) {
+    const side = meter.dataset.side;
+    const need = required[side] ?? 0;
+    meter.textContent = `${capital(item.exposure.measured)} ${Math.min(heard[side] ?? 0, need).toFixed(0)} of ${need.toFixed(0)} s needed`;
+    meter.classList.toggle("enough", (heard[side] ?? 0) >= need);
+  }
+}
 
 function drawOrder() {
   for (const li of $("candidates").children) {
@@ -47,7 +94,8 @@ function drawOrder() {
   $("order").textContent = order.length
     ? `Your order: ${order.map((p) => `Answer ${p + 1}`).join(" > ")}`
     : (full ? `Pick all ${item.k} answers, best first.` : "Pick the best answer.");
-  $("submit").disabled = order.length !== needed();
+  $("submit").disabled = order.length !== needed() || blocked();
+  drawExposure();
 }
 
 function pick(position) {
@@ -128,25 +176,37 @@ function answerBody(c) {
     audio.preload = "metadata";
     audio.src = c.media_url;
     audio.setAttribute("aria-label", `Answer ${c.position + 1}`);
+    audio.dataset.side = String(c.position);
     body.append(audio);
   } else if (c.kind === "model" && c.media_url) {
     body.append(modelViewer(c));
   } else {
-    if (c.reasoning_html) {
-      const details = document.createElement("details");
-      details.className = "study-reasoning";
-      const summary = document.createElement("summary");
-      summary.textContent = "Reasoning";
-      const thoughts = document.createElement("div");
-      thoughts.innerHTML = c.reasoning_html;  // sanitized by the server
-      details.append(summary, thoughts);
-      body.append(details);
-    }
-    const answer = document.createElement("div");
-    answer.innerHTML = c.html;  // sanitized by the server (battles/rendering.py, battles/citations.py)
-    body.append(answer);
-    if (c.sources && c.sources.length) body.append(sourcesList(c.sources));
+    return textBody(c, body);
   }
+  if (item.exposure && (c.kind === "audio" || c.kind === "model")) {
+    const meter = document.createElement("p");
+    meter.className = "listen-meter";
+    meter.dataset.side = String(c.position);
+    body.append(meter);
+  }
+  return body;
+}
+
+function textBody(c, body) {
+  if (c.reasoning_html) {
+    const details = document.createElement("details");
+    details.className = "study-reasoning";
+    const summary = document.createElement("summary");
+    summary.textContent = "Reasoning";
+    const thoughts = document.createElement("div");
+    thoughts.innerHTML = c.reasoning_html;  // sanitized by the server
+    details.append(summary, thoughts);
+    body.append(details);
+  }
+  const answer = document.createElement("div");
+  answer.innerHTML = c.html;  // sanitized by the server (battles/rendering.py, battles/citations.py)
+  body.append(answer);
+  if (c.sources && c.sources.length) body.append(sourcesList(c.sources));
   return body;
 }
 
@@ -160,16 +220,39 @@ function mountModels(candidates) {
     [n, $("candidates").querySelector(`[data-threed-side="${n}"]`)]));
   const urls = Object.fromEntries(models.map((c) => [String(c.position), c.media_url]));
   viewers = mountThreeDPair($("candidates"), { sides: names, containers, urls, minSeconds: 0 });
+  const shown = viewers;
+  for (const name of names) gate?.viewer(name, () => shown.viewedSeconds(name));
+}
+
+// One tracker per item: its reports go to the item's slot, and the state the server keeps comes
+// back with the item, so a reload resumes the meters.
+function gateMount() {
+  if (!item.exposure) return;
+  const slot = item.slot;
+  gate = exposureTracker({
+    async send(events) {
+      const { response, data } = await request(`/slots/${slot}/exposure`, { events });
+      return response.ok ? data : null;
+    },
+    changed() { drawOrder(); },
+  });
+  gate.restore(item.exposure.state);
+  for (const audio of $("candidates").querySelectorAll("audio[data-side]")) {
+    gate.player(audio.dataset.side, audio);
+  }
 }
 
 function draw(next) {
   viewers?.dispose();
   viewers = null;
+  gate?.dispose();
+  gate = null;
   item = next;
   order = [];
   $("reveal").hidden = true;
   if (!item) {
     $("judge").hidden = true;
+    $("exposure").hidden = true;
     $("candidates").replaceChildren();
     $("prompt").textContent = "";
     $("progress").value = 1;
@@ -200,6 +283,7 @@ function draw(next) {
     return li;
   });
   $("candidates").replaceChildren(...list);
+  gateMount();
   mountModels(item.candidates);
   const aspects = item.aspects.map((a) => {
     const box = document.createElement("fieldset");
@@ -255,6 +339,7 @@ async function send(body) {
 $("judge").addEventListener("submit", (event) => {
   event.preventDefault();
   if (order.length !== needed()) return;
+  if (blocked()) { status(exposureHint()); return; }
   const aspects = {};
   for (const a of item.aspects) {
     const chosen = document.querySelector(`input[name="aspect-${a.slug}"]:checked`);
@@ -275,7 +360,7 @@ document.addEventListener("keydown", (event) => {
   const n = Number(event.key);
   if (n >= 1 && n <= item.k) { pick(n - 1); event.preventDefault(); }
   else if (event.key === "r" || event.key === "R") { order = []; drawOrder(); }
-  else if (event.key === "Enter" && !ownEnter && order.length === needed()) {
+  else if (event.key === "Enter" && !ownEnter && order.length === needed() && !blocked()) {
     $("judge").requestSubmit();
   }
   else if (event.key === " " && event.target.dataset.position !== undefined) {
