@@ -174,7 +174,7 @@ def study_exposure(request: HttpRequest, slug: str, slot_id: int, payload: Expos
     annotator = study_admit(study=study, annotator=request.auth,  # type: ignore[attr-defined]
                             invite=invite)
     return dict(slot_exposure_record(slot_id=slot_id, annotator=annotator,
-                                     events=payload.events))
+                                     events=payload.events, study_id=study.pk))
 
 
 @router.post("/studies/{slug}/slots/{int:slot_id}/judgement", auth=annotator_auth,
@@ -187,9 +187,10 @@ def study_judge(request: HttpRequest, slug: str, slot_id: int, payload: Judgemen
     with rate_limited(action="vote", annotator_id=annotator.pk,
                       ip=client_ip_from_request(request)):
         if payload.skip_reason.strip():
-            slot_skip(slot_id=slot_id, annotator=annotator, reason=payload.skip_reason)
+            slot_skip(slot_id=slot_id, annotator=annotator, reason=payload.skip_reason,
+                      study_id=study.pk)
             return {"stored": True, "reveal": None}
-        judgement = judgement_submit(slot_id=slot_id, annotator=annotator,
+        judgement = judgement_submit(slot_id=slot_id, annotator=annotator, study_id=study.pk,
                                      ranking=payload.ranking, aspects=payload.aspects,
                                      explanation=payload.explanation)
     return {"stored": True, "reveal": judgement_reveal(judgement=judgement)}

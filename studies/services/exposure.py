@@ -84,11 +84,12 @@ def slot_exposure_require(*, slot: StudySlot) -> None:
         code="listen_more")
 
 
-def slot_exposure_record(*, slot_id: int, annotator: Annotator, events: object) -> Exposure:
+def slot_exposure_record(*, slot_id: int, annotator: Annotator, events: object,
+                         study_id: int | None = None) -> Exposure:
     """Store a report of player or viewer events (`side` the answer's position, `position` in
     seconds, `t` in ms on the page's clock) for the item the annotator holds."""
     with transaction.atomic():
-        slot = slot_held(slot_id=slot_id, annotator=annotator)
+        slot = slot_held(slot_id=slot_id, annotator=annotator, study_id=study_id)
         gate = study_gate(slot.study)
         if gate is None:
             raise ArenaError("This study does not measure listening or viewing.",

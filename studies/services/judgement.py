@@ -19,7 +19,8 @@ MAX_EXPLANATION = 5000
 
 
 def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] | None = None,
-                     aspects: dict[str, Any] | None = None, explanation: str = "") -> Judgement:
+                     aspects: dict[str, Any] | None = None, explanation: str = "",
+                     study_id: int | None = None) -> Judgement:
     """One transaction: the slot must still be this annotator's; a full-ranking study needs a
     permutation of 0..K-1, best-of-K one position; a study of a gated modality needs each
     answer heard or viewed for the arena's minimum first."""
@@ -28,7 +29,7 @@ def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] |
     if len(explanation) > MAX_EXPLANATION:
         raise ArenaError(f"The explanation is longer than {MAX_EXPLANATION} characters.")
     with transaction.atomic():
-        slot = slot_held(slot_id=slot_id, annotator=annotator)
+        slot = slot_held(slot_id=slot_id, annotator=annotator, study_id=study_id)
         study = slot.study
         shown_at = (slot.expires_at - timedelta(seconds=study.assignment_ttl_s)
                     if slot.expires_at is not None else None)
@@ -59,7 +60,7 @@ def judgement_submit(*, slot_id: int, annotator: Annotator, ranking: list[int] |
     return judgement
 
 
-def slot_skip(*, slot_id: int, annotator: Annotator, reason: str) -> StudySkip:
+def slot_skip(*, slot_id: int, annotator: Annotator, reason: str, study_id: int | None = None) -> StudySkip:
     """Pass on an item, with a reason. One transaction: the skip is recorded (so the claim never
     offers this item to this annotator again) and the slot is handed back to the pool, so the
     item still gets its r judgements from others."""
@@ -67,7 +68,7 @@ def slot_skip(*, slot_id: int, annotator: Annotator, reason: str) -> StudySkip:
     if not reason:
         raise ArenaError("Say why you skip this item.", code="skip_reason_missing")
     with transaction.atomic():
-        slot = slot_held(slot_id=slot_id, annotator=annotator)
+        slot = slot_held(slot_id=slot_id, annotator=annotator, study_id=study_id)
         skip = StudySkip.objects.create(study=slot.study, item=slot.item, annotator=annotator,
                                         reason=reason)
         slot.annotator, slot.state, slot.expires_at = None, SlotState.OPEN, None

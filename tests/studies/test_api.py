@@ -97,3 +97,25 @@ def test_an_invitation_study_needs_its_link_and_consent_comes_first() -> None:
     newcomer = client_for(annotator_create(consented=False))
     assert newcomer.post(f"/api/studies/{study.slug}/next?invite={study.invite_token}"
                          ).status_code == 401
+
+
+def test_a_slot_is_written_only_through_its_own_study() -> None:
+    """Admission to an open study does not carry over to a slot of another study: a judgement,
+    skip or exposure report naming a slot of study B under study A's URL is refused."""
+    open_study = study_ready(items=1)
+    invited = study_ready(items=1, pool="invite")
+    client = client_for(annotator_create())
+    held = client.post(f"/api/studies/{invited.slug}/next?invite={invited.invite_token}").json()
+    slot = held["item"]["slot"]
+    for body in ({"ranking": [0]}, {"skip_reason": "no"}):
+        wrong = client.post(f"/api/studies/{open_study.slug}/slots/{slot}/judgement", body,
+                            content_type="application/json")
+        assert wrong.status_code == 409 and wrong.json()["code"] == "not_assigned"
+    wrong = client.post(f"/api/studies/{open_study.slug}/slots/{slot}/exposure",
+                        {"events": []}, content_type="application/json")
+    assert wrong.status_code == 409
+    assert StudySlot.objects.get(pk=slot).state == SlotState.ASSIGNED
+    right = client.post(f"/api/studies/{invited.slug}/slots/{slot}/judgement?invite="
+                        f"{invited.invite_token}", {"ranking": [0]},
+                        content_type="application/json")
+    assert right.status_code == 200
