@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from battles.models import Arena, Battle, Contender, Generation, Turn, Vote
+from leaderboard.models import RankingRow
 from leaderboard.ranking import BattleSet, rank_battles
 from leaderboard.ranking.text_style import style_counts
 from leaderboard.services import leaderboard_recompute
@@ -73,6 +74,11 @@ class Command(BaseCommand):
         parser.add_argument("--arena", help="measure an arena loaded before (a fresh process, "
                             "so its peak memory is the worker's)")
         parser.add_argument(
+            "--ranking-rows-only", action="store_true",
+            help="load only the ranking rows (what a recompute reads), without the battles, "
+            "turns, generations and votes behind them: 10M in minutes, for the worker's "
+            "peak memory at that volume; foreign keys are not checked for this load")
+        parser.add_argument(
             "--without-style-counts",
             action="store_true",
             help="store generations without style counts (the recompute measures the text in SQL)",
@@ -97,6 +103,9 @@ class Command(BaseCommand):
         p = 1 / (1 + np.exp(strength[b] - strength[a]))
         u = rng.random(n)
         outcome = np.where(u < 0.1, 2, np.where(u < 0.13, 3, np.where(rng.random(n) < p, 0, 1)))
+        if options["ranking_rows_only"]:
+            self._rows_only(arena, ids[a], ids[b], outcome, rng, annotator.id)
+            return
         prompt = rng.integers(0, len(PROMPTS), n)
         answer_a, answer_b = rng.integers(0, len(ANSWERS), n), rng.integers(0, len(ANSWERS), n)
         choices = np.array(["a", "b", "tie", "both_bad"])[outcome]
@@ -167,6 +176,29 @@ class Command(BaseCommand):
             f"baseline (engine only, overall plain fit from memory): {baseline:.2f}s; "
             f"full recompute = {total / baseline:.1f}x baseline"
         )
+
+    def _rows_only(self, arena: Arena, a: np.ndarray, b: np.ndarray, outcome: np.ndarray,
+                   rng: np.random.Generator, annotator: uuid.UUID) -> None:
+        """Ranking rows straight in, numbered past every stored vote (no vote behind them, so
+        the load runs with triggers and foreign keys off: session_replication_role)."""
+        n = len(outcome)
+        style = rng.integers(0, 400, (n, 2)), rng.integers(0, 4, (n, 2))
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Vote._meta.db_table}")
+            first = int(cursor.fetchone()[0]) + 1_000_000_000
+            _copy(RankingRow,
+                  ["vote_id", "arena_id", "anonymous", "is_valid", "contender_a", "contender_b",
+                   "outcome", "flags", "tag_flags", "weight", "annotator", "style_a", "style_b"],
+                  ((first + i, arena.id, True, True, int(a[i]), int(b[i]), int(outcome[i]),
+                    int(i % 3 == 0), 0, 1.0, annotator,
+                    [int(style[0][i, 0]), int(style[1][i, 0]), 0, 0],
+                    [int(style[0][i, 1]), int(style[1][i, 1]), 0, 0]) for i in range(n)))
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE leaderboard_rankingrow")
+        self.stdout.write(f"loaded {n:,} ranking rows in {time.perf_counter() - started:.1f}s "
+                          f"(COPY, no votes behind them); arena {arena.slug}")
 
     def _measure(self, arena: Arena) -> None:
         """Item by item, in one process: a bare binary COPY of the ranking columns, the same
