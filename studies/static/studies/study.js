@@ -11,6 +11,7 @@
 // side per answer, and the judgement opens only when the server says every answer had the
 // arena's minimum; the wording comes from the gate, never from the modality's name.
 import { exposureTracker } from "../battles/exposure.js";
+import { sourcesList } from "../battles/sources.js";
 import { mountThreeDPair } from "../battles/threed.js";
 
 const root = document.getElementById("study");
@@ -107,26 +108,6 @@ function pick(position) {
     order.push(rest);
   }
   drawOrder();
-}
-
-function sourcesList(sources) {
-  const list = document.createElement("ol");
-  list.className = "study-sources";
-  for (const source of sources) {
-    const li = document.createElement("li");
-    li.value = source.n;
-    const link = document.createElement("a");
-    link.href = source.url;
-    link.rel = "noopener noreferrer nofollow";
-    link.target = "_blank";
-    link.textContent = source.title;
-    const domain = document.createElement("span");
-    domain.className = "hint";
-    domain.textContent = ` ${source.domain}`;
-    li.append(link, domain);
-    list.append(li);
-  }
-  return list;
 }
 
 function modelViewer(c) {
