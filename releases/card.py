@@ -53,6 +53,18 @@ def dataset_features(meta: dict[str, Any]) -> list[dict[str, Any]]:
     return features
 
 
+AUDIO_DECODING = (
+    "Audio columns are `datasets` Audio features. `datasets` 4 decodes audio with `torchcodec`"
+    " (`pip install torchcodec`, with FFmpeg); without it, cast the column to"
+    " `Audio(decode=False)` and read each WAV's bytes with `soundfile`."
+)
+
+
+def media_loading_note(meta: dict[str, Any]) -> str:
+    """What a reader needs to decode the release's media, for battle and study cards alike."""
+    return AUDIO_DECODING if meta.get("media_kind") == "audio" else ""
+
+
 def card_configs(meta: dict[str, Any]) -> list[str]:
     """The front matter's `configs` and `dataset_info`, for battle and study cards alike."""
     return [
@@ -109,6 +121,7 @@ between two models, each with the full conversation on both sides and the vote.
   (only battles before the cutoff {meta['cutoff']}, released after a delay of {meta['delay_days']} days).
 - Files: `{DATA_BASENAME}.parquet` and `{DATA_BASENAME}.jsonl` (the same rows),
   {fastchat_note}`{LEADERBOARD}`, `{MANIFEST}`.
+{media_loading_note(meta)}
 
 ## What is in it, and what is not
 

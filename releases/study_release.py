@@ -16,7 +16,7 @@ from typing import Any
 
 from battles.exposure import exposure_minimum
 from battles.modalities import arena_settings, modality_spec
-from releases.card import DATASETS_MEDIA, card_configs
+from releases.card import DATASETS_MEDIA, card_configs, media_loading_note
 from releases.files import DataWriter, manifest_write
 from releases.media import media_copier
 from releases.rows import Naming
@@ -145,7 +145,7 @@ def _media_text(media_kind: str | None) -> str:
             "in the order shown, named by keyed hashes that say nothing about the model; "
             f"{loading}. `media_info` holds each file's measurements as read from its header "
             "(an image's width and height, a WAV track's duration), null where there are "
-            "none.\n")
+            f"none. {media_loading_note({'media_kind': media_kind})}".rstrip() + "\n")
 
 
 def _exposure_text(exposure: dict[str, Any] | None) -> str:

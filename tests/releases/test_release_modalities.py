@@ -66,6 +66,7 @@ def test_a_music_release_copies_tracks_under_opaque_names(settings: Any, tmp_pat
     assert [e["kind"] for e in json.loads(row["listening"])] == ["play", "play"]
     assert not (directory / "fastchat").exists()
     assert release_verify(directory) == []
+    assert "torchcodec" in (directory / "README.md").read_text(), "the card says how to decode"
 
 
 @pytest.mark.parametrize(("stored", "released"), [
