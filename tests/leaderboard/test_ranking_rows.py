@@ -217,3 +217,17 @@ def test_the_quick_fill_writes_the_newest_missing_rows_and_the_full_one_the_rest
     assert not RankingRow.objects.filter(vote_id=oldest.vote_id).exists()
     assert ranking_rows_fill(arena_id=arena.id) == 1
     _assert_same_votes(arena)
+
+
+def test_the_column_buffer_keeps_every_block_in_order_when_it_grows() -> None:
+    from leaderboard.services.ranking_rows import _ColumnBuffer
+
+    buffer = _ColumnBuffer(expected=0)
+    blocks = [{"a": np.arange(k, k + 40_000), "style": np.full((40_000, 4), float(k))}
+              for k in range(0, 200_000, 40_000)]
+    for block in blocks:
+        buffer.append(block)
+    filled = buffer.filled()
+    assert buffer.size == 200_000 and buffer.capacity >= 200_000
+    np.testing.assert_array_equal(filled["a"], np.arange(200_000))
+    np.testing.assert_array_equal(filled["style"][::40_000, 0], [0, 40_000, 80_000, 120_000, 160_000])
