@@ -22,7 +22,7 @@ from leaderboard.ranking.bradley_terry import (
     pair_sums,
     sparse_solver,
 )
-from leaderboard.ranking.device import DTYPE, resolve_device
+from leaderboard.ranking.device import DTYPE, resolve_device, single_threaded_unless_large
 from leaderboard.ranking.elo import online_elo
 from leaderboard.ranking.intervals import (
     Z_95,
@@ -130,6 +130,7 @@ def _unbounded(lower: torch.Tensor, upper: torch.Tensor, flags: list[list[str]])
             lower[k] = -math.inf
 
 
+@single_threaded_unless_large
 def rank_battles(
     battles: BattleSet,
     *,

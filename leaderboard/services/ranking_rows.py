@@ -339,8 +339,8 @@ def _parse(buffer: bytes | bytearray, dtype: np.dtype) -> tuple[dict[str, np.nda
 class _ColumnBuffer:
     """Columns filled block by block into arrays allocated once at the expected size (the
     arena's count at its previous read in this process), doubled when a read outgrows it
-    (the first read in a process). Joining per-block parts at the end instead held every column twice and spent seconds
-    copying at ten million votes."""
+    (the first read in a process). Joining per-block parts at the end instead held every
+    column twice and spent seconds copying at ten million votes."""
 
     def __init__(self, expected: int) -> None:
         self.size = 0
