@@ -38,7 +38,7 @@ def _candidates(text: str, *, cues: bool = True) -> list[PIIMatch]:
     and a release redacts millions of strings, each regular expression costing a scan.
 
     A cue is something every match of the detector contains (the fewest digits a match holds,
-    the separators it needs, a title's letters), so skipping a detector without its cue never
+    the separators it needs, a title's letters, a street word), so skipping a detector without its cue never
     changes what is found; `cues=False` runs every detector, for the test that checks this.
     """
     found: list[PIIMatch] = []
@@ -86,9 +86,10 @@ def _candidates(text: str, *, cues: bool = True) -> list[PIIMatch]:
         for m in p.PHONE.finditer(text):
             if p.is_phone(m.group(), text[: m.start()]):
                 add("PHONE", m.span())
-    for pattern in p.STREETS:
-        for m in pattern.finditer(text):
-            add("ADDRESS", m.span(), False)
+    for words, pattern in p.STREETS:
+        if cue(words is None or any(word in text for word in words)):
+            for m in pattern.finditer(text):
+                add("ADDRESS", m.span(), False)
     return found
 
 

@@ -44,18 +44,39 @@ NATIONAL_IDS = [
     (12, re.compile(r"\b[2-9]\d{3} \d{4} \d{4}\b")),  # IN Aadhaar
     (17, re.compile(r"\b\d{17}[\dX]\b")),  # CN resident id
 ]
-_STREET_EN = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place"
-              r"|Pl|Terrace|Square|Sq|Crescent|Close|Gardens|Parkway|Highway")
-STREETS = [
-    re.compile(rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,4}}(?:{_STREET_EN})\b\.?"),
-    re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée"
-               r"|impasse|quai|cours|route)\s+(?:(?:de|du|des|la|le|l['’])\s*)*[\wÀ-ÿ'’-]+"
-               r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*"),
-    re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ring)"
-               r"\s+\d{1,4}\s?[a-z]?\b"),
-    re.compile(r"\b(?:Calle|C/|Avenida|Avda\.?|Plaza|Paseo|Rua|Via|Viale|Piazza|Corso)\s+"
-               r"(?:(?:de|del|la|dos|das|do|da|dei|delle|di)\s+)*[A-ZÀ-Ý][\wÀ-ÿ'’-]+"
-               r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*,?\s+\d{1,4}\b"),
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+def _cues(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The fewest of `words` that every one of them contains ("St" for "Street" and "St"): a
+    text holding none of them cannot match a pattern that needs one of `words`."""
+    return tuple(w for w in words if not any(other != w and other in w for other in words))
+
+
+_STREET_EN = ("Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln",
+              "Drive", "Dr", "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Square", "Sq",
+              "Crescent", "Close", "Gardens", "Parkway", "Highway")
+_STREET_DE = ("straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "damm", "ring")
+_STREET_SOUTH = ("Calle", "C/", "Avenida", "Avda.", "Avda", "Plaza", "Paseo", "Rua", "Via", "Viale",
+                 "Piazza", "Corso")
+# (cue words, pattern): a pattern runs only on text holding one of its cue words (case as
+# written; None: always, as the French words match in any case).
+STREETS: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] = [
+    (_cues(_STREET_EN), re.compile(
+        rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,4}}(?:{_alternatives(_STREET_EN)})\b\.?")),
+    (None, re.compile(
+        r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée"
+        r"|impasse|quai|cours|route)\s+(?:(?:de|du|des|la|le|l['’])\s*)*[\wÀ-ÿ'’-]+"
+        r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*")),
+    (_cues(_STREET_DE), re.compile(
+        rf"\b[A-ZÄÖÜ][\wäöüß-]*(?:{_alternatives(_STREET_DE)})\s+\d{{1,4}}\s?[a-z]?\b")),
+    (_cues(_STREET_SOUTH), re.compile(
+        rf"\b(?:{_alternatives(_STREET_SOUTH)})\s+"
+        r"(?:(?:de|del|la|dos|das|do|da|dei|delle|di)\s+)*[A-ZÀ-Ý][\wÀ-ÿ'’-]+"
+        r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*,?\s+\d{1,4}\b")),
 ]
 ISO_DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.]\d\d")
 
