@@ -11,6 +11,11 @@ what the child inherited. Prompts and answers are synthetic (the pair counts car
 ~0.8 kB per battle, with names, emails and phone numbers planted in 1 battle in 50.
 
     python bench/release.py --fraction 0.06     # ~100k battles; 1.0 for all 1.67M
+    python bench/release.py --fraction 0.012 --profile build.prof   # and where a build's time goes
+
+With ``--profile``, one more build runs under cProfile after the measured ones (the profiler
+slows it, so its time is not the build's); the functions with the most own and cumulative time
+are printed and the stats saved for ``python -m pstats``.
 """
 
 from __future__ import annotations
@@ -173,6 +178,7 @@ def bare_copy(arena_id: int, path: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fraction", type=float, default=0.06)
+    parser.add_argument("--profile", type=Path, help="also profile one build; stats to this file")
     args = parser.parse_args()
     import os
 
@@ -217,7 +223,22 @@ def main() -> int:
         print(f"build / bare time: {built['seconds'] / bare['seconds']:.1f}x; "
               f"peak RSS build {built['peak_mib']:.0f} MiB, verify {checked['peak_mib']:.0f} MiB; "
               f"verify failures: {checked['result']}")
+        if args.profile:
+            measured(lambda: profiled(build, args.profile))
     return 0
+
+
+def profiled(target: Callable[[], Any], path: Path) -> None:
+    """Run `target` under cProfile; print where the time went, keep the stats in `path`."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.runcall(target)
+    profile.dump_stats(path)
+    stats = pstats.Stats(profile, stream=sys.stdout).strip_dirs()
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":

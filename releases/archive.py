@@ -74,6 +74,21 @@ def archive_sha256(archive: Path) -> str | None:
     return sidecar.read_text(encoding="ascii").split(maxsplit=1)[0] if sidecar.stat().st_size else ""
 
 
+def _member_sha256(tar: tarfile.TarFile, member: tarfile.TarInfo, *,
+                   keep: bool) -> tuple[str, bytes]:
+    """A member's SHA-256 read a megabyte at a time (battles.jsonl of a large release is
+    gigabytes), and its bytes only when `keep` (the manifest, which is small)."""
+    digest = hashlib.sha256()
+    kept = bytearray()
+    handle = tar.extractfile(member)
+    if handle is not None:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            if keep:
+                kept += block
+    return digest.hexdigest(), bytes(kept)
+
+
 def archive_check(archive: Path, directory: Path | None = None) -> list[str]:
     """Failures of an archive: its .sha256 (when present) must match; every member must be a
     plain file under one top folder, with no absolute path or ``..``; the manifest inside must
@@ -92,10 +107,8 @@ def archive_check(archive: Path, directory: Path | None = None) -> list[str]:
                 if not member.isfile() or member.name.startswith("/") or ".." in parts or len(parts) < 2:
                     failures.append(f"{archive.name}: unexpected member {member.name!r}")
                     continue
-                handle = tar.extractfile(member)
-                data = handle.read() if handle else b""
                 inner = PurePosixPath(*parts[1:]).as_posix()
-                digests[inner] = hashlib.sha256(data).hexdigest()
+                digests[inner], data = _member_sha256(tar, member, keep=inner == MANIFEST)
                 if inner == MANIFEST:
                     manifest = json.load(io.BytesIO(data))
     except (OSError, tarfile.TarError, EOFError, ValueError) as error:

@@ -1,8 +1,8 @@
 """Turning releasable battles into release rows, streamed: pseudonyms, redaction, the cap.
 
-Rows come from one server-side cursor in batches (every relation loaded per batch, so the cost
-is a handful of queries per batch, never one per row) and go straight to the writer; memory
-holds one batch plus a few bytes per distinct prompt and model, whatever the release's size.
+Battles come from `releases.reading` in batches (plain values, a handful of queries per batch,
+never one per row) and rows go straight to the writer; memory holds one batch plus a few bytes
+per distinct prompt and model, whatever the release's size.
 
 Everything here is a function of the battles, the policy and the secret, never of the clock,
 so building the same release twice gives the same rows. Identifiers are keyed per *arena*, not
@@ -21,21 +21,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from annotators.models import Annotator
-from battles.models import Battle, Generation, Turn
+from battles.models import Battle
 from leaderboard.categories import battle_categories
 from leaderboard.ranking.text_style import style_counts
 from releases.demographics import Demographics, k_anonymize
 from releases.language import conversation_language
 from releases.media import MediaInfo, MediaSink, media_discard, media_info, media_release_path
 from releases.pseudonyms import opaque_id, pseudonym
+from releases.reading import BATCH, Answer, BattleContent, Media, battles_content
 from releases.redaction import redact_json, redact_text
 from releases.schema import STYLE_KEYS, WINNERS
 from releases.sources import demographics_of
-
-BATCH = 1000
 
 
 def iso_ms(when: datetime) -> str:
@@ -92,16 +91,6 @@ def prompt_key(prompt: str) -> bytes:
     return hashlib.blake2b(normalized.encode(), digest_size=16).digest()
 
 
-def _with_content(battles: QuerySet[Battle]) -> QuerySet[Battle]:
-    generations = Generation.objects.select_related("media").order_by("side")
-    turns = Turn.objects.order_by("index").prefetch_related(
-        Prefetch("generations", queryset=generations)
-    )
-    return battles.select_related(
-        "arena", "contender_a", "contender_b", "vote", "vote__feedback"
-    ).prefetch_related(Prefetch("turns", queryset=turns), "listen_events", "vote__aspects")
-
-
 def people_demographics(people: QuerySet[Annotator], naming: Naming, k: int) -> dict[str, Demographics]:
     """k-anonymous demographics per pseudonym, from one pass over the release's annotators
     (people, not rows: small even for a large release). `people` must be exactly those in the
@@ -123,74 +112,104 @@ def judge_columns(demographics: Mapping[str, Demographics], judge: str) -> dict[
             "judge_languages": list(d.languages) if d.languages is not None else None}
 
 
-def _aspects_json(vote: Any) -> str | None:
-    chosen = {a.aspect: a.choice for a in vote.aspects.all()}
-    return json.dumps(chosen, sort_keys=True) if chosen else None
+def _aspects_json(aspects: dict[str, str]) -> str | None:
+    return json.dumps(aspects, sort_keys=True) if aspects else None
 
 
-def _style(generation: Generation | None) -> dict[str, int] | None:
+def _style(answer: Answer | None) -> dict[str, int] | None:
     """The counts the site ranks on: stored when the answer finished, else counted the same way
     (leaderboard/services/vote_table.py does the same in SQL)."""
-    if generation is None:
+    if answer is None:
         return None
-    counts = generation.style_counts or style_counts(generation.text)
+    counts = answer.style_counts or style_counts(answer.text)
     return {key: int(counts.get(key) or 0) for key in STYLE_KEYS}
 
 
-def _media_info(asset: Any) -> MediaInfo | None:
+def _media_info(asset: Media | None) -> MediaInfo | None:
     if asset is None:
         return None
     return media_info(width=asset.width, height=asset.height, duration_ms=asset.duration_ms)
 
 
-def _row(battle: Battle, kind: str, naming: Naming, media: MediaSink,
+def _search_columns(battle: BattleContent) -> dict[str, list[str]]:
+    """Per turn, each side's masked trace and its citations, as JSON."""
+    columns: dict[str, list[str]] = {"citations_a": [], "citations_b": [], "trace_a": [],
+                                     "trace_b": []}
+    for turn in battle.turns:
+        for side in ("a", "b"):
+            answer = turn.answers.get(side)
+            trace = redact_json((answer.trace if answer else None) or {})
+            citations = trace.get("citations", trace.get("sources", [])) if isinstance(trace, dict) else []
+            columns[f"trace_{side}"].append(json.dumps(trace, sort_keys=True, ensure_ascii=False))
+            columns[f"citations_{side}"].append(json.dumps(citations, sort_keys=True,
+                                                           ensure_ascii=False))
+    return columns
+
+
+def _media_columns(battle: BattleContent, naming: Naming,
+                   media: MediaSink) -> dict[str, Any]:
+    """Per turn, each side's released file (copied through `media`) and its measurements, the
+    router's masked request, and the vote's masked feedback."""
+    columns: dict[str, Any] = {"media_a": [], "media_b": [], "media_info_a": [],
+                               "media_info_b": [], "request": []}
+    for turn in battle.turns:
+        columns["request"].append(json.dumps(redact_json(turn.request or {}), sort_keys=True,
+                                             ensure_ascii=False))
+        for side in ("a", "b"):
+            answer = turn.answers.get(side)
+            asset = answer.media if answer else None
+            columns[f"media_info_{side}"].append(_media_info(asset))
+            if asset is not None:
+                name = media_release_path(naming.media(asset.id), asset.file)
+                media(name, asset.file)
+                columns[f"media_{side}"].append(name)
+    columns["feedback"] = redact_text(battle.feedback) if battle.feedback is not None else None
+    return columns
+
+
+def _listening(battle: BattleContent) -> str | None:
+    events = battle.listening
+    if not events:
+        return None
+    origin = events[0].client_ms
+    return json.dumps([{"side": e.side, "kind": e.kind, "position_ms": e.position_ms,
+                        "t_ms": round(e.client_ms - origin)} for e in events])
+
+
+def _row(battle: BattleContent, kind: str, naming: Naming, media: MediaSink,
          moderation_tags: list[str]) -> dict[str, Any]:
-    vote = battle.vote
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
     extra: dict[str, list[Any]] = defaultdict(list)
-    turns = list(battle.turns.all())
+    turns = battle.turns
     for turn in turns:
-        by_side = {g.side: g for g in turn.generations.all()}
         prompt = redact_text(turn.prompt)
         extra["prompt_times"].append(iso_ms(turn.created_at))
-        extra["request"].append(json.dumps(redact_json(turn.request or {}), sort_keys=True,
-                                           ensure_ascii=False))
         for side in ("a", "b"):
-            generation = by_side.get(side)
-            extra[f"ttft_ms_{side}"].append(generation.time_to_first_token_ms if generation else None)
-            extra[f"duration_ms_{side}"].append(generation.duration_ms if generation else None)
-            extra[f"style_{side}"].append(_style(generation))
+            answer = turn.answers.get(side)
+            extra[f"ttft_ms_{side}"].append(answer.ttft_ms if answer else None)
+            extra[f"duration_ms_{side}"].append(answer.duration_ms if answer else None)
+            extra[f"style_{side}"].append(_style(answer))
             conversation[side].append({"role": "user", "content": prompt})
             conversation[side].append({"role": "assistant",
-                                       "content": redact_text(generation.text if generation else "")})
-            trace = redact_json((generation.trace if generation else None) or {})
-            citations = trace.get("citations", trace.get("sources", [])) if isinstance(trace, dict) else []
-            extra[f"trace_{side}"].append(json.dumps(trace, sort_keys=True, ensure_ascii=False))
-            extra[f"citations_{side}"].append(json.dumps(citations, sort_keys=True, ensure_ascii=False))
-            asset = getattr(generation, "media", None) if generation else None
-            extra[f"media_info_{side}"].append(_media_info(asset))
-            if asset is not None:
-                name = media_release_path(naming.media(asset.id), asset.file.name)
-                media(name, asset.file.name)
-                extra[f"media_{side}"].append(name)
+                                       "content": redact_text(answer.text if answer else "")})
     row: dict[str, Any] = {
         "question_id": naming.question_id(battle.id),
-        "arena": battle.arena.slug,
-        "model_a": battle.contender_a.slug,
-        "model_b": battle.contender_b.slug,
-        "model_a_name": battle.contender_a.name,
-        "model_b_name": battle.contender_b.name,
-        "winner": WINNERS[vote.choice],
-        "judge": naming.judge(vote.annotator_id),
+        "arena": battle.arena,
+        "model_a": battle.model_a,
+        "model_b": battle.model_b,
+        "model_a_name": battle.model_a_name,
+        "model_b_name": battle.model_b_name,
+        "winner": WINNERS[battle.choice],
+        "judge": naming.judge(battle.annotator_id),
         "turn": len(turns),
         "anony": True,
         "language": conversation_language([turn.prompt for turn in turns]),
-        "tstamp": int(vote.created_at.timestamp()),
+        "tstamp": int(battle.voted_at.timestamp()),
         "conversation_a": conversation["a"],
         "conversation_b": conversation["b"],
-        "rationale": redact_text(vote.rationale) if vote.rationale else None,
-        "aspects": _aspects_json(vote),
-        "vote_time": iso_ms(vote.created_at),
+        "rationale": redact_text(battle.rationale) if battle.rationale else None,
+        "aspects": _aspects_json(battle.aspects),
+        "vote_time": iso_ms(battle.voted_at),
         **{key: extra[key] for key in ("prompt_times", "ttft_ms_a", "ttft_ms_b", "duration_ms_a",
                                        "duration_ms_b", "style_a", "style_b")},
         "categories": battle_categories(first_prompt=turns[0].prompt if turns else "",
@@ -199,21 +218,11 @@ def _row(battle: Battle, kind: str, naming: Naming, media: MediaSink,
         "moderation_tags": moderation_tags,
     }
     if kind == "search":
-        for key in ("citations_a", "citations_b", "trace_a", "trace_b"):
-            row[key] = extra[key]
+        row.update(_search_columns(battle))
     if kind in ("media", "media_exposure"):
-        row["media_a"], row["media_b"] = extra["media_a"], extra["media_b"]
-        feedback = getattr(vote, "feedback", None)
-        row["feedback"] = redact_text(feedback.text) if feedback is not None else None
-        for key in ("media_info_a", "media_info_b", "request"):
-            row[key] = extra[key]
+        row.update(_media_columns(battle, naming, media))
     if kind == "media_exposure":
-        events = list(battle.listen_events.all())
-        origin = events[0].client_ms if events else 0.0
-        row["listening"] = json.dumps(
-            [{"side": e.side, "kind": e.kind, "position_ms": e.position_ms,
-              "t_ms": round(e.client_ms - origin)} for e in events]
-        ) if events else None
+        row["listening"] = _listening(battle)
     return row
 
 
@@ -230,10 +239,9 @@ def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_pe
     """
     seen: Counter[bytes] = Counter()
     pending: list[dict[str, Any]] = []  # rows of the current whole second, sorted on flush
-    ordered = _with_content(battles).order_by("vote__created_at", "id")
-    for battle in ordered.iterator(chunk_size=BATCH):
+    for battle in battles_content(battles, kind=kind):
         if max_per_prompt > 0:
-            turns = list(battle.turns.all())
+            turns = battle.turns
             key = prompt_key(turns[0].prompt if turns else "")
             seen[key] += 1
             if seen[key] > max_per_prompt:

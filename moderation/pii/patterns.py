@@ -21,37 +21,62 @@ UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)")
 IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
 CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
+CARD_MIN_DIGITS = 13
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 # Digit groups with separators, an optional country code or trunk prefix.
 PHONE = re.compile(
     r"(?<![\w+.\-/])(?:\+|00)?\d{1,4}(?:[ .\-/]?\(\d{1,4}\))?(?:[ .\-/]?\d{1,5}){1,6}(?![\w\-/]|\.\d)"
     r"|(?<![\w+])\(\d{2,4}\)[ .\-]?\d{3,4}[ .\-]?\d{3,4}(?![\w])"
 )
+PHONE_MIN_DIGITS = 9
 PHONE_CONTEXT = re.compile(
     r"(?i:phone|call|tel|mobile|cell|whatsapp|text me|ring|fax|número|numero|téléphone|telefon|номер)"
 )
+# (the fewest digits a match holds, pattern): a text with fewer digits is not searched.
 NATIONAL_IDS = [
-    re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b"),  # US SSN
-    re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"),  # UK NINO
-    re.compile(r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3}(?: ?\d{2})?\b"),  # FR NIR
-    re.compile(r"\b[XYZ]?\d{7,8}-?[A-HJ-NP-TV-Z]\b"),  # ES DNI / NIE
-    re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b"),  # IT codice fiscale
-    re.compile(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b"),  # BR CPF
-    re.compile(r"\b[2-9]\d{3} \d{4} \d{4}\b"),  # IN Aadhaar
-    re.compile(r"\b\d{17}[\dX]\b"),  # CN resident id
+    (9, re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")),  # US SSN
+    (6, re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")),  # UK NINO
+    # FR NIR
+    (12, re.compile(r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3}(?: ?\d{2})?\b")),
+    (7, re.compile(r"\b[XYZ]?\d{7,8}-?[A-HJ-NP-TV-Z]\b")),  # ES DNI / NIE
+    (7, re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")),  # IT codice fiscale
+    (11, re.compile(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b")),  # BR CPF
+    (12, re.compile(r"\b[2-9]\d{3} \d{4} \d{4}\b")),  # IN Aadhaar
+    (17, re.compile(r"\b\d{17}[\dX]\b")),  # CN resident id
 ]
-_STREET_EN = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place"
-              r"|Pl|Terrace|Square|Sq|Crescent|Close|Gardens|Parkway|Highway")
-STREETS = [
-    re.compile(rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,4}}(?:{_STREET_EN})\b\.?"),
-    re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée"
-               r"|impasse|quai|cours|route)\s+(?:(?:de|du|des|la|le|l['’])\s*)*[\wÀ-ÿ'’-]+"
-               r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*"),
-    re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ring)"
-               r"\s+\d{1,4}\s?[a-z]?\b"),
-    re.compile(r"\b(?:Calle|C/|Avenida|Avda\.?|Plaza|Paseo|Rua|Via|Viale|Piazza|Corso)\s+"
-               r"(?:(?:de|del|la|dos|das|do|da|dei|delle|di)\s+)*[A-ZÀ-Ý][\wÀ-ÿ'’-]+"
-               r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*,?\s+\d{1,4}\b"),
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+def _cues(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The fewest of `words` that every one of them contains ("St" for "Street" and "St"): a
+    text holding none of them cannot match a pattern that needs one of `words`."""
+    return tuple(w for w in words if not any(other != w and other in w for other in words))
+
+
+_STREET_EN = ("Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln",
+              "Drive", "Dr", "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Square", "Sq",
+              "Crescent", "Close", "Gardens", "Parkway", "Highway")
+_STREET_DE = ("straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "damm", "ring")
+_STREET_SOUTH = ("Calle", "C/", "Avenida", "Avda.", "Avda", "Plaza", "Paseo", "Rua", "Via", "Viale",
+                 "Piazza", "Corso")
+# (cue words, pattern): a pattern runs only on text holding one of its cue words (case as
+# written; None: always, as the French words match in any case).
+STREETS: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] = [
+    (_cues(_STREET_EN), re.compile(
+        rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,4}}(?:{_alternatives(_STREET_EN)})\b\.?")),
+    (None, re.compile(
+        r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée"
+        r"|impasse|quai|cours|route)\s+(?:(?:de|du|des|la|le|l['’])\s*)*[\wÀ-ÿ'’-]+"
+        r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*")),
+    (_cues(_STREET_DE), re.compile(
+        rf"\b[A-ZÄÖÜ][\wäöüß-]*(?:{_alternatives(_STREET_DE)})\s+\d{{1,4}}\s?[a-z]?\b")),
+    (_cues(_STREET_SOUTH), re.compile(
+        rf"\b(?:{_alternatives(_STREET_SOUTH)})\s+"
+        r"(?:(?:de|del|la|dos|das|do|da|dei|delle|di)\s+)*[A-ZÀ-Ý][\wÀ-ÿ'’-]+"
+        r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*,?\s+\d{1,4}\b")),
 ]
 ISO_DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.]\d\d")
 
@@ -92,7 +117,7 @@ def card_kind(text: str) -> str | None:
     """"valid" (passes Luhn), "shaped" (16 digits grouped like a card, or a card's length and
     leading digit: masked anyway, a mistyped card is still a card), or None."""
     digits = re.sub(r"\D", "", text)
-    if not 13 <= len(digits) <= 19:
+    if not CARD_MIN_DIGITS <= len(digits) <= 19:
         return None
     if luhn_valid(digits):
         return "valid"
@@ -104,7 +129,7 @@ def is_phone(text: str, before: str) -> bool:
     """A digit run reads as a phone number by its prefix (+, 00, trunk 0), the North-American
     shape, or a phone word just before it; bare lists of numbers do not."""
     digits = re.sub(r"\D", "", text)
-    if not 9 <= len(digits) <= 15 or ISO_DATE.match(text):
+    if not PHONE_MIN_DIGITS <= len(digits) <= 15 or ISO_DATE.match(text):
         return False
     groups = re.findall(r"\d+", text)
     if text.startswith(("+", "00")):
