@@ -30,8 +30,13 @@ DIGIT = re.compile(r"\d")
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 MARKER = re.compile(r"\[REDACTED_[A-Z]+\]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-AT = re.compile(r"\s*(?:[(\[{<]\s*at\s*[)\]}>]|\bat\b(?=\s+[\w-]+\s*(?:[(\[{<]\s*dot|\bdot\b|\.)))\s*",
-                re.IGNORECASE)
+# A bare "at" becomes "@" only before something shaped like a domain: a "dot", or a dotted
+# name ending in a country or generic top-level domain ("at noon. In", "at main.py" stay).
+_DOMAIN_END = (r"(?:com|org|net|edu|gov|mil|int|info|biz|io|co|ai|app|dev|me|us|uk|ca|au|nz|de|"
+               r"fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|ie|eu|ru|ua|cn|jp|kr|in|br|mx|ar|za)\b")
+AT = re.compile(r"\s*(?:[(\[{<]\s*at\s*[)\]}>]|\bat\b(?=\s+[\w-]+\s*(?:[(\[{<]\s*dot|\bdot\b|"
+                rf"(?:\.[\w-]+)*\.{_DOMAIN_END})))\s*", re.IGNORECASE)
+EMAIL_CUE = re.compile(r"@|\bat\b|\bdot\b", re.IGNORECASE)
 DOT = re.compile(r"\s*(?:[(\[{<]\s*dot\s*[)\]}>]|\bdot\b)\s*", re.IGNORECASE)
 DIGIT_RUN = re.compile(r"\+?\d(?:[\s().\-/]{0,2}\d){8,}")
 DECIMAL = re.compile(r"\d\.\d{5,}")
@@ -85,7 +90,7 @@ def _normalize(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("ʼ", "'")
     lower = text.lower()
-    if "@" in text or "dot" in lower:
+    if EMAIL_CUE.search(lower):
         text = re.sub(r"(\w)\s+@\s+(\w)", r"\1@\2", text)
         text = re.sub(r"(@[\w-]+)\s+\.\s+(\w)", r"\1.\2", text)
         text = DOT.sub(".", AT.sub("@", text))

@@ -51,7 +51,7 @@ def _candidates(text: str, *, cues: bool = True) -> list[PIIMatch]:
     def cue(present: bool) -> bool:
         return present or not cues
 
-    if "@" in text or "dot" in lower:
+    if cue(p.EMAIL_CUE.search(text) is not None):
         for pattern in (p.EMAIL, p.EMAIL_OBFUSCATED):
             for m in pattern.finditer(text):
                 add("EMAIL", m.span(), "@" in m.group())

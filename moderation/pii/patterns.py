@@ -10,13 +10,22 @@ import ipaddress
 import re
 
 TLD = r"(?:com|org|net|edu|gov|io|co|uk|fr|de|es|it|nl|be|ch|ru|cn|jp|in|br|info|me|ai|dev)"
-_AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s+AT\s+)"
-_DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\s+DOT\s+)"
+_AT_MARK = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*)"
+_AT_WORD = r"\s+at\s+"
+_DOT_WORD = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
+_DOT = rf"(?:\s*\.\s*|{_DOT_WORD})"
+_DOT_TIGHT = rf"(?:\.|{_DOT_WORD})"  # after a bare "at": "noon. In" is a sentence, not a domain
+_LABEL = r"[A-Za-z0-9-]+"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# "alice (at) example (dot) com", "alice at example dot com", "alice @ example . com"
+# "alice (at) example (dot) com", "alice @ example . com", "bob (at) example.com",
+# "alice at example dot com", "bob at example.com"
 EMAIL_OBFUSCATED = re.compile(
-    rf"\b[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{TLD}\b", re.IGNORECASE
+    rf"\b[A-Za-z0-9._%+-]+(?:{_AT_MARK}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}"
+    rf"|{_AT_WORD}{_LABEL}(?:{_DOT_TIGHT}{_LABEL})*{_DOT_TIGHT}){TLD}\b",
+    re.IGNORECASE,
 )
+# Every obfuscated address holds "@", "at" as a word or in brackets: the detector's cue.
+EMAIL_CUE = re.compile(r"@|\bat\b", re.IGNORECASE)
 UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)")
 IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
