@@ -30,12 +30,8 @@ from leaderboard.ranking import (
 from leaderboard.ranking.battles import BOTH_BAD
 from leaderboard.ranking.methods import STYLE_METHOD, FitOptions, method_get
 from leaderboard.services.groups import group_boards
-from leaderboard.services.ranking_rows import (
-    RankingColumns,
-    ranking_columns_load,
-    ranking_rows_fill,
-    tag_flags_refresh,
-)
+from leaderboard.services.ranking_read import ranking_columns_load
+from leaderboard.services.ranking_rows import RankingColumns, ranking_rows_fill, tag_flags_refresh
 from leaderboard.services.vote_table import ASPECT_CATEGORY_PREFIX, VoteTable, aspect_votes_load
 
 logger = logging.getLogger(__name__)

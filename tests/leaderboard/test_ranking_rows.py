@@ -15,12 +15,8 @@ from battles.services import vote_submit
 from leaderboard.categories import battle_categories, tag_rule
 from leaderboard.models import CategoryTag, LeaderboardSnapshot, RankingRow
 from leaderboard.services import leaderboard_recompute
-from leaderboard.services.ranking_rows import (
-    CATEGORY_BITS,
-    ranking_columns_load,
-    ranking_rows_fill,
-    tag_flags_refresh,
-)
+from leaderboard.services.ranking_read import _ColumnBuffer, ranking_columns_load
+from leaderboard.services.ranking_rows import CATEGORY_BITS, ranking_rows_fill, tag_flags_refresh
 from leaderboard.services.vote_table import vote_table_load
 from moderation.services.exclusions import exclusion_remove, exclusions_add
 from tests.factories import annotator_create, arena_create, battle_ready, contender_create
@@ -220,8 +216,6 @@ def test_the_quick_fill_writes_the_newest_missing_rows_and_the_full_one_the_rest
 
 
 def test_the_column_buffer_keeps_every_block_in_order_when_it_grows() -> None:
-    from leaderboard.services.ranking_rows import _ColumnBuffer
-
     buffer = _ColumnBuffer(expected=0)
     blocks = [{"a": np.arange(k, k + 40_000), "style": np.full((40_000, 4), float(k))}
               for k in range(0, 200_000, 40_000)]

@@ -29,7 +29,8 @@ from leaderboard.ranking import BattleSet, rank_battles
 from leaderboard.ranking.text_style import style_counts
 from leaderboard.services import leaderboard_recompute
 from leaderboard.services.importing import imported_annotator
-from leaderboard.services.ranking_rows import copy_sql, ranking_columns_load, ranking_rows_fill
+from leaderboard.services.ranking_read import copy_sql, ranking_columns_load
+from leaderboard.services.ranking_rows import ranking_rows_fill
 from leaderboard.services.vote_table import QUERY_WORK_MEM, _query
 
 PROMPTS = [
