@@ -216,23 +216,18 @@ def _rows_insert(rows: list[tuple[Any, ...]]) -> int:
     return max(written, 0)
 
 
-def ranking_rows_fill(*, arena_id: int | None = None, newest_only: bool = False) -> int:
+def ranking_rows_fill(*, arena_id: int | None = None) -> int:
     """Write the rows missing for votes stored without one (in bulk, or before this table).
 
-    An anti-join on two primary-key indexes; costs little when nothing is missing (a few tenths
-    of a second at a million votes). `newest_only` looks only at votes newer than the arena's
-    newest row, where a bulk import puts them: what a recompute a vote waits for can afford;
-    the other runs look at every vote."""
+    An anti-join on two primary-key indexes; costs little when nothing is missing (a few
+    tenths of a second at a million votes). Missing rows can sit anywhere in the id order (a
+    bulk load next to live votes), so every vote is looked at."""
     restrict = ""
     params: list[Any] = []
     if arena_id is not None:
         restrict = (f"AND v.battle_id IN (SELECT id FROM {_table(Battle)} "
                     "WHERE arena_id = %s)")
         params.append(arena_id)
-        if newest_only:
-            restrict += (f" AND v.id > (SELECT coalesce(max(vote_id), 0) FROM {_table(RankingRow)} "
-                         "WHERE arena_id = %s)")
-            params.append(arena_id)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT v.id FROM {_table(Vote)} v WHERE NOT EXISTS "

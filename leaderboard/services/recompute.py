@@ -174,7 +174,7 @@ def leaderboard_recompute(*, arena_id: int, part: str = "all") -> RecomputeRepor
     began = clock = time.perf_counter()
     # Rows for votes stored without one (bulk imports), and tag flags of new or edited tags:
     # nothing to do on most runs.
-    ranking_rows_fill(arena_id=arena_id, newest_only=part == "plain")
+    ranking_rows_fill(arena_id=arena_id)
     tag_flags_refresh(arena_id=arena_id)
     tags = list(CategoryTag.objects.filter(arena=arena))
     report.seconds["prepare"] = time.perf_counter() - clock

@@ -200,21 +200,6 @@ def test_a_vote_saved_again_gets_its_row_rewritten(cast: Cast) -> None:
     _assert_same_votes(arena)
 
 
-def test_the_quick_fill_writes_the_newest_missing_rows_and_the_full_one_the_rest(cast: Cast) -> None:
-    """A plain recompute (what a vote waits for) looks only past the newest row, where bulk
-    imports land; an older vote without a row waits for a full fill (style runs, the beat)."""
-    arena, _ = _mixed(cast)
-    assert ranking_rows_fill(arena_id=arena.id, newest_only=True) == 46  # nothing there yet
-    oldest, newest = (RankingRow.objects.filter(arena=arena).order_by(order).first()
-                      for order in ("vote_id", "-vote_id"))
-    assert oldest is not None and newest is not None
-    RankingRow.objects.filter(vote_id__in=[oldest.vote_id, newest.vote_id]).delete()
-    assert ranking_rows_fill(arena_id=arena.id, newest_only=True) == 1
-    assert not RankingRow.objects.filter(vote_id=oldest.vote_id).exists()
-    assert ranking_rows_fill(arena_id=arena.id) == 1
-    _assert_same_votes(arena)
-
-
 def test_the_column_buffer_keeps_every_block_in_order_when_it_grows() -> None:
     buffer = _ColumnBuffer(expected=0)
     blocks = [{"a": np.arange(k, k + 40_000), "style": np.full((40_000, 4), float(k))}
