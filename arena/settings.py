@@ -334,4 +334,5 @@ CELERY_BEAT_SCHEDULE = {
     "leaderboard-recompute-active": {"task": "leaderboard.recompute_active", "schedule": 600.0},
     "ops-contenders-resume": {"task": "ops.contenders_resume", "schedule": 60.0},
     "releases-build-due": {"task": "releases.build_due", "schedule": 3600.0},
+    "releases-prepare-rows": {"task": "releases.prepare_rows", "schedule": 600.0},
 }

@@ -195,6 +195,13 @@ def main() -> int:
 
         bare = measured(lambda: bare_copy(arena_id, var_dir / "bare.parquet"))
 
+        def prepare() -> int:
+            from releases.services import release_rows_prepare
+
+            return release_rows_prepare(now=datetime(2030, 1, 1, tzinfo=UTC), limit=10**9)
+
+        prepared = measured(prepare)
+
         def build() -> str:
             from releases.models import ReleasePolicy
             from releases.services import release_build, releases_root
@@ -216,10 +223,13 @@ def main() -> int:
         checked = measured(verify)
         rows = json.loads((Path(built["result"]) / "manifest.json").read_text())["counts"]["battles"]
         print(f"{'phase':<8}{'rows':>10}{'seconds':>9}{'rows/s':>9}{'start MiB':>11}{'peak MiB':>10}")
-        for name, run, n in (("bare", bare, bare["result"]), ("build", built, rows),
-                             ("verify", checked, rows)):
+        for name, run, n in (("bare", bare, bare["result"]), ("prepare", prepared, prepared["result"]),
+                             ("build", built, rows), ("verify", checked, rows)):
             print(f"{name:<8}{n:>10,}{run['seconds']:>9.1f}{n / run['seconds']:>9,.0f}"
                   f"{run['start_mib']:>11.0f}{run['peak_mib']:>10.0f}")
+        print(f"prepare (once per battle, ahead of builds): {prepared['seconds'] / max(1, prepared['result']) * 1e6:.0f} µs "
+              f"a battle; cold build (prepare + build) / bare: "
+              f"{(prepared['seconds'] + built['seconds']) / bare['seconds']:.1f}x")
         print(f"build / bare time: {built['seconds'] / bare['seconds']:.1f}x; "
               f"peak RSS build {built['peak_mib']:.0f} MiB, verify {checked['peak_mib']:.0f} MiB; "
               f"verify failures: {checked['result']}")

@@ -21,6 +21,8 @@ from releases.files import sha256_file
 from releases.schema import MANIFEST
 
 SUFFIX = ".tar.gz"
+# gzip's own default: level 9 took half again the time for 3% less on release text.
+COMPRESSLEVEL = 6
 
 
 def archive_stem(manifest: dict[str, Any]) -> str:
@@ -47,7 +49,8 @@ def archive_write(directory: Path, *, name: str, mtime: int) -> Path:
     target = directory.parent / f"{name}{SUFFIX}"
     partial = target.with_name(target.name + ".partial")
     files = _files(directory)
-    with partial.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
+    with partial.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                                           compresslevel=COMPRESSLEVEL) as gz, \
             tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in files:
             info = tarfile.TarInfo(f"{name}/{path.relative_to(directory).as_posix()}")

@@ -5,12 +5,13 @@ the same rows give byte-identical files, so checksums identify a release's conte
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
+import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from leaderboard.ranking import rank_battles
@@ -42,21 +43,25 @@ def json_file_write(path: Path, value: Any) -> None:
 
 
 class DataWriter:
-    """battles.jsonl, battles.parquet (and FastChat's JSON) written as rows arrive.
+    """battles.jsonl, battles.parquet (and FastChat's JSON) written as lines arrive.
 
-    Rows are buffered `batch` at a time and written as one Arrow record batch (one Parquet row
-    group), so memory holds one batch, not the release. The batch size is fixed, so the same
-    rows always give the same row groups and the same bytes. FastChat's file is a JSON array
-    with one record per line, which FastChat reads as a list and `releases.verify` streams.
+    Each row comes as its JSONL line (columns in schema order) and, with FastChat, its
+    FastChat record. Lines are buffered `batch` at a time and parsed by Arrow's JSON reader
+    (C++, typed by the schema) into one record batch, one Parquet row group: the Parquet file
+    holds exactly what the JSONL says, and memory holds one batch, not the release. The batch
+    size is fixed, so the same lines always give the same row groups and the same bytes.
+    FastChat's file is a JSON array with one record per line, which FastChat reads as a list
+    and `releases.verify` streams.
     """
 
     def __init__(self, directory: Path, *, kind: str, fastchat: bool, batch: int = 1000) -> None:
         self.schema = schema_for(kind)
         self.batch = batch
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[str] = []
         self.jsonl = (directory / f"{DATA_BASENAME}.jsonl").open("w", encoding="utf-8", newline="\n")
         self.parquet = pq.ParquetWriter(directory / f"{DATA_BASENAME}.parquet", self.schema,
                                         compression="zstd")
+        self.parse = pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="error")
         self.fastchat = None
         self.fastchat_rows = 0
         if fastchat:
@@ -65,19 +70,31 @@ class DataWriter:
             self.fastchat.write("[")
 
     def write(self, row: dict[str, Any]) -> None:
-        ordered = {name: row[name] for name in self.schema.names}
-        self.jsonl.write(json_line(ordered) + "\n")
-        if self.fastchat is not None:
-            self.fastchat.write(("," if self.fastchat_rows else "") + "\n" + json_line(fastchat_row(row)))
+        """A row as a dict (any key order; FastChat's record derived from it)."""
+        line = json_line({name: row[name] for name in self.schema.names})
+        self.write_line(line, json_line(fastchat_row(row)) if self.fastchat is not None else None)
+
+    def write_line(self, line: str, fastchat: str | None = None) -> None:
+        """A row as its JSONL line, columns in schema order, and its FastChat record if any."""
+        self.jsonl.write(line)
+        self.jsonl.write("\n")
+        if self.fastchat is not None and fastchat is not None:
+            self.fastchat.write(("," if self.fastchat_rows else "") + "\n" + fastchat)
             self.fastchat_rows += 1
-        self.buffer.append(ordered)
+        self.buffer.append(line)
         if len(self.buffer) >= self.batch:
             self._flush()
 
     def _flush(self) -> None:
-        if self.buffer:
-            self.parquet.write_batch(pa.RecordBatch.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
+        if not self.buffer:
+            return
+        data = "\n".join(self.buffer).encode()
+        table = pj.read_json(io.BytesIO(data), parse_options=self.parse,
+                             read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1))
+        # The reader refuses a null in a non-null column, but its fields come out nullable;
+        # the cast puts the schema's flags back so the file's schema is the release's.
+        self.parquet.write_table(table.cast(self.schema), row_group_size=self.batch)
+        self.buffer = []
 
     def close(self) -> None:
         self._flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -114,3 +115,32 @@ class Release(models.Model):
         if self._state.adding or self.pk is None:
             return None
         return Release.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+
+
+class RowFragment(models.Model):
+    """A voted battle's release row, made once: the columns that do not change between releases
+    (keyed ids, masked conversation, language, times, style, categories, traces), serialized as
+    JSON pieces. A release splices them with what it decides itself (model names as registered
+    now, k-anonymous demographics, moderation tags), so building one costs about a bare copy of
+    its rows instead of redacting every battle ever cast again (releases.fragments).
+
+    `version` fingerprints the secret, the release format and the code that makes a row (the
+    redactor's patterns included): a fragment made under another one is remade, never used.
+    Deleting a battle deletes its fragment; feedback given after the vote drops it too.
+    """
+
+    battle = models.OneToOneField("battles.Battle", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="release_fragment")
+    version = models.CharField(max_length=32)
+    question_id = models.CharField(max_length=64)
+    judge = models.CharField(max_length=64)
+    tstamp = models.BigIntegerField()
+    prompt_key = models.BinaryField(help_text="digest of the normalized first prompt (the cap)")
+    fixed = ArrayField(models.TextField(), help_text="JSON members of each run of fixed columns")
+    conversations = models.TextField(help_text='JSON members "conversation_a":…,"conversation_b":…')
+    fastchat = models.TextField(help_text="JSON members of FastChat's record but models and conversations")
+    media_files = models.JSONField(null=True, blank=True,
+                                   help_text="[release path, storage name] of each file to copy")
+
+    def __str__(self) -> str:
+        return f"release row of battle {self.battle_id}"

@@ -1,13 +1,11 @@
-"""Turning releasable battles into release rows, streamed: pseudonyms, redaction, the cap.
+"""One battle's release row: pseudonyms, keyed ids, redaction, language, style, categories.
 
-Battles come from `releases.reading` in batches (plain values, a handful of queries per batch,
-never one per row) and rows go straight to the writer; memory holds one batch plus a few bytes
-per distinct prompt and model, whatever the release's size.
-
-Everything here is a function of the battles, the policy and the secret, never of the clock,
-so building the same release twice gives the same rows. Identifiers are keyed per *arena*, not
-per release: releases are cumulative, so a row reappears in every later release, and any
-per-release pseudonym could be re-linked by joining on the row's content. The card says so.
+`battle_row` is made once per battle and stored as a fragment (`releases.fragments`); a build
+splices the fragments with the columns it decides (`releases.assembly`). Everything here is a
+function of the battle and the secret, never of the clock or the release, so the same battle
+gives the same row in every release. Identifiers are keyed per *arena*, not per release:
+releases are cumulative, so a row reappears in every later release, and any per-release
+pseudonym could be re-linked by joining on the row's content. The card says so.
 """
 
 from __future__ import annotations
@@ -15,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,9 +27,9 @@ from leaderboard.categories import battle_categories
 from leaderboard.ranking.text_style import style_counts
 from releases.demographics import Demographics, k_anonymize
 from releases.language import conversation_language
-from releases.media import MediaInfo, MediaSink, media_discard, media_info, media_release_path
+from releases.media import MediaInfo, MediaSink, media_info, media_release_path
 from releases.pseudonyms import opaque_id, pseudonym
-from releases.reading import BATCH, Answer, BattleContent, Media, battles_content
+from releases.reading import BATCH, Answer, BattleContent, Media
 from releases.redaction import redact_json, redact_text
 from releases.schema import STYLE_KEYS, WINNERS
 from releases.sources import demographics_of
@@ -41,29 +39,6 @@ def iso_ms(when: datetime) -> str:
     """ISO 8601 in UTC to the millisecond: sub-second order of events without the microsecond
     noise of the database clock."""
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass
-class ReleaseStats:
-    """What the manifest says about the rows, accumulated as they stream past."""
-
-    battles: int = 0
-    per_model: Counter[str] = field(default_factory=Counter)
-    models: dict[str, str] = field(default_factory=dict)  # slug → display name, as registered
-    judges: set[str] = field(default_factory=set)
-    down_sampled: int = 0
-    date_start: datetime | None = None
-    date_end: datetime | None = None
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.battles += 1
-        for side in ("a", "b"):
-            self.per_model[row[f"model_{side}"]] += 1
-            self.models[row[f"model_{side}"]] = row[f"model_{side}_name"]
-        self.judges.add(row["judge"])
-        when = datetime.fromtimestamp(row["tstamp"], tz=UTC).replace(microsecond=0)
-        self.date_start = self.date_start or when
-        self.date_end = when
 
 
 @dataclass(frozen=True)
@@ -176,8 +151,11 @@ def _listening(battle: BattleContent) -> str | None:
                         "t_ms": round(e.client_ms - origin)} for e in events])
 
 
-def _row(battle: BattleContent, kind: str, naming: Naming, media: MediaSink,
-         moderation_tags: list[str]) -> dict[str, Any]:
+def battle_row(battle: BattleContent, kind: str, naming: Naming,
+               media: MediaSink) -> dict[str, Any]:
+    """The battle's row but for the columns a release decides (releases.fragments.RELEASE_TIME:
+    demographics and moderation tags are absent; names are as read now). Files the row names
+    are passed to `media` as (release path, storage name)."""
     conversation: dict[str, list[dict[str, str]]] = {"a": [], "b": []}
     extra: dict[str, list[Any]] = defaultdict(list)
     turns = battle.turns
@@ -215,7 +193,6 @@ def _row(battle: BattleContent, kind: str, naming: Naming, media: MediaSink,
         "categories": battle_categories(first_prompt=turns[0].prompt if turns else "",
                                         prompt_chars=len(turns[0].prompt) if turns else 0,
                                         turns=len(turns)),
-        "moderation_tags": moderation_tags,
     }
     if kind == "search":
         row.update(_search_columns(battle))
@@ -224,50 +201,3 @@ def _row(battle: BattleContent, kind: str, naming: Naming, media: MediaSink,
     if kind == "media_exposure":
         row["listening"] = _listening(battle)
     return row
-
-
-def release_rows(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_per_prompt: int,
-                 demographics: dict[str, Demographics], stats: ReleaseStats,
-                 media: MediaSink,
-                 moderation_tags: Mapping[Any, list[str]] | None = None) -> Iterator[dict[str, Any]]:
-    """The release's rows in (tstamp, question_id) order, one at a time.
-
-    The per-prompt cap keeps the first `max_per_prompt` battles of a prompt in vote order, a
-    key that does not move: a battle kept in one release is kept in every later one (a keyed
-    random choice would let a newer battle displace it, and cumulative releases would then
-    disagree about rows both contain).
-    """
-    seen: Counter[bytes] = Counter()
-    pending: list[dict[str, Any]] = []  # rows of the current whole second, sorted on flush
-    for battle in battles_content(battles, kind=kind):
-        if max_per_prompt > 0:
-            turns = battle.turns
-            key = prompt_key(turns[0].prompt if turns else "")
-            seen[key] += 1
-            if seen[key] > max_per_prompt:
-                stats.down_sampled += 1
-                continue
-        row = _row(battle, kind, naming, media, list((moderation_tags or {}).get(battle.id, [])))
-        row.update(judge_columns(demographics, row["judge"]))
-        if pending and pending[0]["tstamp"] != row["tstamp"]:
-            yield from _flush(pending, stats)
-        pending.append(row)
-    yield from _flush(pending, stats)
-
-
-def _flush(pending: list[dict[str, Any]], stats: ReleaseStats) -> Iterator[dict[str, Any]]:
-    pending.sort(key=lambda r: r["question_id"])
-    for row in pending:
-        stats.add(row)
-        yield row
-    pending.clear()
-
-
-def release_content(*, battles: QuerySet[Battle], kind: str, naming: Naming,
-                    max_per_prompt: int, k_anonymity: int) -> list[dict[str, Any]]:
-    """All rows at once, for tests and small exports; the builder streams `release_rows`."""
-    return list(release_rows(
-        battles=battles, kind=kind, naming=naming, max_per_prompt=max_per_prompt,
-        demographics=judges_demographics(battles, naming, k_anonymity), stats=ReleaseStats(),
-        media=media_discard,
-    ))

@@ -13,17 +13,19 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from battles.modalities import modality_spec
-from battles.models import Arena
+from battles.models import Arena, Battle
 from releases.archive import archive_path, archive_stem, archive_write, checksum_path
+from releases.assembly import ReleaseStats, release_lines
 from releases.card import card_text
 from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
+from releases.fragments import fragments_fill
 from releases.media import media_copier
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
-from releases.rows import Naming, ReleaseStats, judges_demographics, release_rows
+from releases.rows import Naming, judges_demographics
 from releases.schema import CARD, MANIFEST
 from releases.sources import battles_excluded_counts, battles_moderation_tags, battles_releasable
 
@@ -111,27 +113,38 @@ def _meta(release: Release, stats: ReleaseStats, excluded: dict[str, int], k: in
     }
 
 
-def _write(release: Release, directory: Path) -> dict[str, Any]:
-    policy = release.policy
-    kind = modality_spec(policy.arena.modality).release_kind
-    naming = Naming(secret=_secret(), scope=f"arena:{policy.arena_id}")
-    battles = battles_releasable(arena=policy.arena, cutoff=release.cutoff)
+def _naming(policy: ReleasePolicy) -> Naming:
+    return Naming(secret=_secret(), scope=f"arena:{policy.arena_id}")
+
+
+def _release_battles(policy: ReleasePolicy, cutoff: datetime) -> tuple[QuerySet[Battle], dict[str, int]]:
+    """The battles a release of `policy` with `cutoff` holds (before the per-prompt cap), and
+    how many voted battles each rule left out."""
+    battles = battles_releasable(arena=policy.arena, cutoff=cutoff)
     private = list(policy.private_contenders.values_list("id", flat=True))
-    excluded = battles_excluded_counts(arena=policy.arena, cutoff=release.cutoff)
+    excluded = battles_excluded_counts(arena=policy.arena, cutoff=cutoff)
     if private:
         withheld = Q(contender_a__in=private) | Q(contender_b__in=private)
         excluded["private_contender"] = battles.filter(withheld).count()
         battles = battles.exclude(withheld)
+    return battles, excluded
+
+
+def _write(release: Release, directory: Path) -> dict[str, Any]:
+    policy = release.policy
+    kind = modality_spec(policy.arena.modality).release_kind
+    naming = _naming(policy)
+    battles, excluded = _release_battles(policy, release.cutoff)
     k = release_k_anonymity(arena=policy.arena)
     demographics = judges_demographics(battles, naming, k)
     stats = ReleaseStats()
     fastchat = policy.fastchat_export and kind in ("text", "search")
     with DataWriter(directory, kind=kind, fastchat=fastchat) as writer:
-        for row in release_rows(battles=battles, kind=kind, naming=naming,
-                                max_per_prompt=policy.max_per_prompt, demographics=demographics,
-                                stats=stats, media=media_copier(directory),
-                                moderation_tags=battles_moderation_tags(policy.arena)):
-            writer.write(row)
+        for line in release_lines(battles=battles, kind=kind, naming=naming,
+                                  max_per_prompt=policy.max_per_prompt, demographics=demographics,
+                                  stats=stats, media=media_copier(directory),
+                                  moderation_tags=battles_moderation_tags(policy.arena)):
+            writer.write_line(line.release, line.fastchat)
     board = leaderboard_write(directory)
     meta = _meta(release, stats, excluded, k, board)
     (directory / CARD).write_text(card_text(meta, fastchat=fastchat), encoding="utf-8")
@@ -235,3 +248,23 @@ def releases_build_due(*, now: datetime | None = None) -> list[Release]:
         if policy_is_due(policy=policy, now=now):
             built.append(release_build(policy=policy, now=now))
     return built
+
+
+# Fragments made per prepare run: about ten seconds of a worker's time at ~0.5 ms a battle.
+PREPARE_LIMIT = 20_000
+
+
+def release_rows_prepare(*, now: datetime | None = None, limit: int = PREPARE_LIMIT) -> int:
+    """Make the stored rows (`releases.fragments`) of voted battles that active policies' next
+    releases will hold, at most `limit` in all, so a scheduled build mostly splices. Returns how
+    many were made; 0 without a pseudonym secret (nothing could be built either)."""
+    if not settings.RELEASE_PSEUDONYM_SECRET:
+        return 0
+    made = 0
+    for policy in ReleasePolicy.objects.filter(is_active=True).select_related("arena"):
+        if made >= limit:
+            break
+        battles, _excluded = _release_battles(policy, now or timezone.now())
+        made += fragments_fill(battles, kind=modality_spec(policy.arena.modality).release_kind,
+                               naming=_naming(policy), limit=limit - made)
+    return made

@@ -13,7 +13,8 @@ from battles.models import Arena, VoteAspect
 from battles.services import vote_submit
 from leaderboard.models import LeaderboardSnapshot
 from leaderboard.services.recompute import leaderboard_recompute
-from releases.rows import Naming, release_content
+from releases.assembly import release_content
+from releases.rows import Naming
 from tests.factories import annotator_create, arena_create, battle_ready, client_for
 
 pytestmark = pytest.mark.django_db
