@@ -24,7 +24,7 @@ from releases.card import card_text
 from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
 from releases.fragments import fragments_fill
 from releases.media import media_copier
-from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState
+from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState, RowFragment
 from releases.rows import Naming, judges_demographics
 from releases.schema import CARD, MANIFEST
 from releases.sources import battles_excluded_counts, battles_moderation_tags, battles_releasable
@@ -256,15 +256,17 @@ PREPARE_LIMIT = 20_000
 
 def release_rows_prepare(*, now: datetime | None = None, limit: int = PREPARE_LIMIT) -> int:
     """Make the stored rows (`releases.fragments`) of voted battles that active policies' next
-    releases will hold, at most `limit` in all, so a scheduled build mostly splices. Returns how
-    many were made; 0 without a pseudonym secret (nothing could be built either)."""
+    releases will hold, at most `limit` in all, so a scheduled build mostly splices; and drop
+    the stored rows of battles no longer releasable. Returns how many were made; 0 without a
+    pseudonym secret (nothing could be built either)."""
     if not settings.RELEASE_PSEUDONYM_SECRET:
         return 0
     made = 0
     for policy in ReleasePolicy.objects.filter(is_active=True).select_related("arena"):
-        if made >= limit:
-            break
         battles, _excluded = _release_battles(policy, now or timezone.now())
+        RowFragment.objects.filter(battle__arena=policy.arena).exclude(battle__in=battles).delete()
+        if made >= limit:
+            continue
         made += fragments_fill(battles, kind=modality_spec(policy.arena.modality).release_kind,
                                naming=_naming(policy), limit=limit - made)
     return made

@@ -128,3 +128,29 @@ def test_release_content_matches_the_built_file(world: World) -> None:
                               max_per_prompt=world.policy.max_per_prompt, k_anonymity=5)
     assert content == built
 
+
+
+def test_a_data_deletion_drops_the_persons_stored_rows_at_once(world: World) -> None:
+    from annotators.services.profile import annotator_data_delete
+
+    world.build()
+    person = world.people[0]
+    assert RowFragment.objects.filter(battle__annotator=person).exists()
+    annotator_data_delete(annotator=person)
+    assert not RowFragment.objects.filter(battle__annotator=person).exists()
+    assert RowFragment.objects.filter(battle__annotator=world.people[1]).exists()
+
+
+def test_prepare_drops_stored_rows_of_battles_no_longer_releasable(world: World) -> None:
+    from moderation.services.exclusions import exclusions_add
+
+    assert release_rows_prepare() > 0
+    excluded = RowFragment.objects.filter(battle__annotator=world.people[1]).first()
+    assert excluded is not None
+    exclusions_add(battle_ids=[excluded.battle_id], reason="identity_leak")
+    world.people[2].release_consent = False
+    world.people[2].save()
+    release_rows_prepare()
+    assert not RowFragment.objects.filter(battle_id=excluded.battle_id).exists()
+    assert not RowFragment.objects.filter(battle__annotator=world.people[2]).exists()
+    assert RowFragment.objects.filter(battle__annotator=world.people[0]).exists()
