@@ -3,8 +3,15 @@ battles as pair counts) imported into an arena with release consent, then
 
 - baseline: a bare ``COPY (SELECT the same columns) TO STDOUT`` written with pyarrow's
   ParquetWriter in 1,000-row batches (no redaction, no pseudonyms, no JSONL, no leaderboard);
-- build: ``release_build`` (redaction, pseudonyms, cap, Parquet + JSONL + FastChat, leaderboard);
+- prepare: ``release_rows_prepare``, what the ``releases.prepare_rows`` beat task does as votes
+  come in: each battle's release row made once (redaction, pseudonyms, language, style) and
+  stored (``releases.fragments``);
+- build: ``release_build`` on the prepared rows (the cap, demographics, names and tags spliced in,
+  Parquet + JSONL + FastChat, leaderboard, archive, manifest);
 - verify: ``releases.verify`` on the result.
+
+"cold build" adds prepare and build: a build with nothing prepared, as the first one after an
+upgrade that changes the row code.
 
 Each phase runs in a forked child so its peak RSS (``ru_maxrss``) is its own; the start RSS is
 what the child inherited. Prompts and answers are synthetic (the pair counts carry no text),
@@ -227,8 +234,9 @@ def main() -> int:
                              ("build", built, rows), ("verify", checked, rows)):
             print(f"{name:<8}{n:>10,}{run['seconds']:>9.1f}{n / run['seconds']:>9,.0f}"
                   f"{run['start_mib']:>11.0f}{run['peak_mib']:>10.0f}")
-        print(f"prepare (once per battle, ahead of builds): {prepared['seconds'] / max(1, prepared['result']) * 1e6:.0f} µs "
-              f"a battle; cold build (prepare + build) / bare: "
+        per_battle = prepared["seconds"] / max(1, prepared["result"]) * 1e6
+        print(f"prepare (once per battle, ahead of builds): {per_battle:.0f} µs a battle; "
+              f"cold build (prepare + build) / bare: "
               f"{(prepared['seconds'] + built['seconds']) / bare['seconds']:.1f}x")
         print(f"build / bare time: {built['seconds'] / bare['seconds']:.1f}x; "
               f"peak RSS build {built['peak_mib']:.0f} MiB, verify {checked['peak_mib']:.0f} MiB; "

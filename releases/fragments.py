@@ -139,8 +139,9 @@ def fragments_fill(battles: QuerySet[Battle], *, kind: str, naming: Naming,
     run twice at once: both make the same fragment and the upsert keeps one."""
     version = fragment_version(naming, kind)
     missing = fragments_missing(battles, version=version)
-    if limit is not None:
-        missing = Battle.objects.filter(pk__in=list(missing.values_list("pk", flat=True)[:limit]))
+    if limit is not None:  # the oldest first: they are in the next release
+        oldest = missing.order_by("vote__created_at", "id").values("pk")[:limit]
+        missing = Battle.objects.filter(pk__in=oldest)
     made = 0
     for chunk in _chunks(battles_content(missing, kind=kind), BATCH):
         RowFragment.objects.bulk_create(

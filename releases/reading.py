@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -71,7 +72,7 @@ class Listen:
 class BattleContent:
     """One voted battle as a release row is made from it."""
 
-    id: object
+    id: UUID
     arena: str
     model_a: str
     model_b: str
