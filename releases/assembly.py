@@ -31,18 +31,22 @@ from releases.fragments import (
     JUDGE_COLUMNS,
     MODEL_COLUMNS,
     TAG_COLUMNS,
+    fragment_make,
+    fragment_version,
     fragments_fill,
     json_members,
     row_layout,
 )
 from releases.media import MediaSink, media_discard
+from releases.models import RowFragment
+from releases.reading import battles_content
 from releases.rows import Naming, judge_columns, judges_demographics
 
 _COLUMNS = ("arena__slug", "contender_a__slug", "contender_b__slug", "contender_a__name",
             "contender_b__name", "release_fragment__question_id", "release_fragment__judge",
             "release_fragment__tstamp", "release_fragment__prompt_key", "release_fragment__fixed",
             "release_fragment__conversations", "release_fragment__fastchat",
-            "release_fragment__media_files", "id")
+            "release_fragment__media_files", "release_fragment__version", "id")
 CHUNK = 2000
 
 
@@ -158,12 +162,21 @@ def release_lines(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_p
     disagree about rows both contain).
     """
     fragments_fill(battles, kind=kind, naming=naming)
+    version = fragment_version(naming, kind)
     splicer = _Splicer(kind, demographics, moderation_tags or {})
     stats = stats if stats is not None else ReleaseStats()
     seen: Counter[bytes] = Counter()
     pending: list[Line] = []  # the rows of one whole second, sorted on flush
     for (arena, slug_a, slug_b, name_a, name_b, question_id, judge, tstamp, key, fixed,
-         conversations, fastchat, files, battle_id) in _joined(battles):
+         conversations, fastchat, files, made_as, battle_id) in _joined(battles):
+        if made_as != version:  # dropped or remade by an older worker since the fill above
+            fragment = _remade(battle_id, kind, naming, version)
+            if fragment is None:
+                continue  # the battle itself is gone
+            question_id, judge, tstamp, key, fixed, conversations, fastchat = (
+                fragment.question_id, fragment.judge, fragment.tstamp, bytes(fragment.prompt_key),
+                fragment.fixed, fragment.conversations, fragment.fastchat)
+            files = json.dumps(fragment.media_files) if fragment.media_files else None
         if max_per_prompt > 0:
             seen[key] += 1
             if seen[key] > max_per_prompt:
@@ -180,6 +193,16 @@ def release_lines(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_p
             yield from _flush(pending, stats)
         pending.append(line)
     yield from _flush(pending, stats)
+
+
+def _remade(battle_id: Any, kind: str, naming: Naming, version: str) -> RowFragment | None:
+    """The battle's row made now and stored, or None if the battle no longer exists."""
+    battle = next(battles_content(Battle.objects.filter(pk=battle_id), kind=kind), None)
+    if battle is None:
+        return None
+    fragment = fragment_make(battle, kind=kind, naming=naming, version=version)
+    fragment.save()
+    return fragment
 
 
 def _flush(pending: list[Line], stats: ReleaseStats) -> Iterator[Line]:

@@ -154,3 +154,16 @@ def test_prepare_drops_stored_rows_of_battles_no_longer_releasable(world: World)
     assert not RowFragment.objects.filter(battle_id=excluded.battle_id).exists()
     assert not RowFragment.objects.filter(battle__annotator=world.people[2]).exists()
     assert RowFragment.objects.filter(battle__annotator=world.people[0]).exists()
+
+
+def test_a_row_dropped_or_stale_after_the_fill_is_made_during_the_build(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from releases import assembly
+
+    expected = _rows(world.directory(world.build()))
+    RowFragment.objects.filter(battle__annotator=world.people[0]).delete()
+    RowFragment.objects.filter(battle__annotator=world.people[1]).update(version="an older worker")
+    monkeypatch.setattr(assembly, "fragments_fill", lambda *_a, **_k: 0)  # as if after the fill
+    assert _rows(world.directory(world.build(world.policy.releases.get()))) == expected
+    assert set(RowFragment.objects.values_list("version", flat=True)) == {
+        fragments.fragment_version(_naming(world), "text")}
