@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from battles.models import Battle
@@ -140,11 +140,14 @@ def _joined(battles: QuerySet[Battle]) -> Iterator[tuple[Any, ...]]:
 
     The queryset's own SQL, run on the database cursor: psycopg decodes the text array, the
     bytea and the JSON itself, without Django's per-value converters (a third of a build's
-    time when rows are only spliced).
+    time when rows are only spliced). The cursor lives in a transaction: outside one it must
+    be declared WITH HOLD, and PostgreSQL then copies the whole result aside before the first
+    row comes back (gigabytes for a large release); inside one, rows are produced as fetched,
+    all from one snapshot.
     """
     query = battles.order_by("vote__created_at", "id").values_list(*_COLUMNS).query
     sql, params = query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(CHUNK):
             yield from chunk
