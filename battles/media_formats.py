@@ -38,6 +38,26 @@ class ImageFormat:
     height: int = 512
 
 
+@dataclass(frozen=True)
+class MeshFormat:
+    """The one GLB profile an arena stores (see normalize_mesh); the limits are the bomb guards.
+
+    `file_bytes` is the exact size of every stored GLB: a denser mesh makes a larger file, and
+    each model's meshes are dense in its own way, so a size that followed the content would
+    name the model through `Content-Length` alone. The JSON chunk is padded to `json_bytes`
+    and the binary buffer to the rest (unused buffer bytes are valid glTF); a mesh that does
+    not fit is refused with a clear message.
+    """
+
+    texture_size: int = 512
+    file_bytes: int = 8 * 1024 * 1024
+    json_bytes: int = 4096
+    max_bytes: int = 64 * 1024 * 1024
+    max_vertices: int = 500_000
+    max_faces: int = 1_000_000
+    max_texture_pixels: int = 4096 * 4096
+
+
 def _clamped(settings: Mapping[str, Any], name: str, default: float, low: float,
              high: float) -> float:
     try:

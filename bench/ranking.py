@@ -22,6 +22,9 @@ Nothing is cached between timed runs: each run factorizes and aggregates from sc
 figure is the best of two runs (the first also pays torch's one-off kernel setup); arena-rank
 is timed on its second call so JIT compilation is reported apart; FastChat runs once.
 Ratios are anchor time / our time; prints figures only, never asserts.
+
+This script holds our side and the report; the battles come from ``_ranking_battles``, both
+sides are timed by ``_ranking_clock``, and the anchors run through ``_ranking_anchors``.
 """
 
 from __future__ import annotations
@@ -30,172 +33,28 @@ import argparse
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT / ".." / "shared" / "data" / "chatbotarena_20240814_pair_counts.json"
-WINNERS = np.array(["model_a", "model_b", "tie", "tie (bothbad)"], dtype=object)
-FEATURES = ["length", "headers", "lists", "bold"]
-
-
-def best_of(fn: Callable[[], Any], repeat: int = 2) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-# --- data --------------------------------------------------------------------------------------
-
-
-def real_battles() -> dict[str, np.ndarray]:
-    raw = json.loads(REAL.read_text())
-    pairs = np.asarray(raw["X"])
-    counts = np.asarray(raw["Y"])
-    reps = counts.reshape(-1)
-    a = np.repeat(np.repeat(pairs[:, 0], 4), reps)
-    b = np.repeat(np.repeat(pairs[:, 1], 4), reps)
-    outcome = np.repeat(np.tile(np.arange(4), len(pairs)), reps)
-    return {
-        "a": a.astype(np.int32),
-        "b": b.astype(np.int32),
-        "outcome": outcome.astype(np.int8),
-        "n": np.array(len(raw["models"])),
-    }
-
-
-def synthetic_battles(num: int, n: int, seed: int, features: bool) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    theta = rng.normal(0, 0.7, n)
-    a = rng.integers(0, n, num)
-    b = (a + rng.integers(1, n, num)) % n
-    logit = theta[a] - theta[b]
-    data: dict[str, np.ndarray] = {"n": np.array(n)}
-    if features:
-        raw_a = rng.lognormal(0, 1, (num, 4))
-        raw_b = rng.lognormal(0, 1, (num, 4))
-        diff = (raw_a - raw_b) / (raw_a + raw_b)
-        logit = logit + diff @ np.array([0.5, 0.1, 0.1, 0.05])
-        data["features"] = diff
-    a_wins = rng.random(num) < 1 / (1 + np.exp(-logit))
-    outcome = np.where(a_wins, 0, 1)
-    u = rng.random(num)
-    outcome = np.where(u < 0.15, 2, np.where(u < 0.2, 3, outcome))
-    data.update(a=a.astype(np.int32), b=b.astype(np.int32), outcome=outcome.astype(np.int8))
-    return data
-
-
-def names(n: int) -> np.ndarray:
-    return np.array([f"model-{k:03d}" for k in range(n)], dtype=object)
-
-
-# --- anchors (run under the benchmark virtualenv) ----------------------------------------------
-
-
-def worker(task: str, path: str, reps: int) -> dict[str, float]:
-    import pandas as pd
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    import make_ranking_reference as ref
-
-    if task == "cli":
-        return {"arena_rank_cli": cli_seconds([sys.executable, "-c", ARENA_RANK_CLI, path + ".parquet"])}
-    data = np.load(path)
-    n = int(data["n"])
-    frame = pd.DataFrame(
-        {
-            "model_a": names(n)[data["a"]],
-            "model_b": names(n)[data["b"]],
-            "winner": WINNERS[data["outcome"]],
-        }
-    )
-    out: dict[str, float] = {}
-    if task == "bt":
-        from arena_rank.models.bradley_terry import BradleyTerry
-        from arena_rank.utils.data_utils import PairDataset
-
-        ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
-
-        def arena() -> object:
-            dataset = PairDataset.from_pandas(ar_frame)
-            model = BradleyTerry(n_competitors=len(dataset.competitors))
-            return model.compute_ratings_and_cis(dataset, significance_level=0.05)
-
-        out["arena_rank_cold"], _ = best_of(arena, 1)
-        out["arena_rank"], _ = best_of(arena, 1)
-        out["fastchat"], _ = best_of(lambda: ref.fastchat_bt(frame), 1)
-        rows = ref.fastchat_rows(frame)
-        out["fastchat_fit_only"], _ = best_of(lambda: ref.fastchat_fit(*rows[:3], len(rows[3])), 1)
-    elif task == "file":
-        # From the same Parquet file to a result, in this process: pandas reads it, FastChat fits.
-        out["fastchat_file"], _ = best_of(lambda: ref.fastchat_bt(pd.read_parquet(path + ".parquet")), 1)
-    elif task == "mle":
-        out["fschat_mle"], _ = best_of(lambda: ref.fastchat_mle(frame), 1)
-    elif task == "boot":
-        out.update(anchor_bootstrap(frame, reps))
-    elif task == "style":
-        from arena_rank.models.contextual_bradley_terry import ContextualBradleyTerry
-        from arena_rank.utils.data_utils import ContextualPairDataset
-
-        for k, name in enumerate(FEATURES):
-            frame[name] = data["features"][:, k]
-        ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
-
-        def contextual() -> object:
-            dataset = ContextualPairDataset.from_pandas(ar_frame, FEATURES, reweighted=False)
-            model = ContextualBradleyTerry(len(dataset.competitors), len(FEATURES))
-            return model.compute_ratings_and_cis(dataset, significance_level=0.05)
-
-        out["arena_rank_style_cold"], _ = best_of(contextual, 1)
-        out["arena_rank_style"], _ = best_of(contextual, 1)
-    return out
-
-
-# arena-rank has no command line: this is the shortest script that does what ours does, from a
-# Parquet file of battles to ratings with sandwich intervals printed.
-ARENA_RANK_CLI = """
-import sys, pandas as pd
-from arena_rank.models.bradley_terry import BradleyTerry
-from arena_rank.utils.data_utils import PairDataset
-frame = pd.read_parquet(sys.argv[1]).replace({"winner": {"tie (bothbad)": "both_bad"}})
-dataset = PairDataset.from_pandas(frame)
-model = BradleyTerry(n_competitors=len(dataset.competitors))
-print(model.compute_ratings_and_cis(dataset, significance_level=0.05))
-"""
-
-
-def cli_seconds(command: list[str]) -> float:
-    """Wall time of a whole process, start-up and imports included (best of two)."""
-    def once() -> None:
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    seconds, _ = best_of(once)
-    return seconds
-
-
-def write_parquet(data: dict[str, np.ndarray], path: str) -> None:
-    """The battles as a clean-battle Parquet file (string columns, as a release publishes)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    n = int(data["n"])
-    table = pa.table({
-        "model_a": pa.array(names(n)[data["a"]].tolist()),
-        "model_b": pa.array(names(n)[data["b"]].tolist()),
-        "winner": pa.array(WINNERS[data["outcome"]].tolist()),
-    })
-    pq.write_table(table, path)
+# bench/ is on sys.path as the script's folder; the anchors' worker runs this same script.
+from _ranking_anchors import anchor_at, run_anchor, worker
+from _ranking_battles import (
+    FEATURES,
+    REAL,
+    ROOT,
+    WINNERS,
+    names,
+    real_battles,
+    synthetic_battles,
+    write_parquet,
+)
+from _ranking_clock import best_of, cli_seconds
 
 
 def bench_file(python: str, title: str, data: dict[str, np.ndarray]) -> None:
@@ -210,95 +69,13 @@ def bench_file(python: str, title: str, data: dict[str, np.ndarray]) -> None:
         write_parquet(data, path + ".parquet")
         ours, _ = best_of(lambda: rank_battles(read_battle_file(path + ".parquet"), device="cpu"))
         ours_cli = cli_seconds([sys.executable, "-m", "leaderboard.ranking", path + ".parquet", "--json"])
-        theirs = _anchor_at(python, "file", path)
-        theirs.update(_anchor_at(python, "cli", path))
+        theirs = anchor_at(python, "file", path)
+        theirs.update(anchor_at(python, "cli", path))
     line("ours, Parquet file -> result (in process)", ours)
     line("FastChat compute_bt, Parquet via pandas (in process)", theirs.get("fastchat_file"), ours)
     line("ours, whole CLI process", ours_cli)
     line("arena-rank 0.1.1, whole process (script above)", theirs.get("arena_rank_cli"), ours_cli)
 
-
-def _anchor_at(python: str, task: str, path: str) -> dict[str, float]:
-    command = [python, __file__, "--worker", task, path, "0"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    lines = [ln for ln in done.stdout.strip().splitlines() if ln.startswith("{")]
-    if not lines:
-        print(f"  anchor {task} failed: {done.stderr.strip().splitlines()[-1:]}")
-        return {}
-    return dict(json.loads(lines[-1]))
-
-
-def _fastchat_boot_fit(args: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> np.ndarray:
-    sys.path.insert(0, str(Path(__file__).parent))
-    import make_ranking_reference as ref
-
-    return ref.fastchat_fit(*args)
-
-
-def anchor_bootstrap(frame: Any, reps: int) -> dict[str, float]:
-    """FastChat's compute_bootstrap_bt and arena-rank's bootstrap, ``reps`` replicates each."""
-    import multiprocessing as mp
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    import make_ranking_reference as ref
-
-    out: dict[str, float] = {}
-    start = time.perf_counter()
-    matchups, outcomes, weights, models = ref.fastchat_rows(frame)
-    rng = np.random.default_rng(0)
-    draws = rng.multinomial(len(frame), weights / weights.sum(), size=reps) / len(frame)
-    with mp.get_context("fork").Pool(os.cpu_count()) as pool:
-        pool.map(_fastchat_boot_fit, [(matchups, outcomes, w, len(models)) for w in draws])
-    out["fastchat_boot"] = time.perf_counter() - start
-    print(json.dumps(out), flush=True)  # kept if arena-rank's pool below never returns
-
-    # Imported only now: forking a process pool after JAX has started its threads can hang.
-    # arena-rank's own bootstrap forks a multiprocessing pool after JAX has started, which
-    # deadlocks here (JAX warns about exactly that), so its per-replicate function is called in
-    # a loop instead: the same work on one core rather than two.
-    from arena_rank.models.bradley_terry import BradleyTerry, fit_single_bootstrap_sample
-    from arena_rank.utils.data_utils import PairDataset
-
-    ar_frame = frame.replace({"winner": {"tie (bothbad)": "both_bad"}})
-    start = time.perf_counter()
-    dataset = PairDataset.from_pandas(ar_frame)
-    model = BradleyTerry(n_competitors=len(dataset.competitors))
-    total = float(dataset.counts.sum())
-    boot_counts = np.random.default_rng(0).multinomial(
-        int(total), np.asarray(dataset.counts) / total, size=reps
-    )
-    for counts in boot_counts:
-        fit_single_bootstrap_sample(counts.astype(np.float64), model, dataset)
-    out["arena_rank_boot"] = time.perf_counter() - start
-    return out
-
-
-def run_anchor(
-    python: str, task: str, data: dict[str, np.ndarray], reps: int = 0, timeout: int = 1800
-) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "battles.npz"
-        np.savez(path, allow_pickle=False, **data)
-        command = [python, __file__, "--worker", task, str(path), str(reps)]
-        # A session of its own, so a timeout also ends the anchor's process-pool workers.
-        with subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        ) as proc:
-            try:
-                stdout, stderr = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                stdout, stderr = proc.communicate()
-                print(f"  anchor {task} did not finish within {timeout}s; partial results only")
-    lines = [ln for ln in stdout.strip().splitlines() if ln.startswith("{")]
-    if not lines:
-        print(f"  anchor {task} failed: {stderr.strip().splitlines()[-1:]}")
-        return {}
-    return dict(json.loads(lines[-1]))
 
 
 # --- ours --------------------------------------------------------------------------------------

@@ -42,9 +42,9 @@ SENT: dict[tuple[str, str], list[float]] = defaultdict(list)
 
 def _record_sends() -> None:
     """Note when the fake server has written each token to its socket."""
-    from tests.fakes import openai_server
+    from tests.fakes.openai_sse import ChatStream
 
-    stream_class: Any = openai_server._Stream
+    stream_class: Any = ChatStream
     original_init, original_delta = stream_class.__init__, stream_class.delta
 
     def init(self: Any, connection: Any, model: str, stream_id: str, body: dict[str, Any]) -> None:

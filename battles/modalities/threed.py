@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from battles.media import CleanMedia
+from battles.media_formats import MeshFormat
 from battles.modalities.base import (
     AdvanceAnswer,
     ArenaSettings,
@@ -20,7 +21,7 @@ from battles.modalities.base import (
     ExposureGate,
     ModalitySpec,
 )
-from battles.normalize_mesh import MeshFormat, mesh_normalize
+from battles.normalize_mesh import mesh_normalize
 from battles.providers.base import ProviderSettings
 from battles.providers.media_base import OnProgress, media_result_read
 from battles.providers.threed_base import GLB_CONTENT_TYPE

@@ -17,8 +17,8 @@ import soundfile
 from django.core.management import call_command
 from PIL import Image
 
+from battles.mesh_decode import glb_json
 from battles.models import Arena, Battle, Contender
-from battles.normalize_mesh import glb_json
 from tests.battles.modality_helpers import (
     db,
     play,

@@ -15,7 +15,9 @@ import pytest
 import trimesh
 from PIL import Image
 
-from battles.normalize_mesh import MeshFormat, glb_json, mesh_normalize
+from battles.media_formats import MeshFormat
+from battles.mesh_decode import glb_json
+from battles.normalize_mesh import mesh_normalize
 from battles.providers import ProviderError
 
 PROFILE = MeshFormat(texture_size=64)

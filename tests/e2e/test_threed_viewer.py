@@ -28,7 +28,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from arena.csp import DEFAULT_POLICY
-from battles.normalize_mesh import MeshFormat, mesh_normalize
+from battles.media_formats import MeshFormat
+from battles.normalize_mesh import mesh_normalize
 from battles.providers import ProviderSettings
 from battles.providers.media_base import MediaResult
 from battles.providers.threed_registry import threed_provider_for

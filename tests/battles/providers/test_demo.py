@@ -160,7 +160,7 @@ LANGUAGE_PROMPTS = {
 
 
 def test_every_code_language_has_a_prompt_here() -> None:
-    from battles.providers.demo_answers import _CODE
+    from battles.providers.demo_code import _CODE
 
     assert set(_CODE) == set(LANGUAGE_PROMPTS)
 
@@ -168,7 +168,7 @@ def test_every_code_language_has_a_prompt_here() -> None:
 @pytest.mark.parametrize("language", sorted(LANGUAGE_PROMPTS))
 def test_every_code_template_fills_without_touching_its_literal_braces(language: str) -> None:
     """A template is real code with real braces; only the named placeholders change."""
-    from battles.providers.demo_answers import _CODE, _code_fill
+    from battles.providers.demo_code import _CODE, _code_fill
 
     for template in _CODE[language]:
         code = _code_fill(template, ident="tally", Ident="Tally", kw="tally")

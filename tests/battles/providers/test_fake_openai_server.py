@@ -7,7 +7,8 @@ import httpx
 
 from battles.providers import text_provider_for
 from tests.fakes.fixtures import fake_openai_fixture  # noqa: F401
-from tests.fakes.openai_server import MODELS, FakeOpenAIServer
+from tests.fakes.openai_scenarios import MODELS
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.streams import collect_answer, user_says
 
 

@@ -10,7 +10,9 @@ import pytest
 import trimesh
 from PIL import Image
 
-from battles.normalize_mesh import MeshFormat, glb_json, mesh_normalize
+from battles.media_formats import MeshFormat
+from battles.mesh_decode import glb_json
+from battles.normalize_mesh import mesh_normalize
 from battles.providers import ProviderError, ProviderSettings
 from battles.providers.media_base import MediaResult, Progress
 from battles.providers.threed_demo import THREED_STYLES, build_scene, image_palette

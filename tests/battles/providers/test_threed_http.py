@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from battles.normalize_mesh import MeshFormat, mesh_normalize
+from battles.media_formats import MeshFormat
+from battles.normalize_mesh import mesh_normalize
 from battles.providers import ProviderError, ProviderSettings
 from battles.providers.media_base import MediaResult, Progress
 from battles.providers.threed_registry import threed_provider_for
