@@ -37,10 +37,11 @@ from releases.fragments import (
     json_members,
     row_layout,
 )
+from releases.judges import judge_columns, judges_demographics
 from releases.media import MediaSink, media_discard
 from releases.models import RowFragment
 from releases.reading import battles_content
-from releases.rows import Naming, judge_columns, judges_demographics
+from releases.rows import Naming
 
 _COLUMNS = ("arena__slug", "contender_a__slug", "contender_b__slug", "contender_a__name",
             "contender_b__name", "release_fragment__question_id", "release_fragment__judge",

@@ -14,25 +14,18 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import QuerySet
-
-from annotators.models import Annotator
-from battles.models import Battle
 from leaderboard.categories import battle_categories
 from leaderboard.ranking.text_style import style_counts
-from releases.demographics import Demographics, k_anonymize
 from releases.language import conversation_language
 from releases.media import MediaInfo, MediaSink, media_info, media_release_path
 from releases.pseudonyms import opaque_id, pseudonym
-from releases.reading import BATCH, Answer, BattleContent, Media
+from releases.reading import Answer, BattleContent, Media
 from releases.redaction import redact_json, redact_text
 from releases.schema import STYLE_KEYS, WINNERS
-from releases.sources import demographics_of
 
 
 def iso_ms(when: datetime) -> str:
@@ -64,29 +57,6 @@ def prompt_key(prompt: str) -> bytes:
     million distinct prompts cost tens of megabytes, not hundreds)."""
     normalized = re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", prompt.lower())).strip()
     return hashlib.blake2b(normalized.encode(), digest_size=16).digest()
-
-
-def people_demographics(people: QuerySet[Annotator], naming: Naming, k: int) -> dict[str, Demographics]:
-    """k-anonymous demographics per pseudonym, from one pass over the release's annotators
-    (people, not rows: small even for a large release). `people` must be exactly those in the
-    release: a combination counts towards k only through people whose rows are released."""
-    stated = {naming.judge(p.id): demographics_of(p) for p in people.iterator(chunk_size=BATCH)}
-    return k_anonymize(stated, k=k)
-
-
-def judges_demographics(battles: QuerySet[Battle], naming: Naming, k: int) -> dict[str, Demographics]:
-    # A semi-join on the battles' voters: the join-and-DISTINCT form took 36 s at 1.67M battles
-    # for 20,000 people, this one 0.3 s.
-    return people_demographics(Annotator.objects.filter(id__in=battles.values("vote__annotator_id")),
-                               naming, k)
-
-
-def judge_columns(demographics: Mapping[str, Demographics], judge: str) -> dict[str, Any]:
-    """A row's judge_* columns: the judge's k-anonymous demographics, all null when suppressed,
-    not opted in or not stated."""
-    d = demographics.get(judge, Demographics())
-    return {"judge_age_band": d.age_band, "judge_country": d.country,
-            "judge_languages": list(d.languages) if d.languages is not None else None}
 
 
 def _aspects_json(aspects: dict[str, str]) -> str | None:

@@ -23,9 +23,10 @@ from releases.assembly import ReleaseStats, release_lines
 from releases.card import card_text
 from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
 from releases.fragments import fragments_fill
+from releases.judges import judges_demographics
 from releases.media import media_copier
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState, RowFragment
-from releases.rows import Naming, judges_demographics
+from releases.rows import Naming
 from releases.schema import CARD, MANIFEST
 from releases.sources import battles_excluded_counts, battles_moderation_tags, battles_releasable
 

@@ -22,10 +22,12 @@ from django.db.models import Prefetch, QuerySet
 
 from annotators.models import Annotator
 from releases.demographics import Demographics
+from releases.judges import judge_columns, people_demographics
 from releases.media import MediaInfo, MediaSink, media_measured, media_release_path
 from releases.pseudonyms import opaque_id
+from releases.reading import BATCH
 from releases.redaction import redact_text
-from releases.rows import BATCH, Naming, judge_columns, people_demographics
+from releases.rows import Naming
 from releases.sources import annotators_releasable
 from studies.models import Judgement, Study, StudyCandidate
 
