@@ -102,7 +102,7 @@ ADDRESS = re.compile(
     rf"|(?<!et )\b(?i:{STREET_FIRST})\s+(?:[\w'’.-]+\s+){{0,3}}\d{{1,5}}\b"
     r"|\b\w+(?i:straße|strasse|str\.|weg|platz|allee|gasse|gracht|straat|laan|kade|plein|singel"
     r"|dijk|steeg|gatan|gata|vägen|gränd|torget|vej|gade|stræde|veien|vegen|damm)\s*\d"
-    r"|\b\w+\s+(?i:straße|strasse|gasse|allee|gate|gata|vei|vej|gade|caddesi|cad\.|sokak|sok\."
+    r"|\b\w+\s+(?i:straße|strasse|gasse|allee|allé|gate|gata|vei|vej|gade|caddesi|cad\.|sokak|sok\."
     r"|náměstí|třída|nábřeží)\s*(?:No\s*[:.]?\s*)?\d"
     r"|(?i:\bp\.?\s?o\.?\s*box|post\s+office\s+box|postfach|apartado|casilla|caixa\s+postal"
     r"|\bapt\b\.?|apartment|suite)\s*#?\s*\d"
@@ -135,6 +135,8 @@ AFTER = re.compile(
     r"|hola|ciao|hallo|bonjour|salut|adım))([ \t]*[,.:!;]?\s*)"
     rf"([{_UP}][\w'’-]+)"
 )
+# A name signed after a dash on its own line: "— Jane Doe".
+DASH_SIGNED = re.compile(rf"(?:^|\n)[ \t]*(?:—|–|--)[ \t]*[{_UP}][\w'’-]+")
 CAPITAL_PAIR = re.compile(
     rf"(?=\b([{_UP}][\w'’-]+)[ \t]+(?:{PARTICLES}[ \t]+){{0,3}}"
     rf"((?:(?:al|el|bin|ibn|abu|ben)-)?[{_UP}][\w'’-]+)\b)")
@@ -223,6 +225,7 @@ def leaks(text: str) -> list[tuple[str, str]]:
             said in _GREETING or any(c in between for c in ",:!\n"))
         if flagged and word.lower() not in ORDINARY:
             found.append(("name", m.group()))
+    found += [("name", m.group()) for m in DASH_SIGNED.finditer(text)]
     for m in CAPITAL_PAIR.finditer(text):
         if (_given(m.group(1)) or _surname(m.group(2))) and m.group(2).lower() not in NOT_SURNAMES:
             found.append(("name", f"{m.group(1)} {m.group(2)}"))

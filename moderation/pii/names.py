@@ -126,7 +126,7 @@ bob joe jim sam ben jack tim femi kunle segun tobi kemi nneka ebuka chukwuemeka 
 uche lindiwe nomsa fatou harpreet gurpreet manpreet simran arvind anand mohan geeta sanjana
 rupa tanvir nusrat farzana rafiq haruki aiko emiko chihiro takashi hiroko farah samira dalia
 katya sasha misha dasha anya tanya kateryna iryna yevhen serhii maksym emilio lupe paola
-yesenia itzel
+yesenia itzel oluwadamilare oluwatobi oluwafemi olamide damilola ayomide adaora chinonso
 """)
 
 TITLES = (r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Dra|Prof|Professor|Mme|Mlle|M|Madame|Monsieur|Sr|Sra|Srta"
