@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from moderation.pii.cues import Cue
+from moderation.pii.cues import Cue, trie
 from moderation.pii.names import (
     APOSTROPHES,
     LETTER,
@@ -125,27 +125,9 @@ WEAK_PHRASES = ("I'm", "I’m", "Iʼm", "I am", "This is", "this is", "I go by",
 
 
 def _literals(phrases: tuple[str, ...]) -> str:
-    """Phrases as one alternation shaped like a trie (spaces: any white space): it starts with a
-    literal character, so the engine skips ahead to one, and tries few branches there; word
-    boundaries are checked in Python."""
-    trie: dict[str, dict] = {}
-    for phrase in phrases:
-        node = trie
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        branches = [(r"\s+" if char == " " else re.escape(char)) + emit(child)
-                    for char, child in node.items() if char]
-        if not branches:
-            return ""
-        body = "|".join(branches)
-        if "" in node:
-            return f"(?:{body})?"
-        return body if len(branches) == 1 else f"(?:{body})"
-
-    return emit(trie)
+    """Phrases as one trie-shaped alternation (spaces: any white space): it starts with a literal
+    character, so the engine skips ahead to one; word boundaries are checked in Python."""
+    return trie(phrases, r"\s+")
 
 
 WEAK = re.compile(rf"(?:{_literals(WEAK_PHRASES)})[ \t]+(?={TOKEN})")
