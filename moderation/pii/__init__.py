@@ -43,6 +43,8 @@ def _candidates(text: str, *, cues: bool = True) -> list[PIIMatch]:
     """
     found: list[PIIMatch] = []
     lower = text.lower()
+    if not text.isascii():  # as the patterns' IGNORECASE reads them: "ı", "İ", "ſ" as i, i, s
+        lower = lower.replace("ı", "i").replace("i\u0307", "i").replace("ſ", "s")
     digits = len(_DIGIT.findall(text))
 
     def add(kind: str, span: tuple[int, int], checked: bool = True) -> None:
@@ -51,7 +53,7 @@ def _candidates(text: str, *, cues: bool = True) -> list[PIIMatch]:
     def cue(present: bool) -> bool:
         return present or not cues
 
-    if cue(p.EMAIL_CUE.search(text) is not None):
+    if cue(p.EMAIL_CUE.search(lower) is not None):
         for pattern in (p.EMAIL, p.EMAIL_OBFUSCATED):
             for m in pattern.finditer(text):
                 add("EMAIL", m.span(), "@" in m.group())
@@ -76,18 +78,23 @@ def _candidates(text: str, *, cues: bool = True) -> list[PIIMatch]:
                 add("IP", m.span())
     if cue(digits >= 4 and text.count(".") >= 3):
         for m in p.IPV4.finditer(text):
-            if p.is_ipv4(m.group()):
+            if p.is_ipv4(m.group(), text[: m.start()]):
                 add("IP", m.span())
-    for least, pattern in p.NATIONAL_IDS:
-        if cue(digits >= least):
+    id_words = p.ID_WORDS(lower)  # any context word at all
+    for least, pattern, check, hints, required in p.NATIONAL_IDS:
+        if cue(digits >= least and (hints is None or id_words and any(h in lower for h in hints))):
             for m in pattern.finditer(text):
-                add("ID", m.span(), False)
+                number = 1 if pattern.groups else 0
+                valid = check is not None and check(m.group(number))
+                if valid or not required:
+                    add("ID", m.span(number), valid)
     if cue(digits >= p.PHONE_MIN_DIGITS):
         for m in p.PHONE.finditer(text):
             if p.is_phone(m.group(), text[: m.start()]):
                 add("PHONE", m.span())
+    street_words = p.STREET_WORDS(text)  # any street word at all
     for words, pattern in p.STREETS:
-        if cue(words is None or any(word in text for word in words)):
+        if cue(words is None or street_words and any(word in text for word in words)):
             for m in pattern.finditer(text):
                 add("ADDRESS", m.span(), False)
     return found

@@ -8,24 +8,42 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
-TLD = r"(?:com|org|net|edu|gov|io|co|uk|fr|de|es|it|nl|be|ch|ru|cn|jp|in|br|info|me|ai|dev)"
-_AT_MARK = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*)"
-_AT_WORD = r"\s+at\s+"
-_DOT_WORD = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
+from moderation.pii.addresses import STREETS as STREETS  # the detector reads them from here
+from moderation.pii.cues import Cue
+
+TLD = (r"(?:com|org|net|edu|gov|io|co|uk|fr|de|es|it|nl|be|ch|ru|cn|jp|in|br|info|me|ai|dev|pl|se"
+       r"|no|dk|at|pt|eu|ca|au|mx|ar|tr|id|vn|kr)")
+# "at" and "dot" as written in several languages: bare between words, or in any bracket.
+_AT_BARE = r"(?:at|ät|arroba|arobase|собака)"
+_AT_ANY = rf"(?:@|{_AT_BARE}|chez|klammeraffe|chiocciola|małpa|malpa)"
+_DOT_BARE = r"(?:dot|punkt|punto|ponto|point|punt|точка)"
+_OPEN, _CLOSE = r"[(\[{<]", r"[)\]}>]"
+_AT_MARK = rf"(?:\s*@\s*|\s*{_OPEN}\s*{_AT_ANY}\s*{_CLOSE}\s*)"
+_AT_WORD = rf"\s+{_AT_BARE}\s+"
+_DOT_WORD = rf"(?:\s*{_OPEN}\s*(?:\.|{_DOT_BARE})\s*{_CLOSE}\s*|\s+{_DOT_BARE}\s+)"
 _DOT = rf"(?:\s*\.\s*|{_DOT_WORD})"
-_DOT_TIGHT = rf"(?:\.|{_DOT_WORD})"  # after a bare "at": "noon. In" is a sentence, not a domain
+# After a bare "at": "noon. In" is a sentence, not a domain ("example . com" is spaced both sides).
+_DOT_TIGHT = rf"(?:\.|\s+\.\s+|{_DOT_WORD})"
 _LABEL = r"[A-Za-z0-9-]+"
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# The local part whole: "john dot smith", "john [dot] smith".
+_LOCAL = rf"[\w.%+-]+(?:{_DOT_WORD}[\w%+-]+)*"
+EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # "alice (at) example (dot) com", "alice @ example . com", "bob (at) example.com",
-# "alice at example dot com", "bob at example.com"
+# "alice at example dot com", "bob at example.com", "john dot smith at gmail dot com",
+# "ana (arroba) correo (punto) es", "max [ät] web [punkt] de"
 EMAIL_OBFUSCATED = re.compile(
-    rf"\b[A-Za-z0-9._%+-]+(?:{_AT_MARK}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}"
+    rf"\b{_LOCAL}(?:{_AT_MARK}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}"
     rf"|{_AT_WORD}{_LABEL}(?:{_DOT_TIGHT}{_LABEL})*{_DOT_TIGHT}){TLD}\b",
     re.IGNORECASE,
 )
-# Every obfuscated address holds "@", "at" as a word or in brackets: the detector's cue.
-EMAIL_CUE = re.compile(r"@|\bat\b", re.IGNORECASE)
+# The detector's cue, searched in the lower-case text: every address holds "@", an "at" in
+# brackets, or a bare "at" then a domain label and a dot ("at noon" is not one).
+EMAIL_CUE = re.compile(
+    rf"@|[(\[{{<]\s*{_AT_ANY}\s*[)\]}}>]"
+    rf"|\s{_AT_BARE}\s+[\w-]+(?:\.|\s+\.\s|\s*[(\[{{<]|\s+{_DOT_BARE}\s)")
 UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)")
 IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
@@ -41,52 +59,104 @@ PHONE_MIN_DIGITS = 9
 PHONE_CONTEXT = re.compile(
     r"(?i:phone|call|tel|mobile|cell|whatsapp|text me|ring|fax|número|numero|téléphone|telefon|номер)"
 )
-# (the fewest digits a match holds, pattern): a text with fewer digits is not searched.
-NATIONAL_IDS = [
-    (9, re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")),  # US SSN
-    (6, re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")),  # UK NINO
+class IdPattern(NamedTuple):
+    """An id number's shape. `least`: the fewest digits a match holds (a text with fewer is not
+    searched); `hints`: lower-case words one of which every match contains (None: no word);
+    `check`: its check digit, if it has one (a context word makes a number an id even with a
+    wrong check digit; without one, `required` asks the check to pass). The id is group 1 when
+    the pattern has groups (the context word is not masked)."""
+
+    least: int
+    pattern: re.Pattern[str]
+    check: Callable[[str], bool] | None = None
+    hints: tuple[str, ...] | None = None
+    required: bool = False
+
+
+# Between a context word and its number: "PESEL: ", "passport no. ", "NHS number is ".
+_SEP = r"[\s:#=.\-]*(?:(?i:number|num|no|nr|n[°º]|is|was|id)\b[\s:#=.\-]*){0,3}"
+_UPPER_IDS = ("DNI", "NIE", "NIF", "CNP", "NIK", "CURP", "RUT", "CUIL", "CUIT", "PAN", "NRIC",
+              "TCKN", "PPSN", "NISS", "IRD", "INN", "SNILS", "ИНН", "СНИЛС", "AHV", "AVS", "SVNR")
+_ID_WORDS = (r"national\s+id(?:entity)?(?:\s+card)?|id\s+card|identity\s+card"
+             r"|(?:id|identity|identification)\s+(?:number|no\b|nr\b|#)|personal\s+(?:id|number)"
+             r"|tc\s+kimlik|kimlik\s+(?:numarası|no\b)|emirates\s+id|codice\s+fiscale"
+             r"|num[ée]ro\s+de\s+s[ée]cu\w*|sozialversicherungsnummer|ідентифікаційний\s+код")
+NATIONAL_IDS: list[IdPattern] = [
+    IdPattern(9, re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")),  # US SSN
+    # UK NINO ("QQ" is the specimen prefix: harmless to mask)
+    IdPattern(6, re.compile(r"\b(?:[A-CEGHJ-PR-TW-Z]{2}|QQ) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")),
     # FR NIR
-    (12, re.compile(r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3}(?: ?\d{2})?\b")),
-    (7, re.compile(r"\b[XYZ]?\d{7,8}-?[A-HJ-NP-TV-Z]\b")),  # ES DNI / NIE
-    (7, re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")),  # IT codice fiscale
-    (11, re.compile(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b")),  # BR CPF
-    (12, re.compile(r"\b[2-9]\d{3} \d{4} \d{4}\b")),  # IN Aadhaar
-    (17, re.compile(r"\b\d{17}[\dX]\b")),  # CN resident id
+    IdPattern(12, re.compile(
+        r"\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3}(?: ?\d{2})?\b")),
+    IdPattern(7, re.compile(r"\b[XYZ]?\d{7,8}-?[A-HJ-NP-TV-Z]\b")),  # ES DNI / NIE
+    IdPattern(7, re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")),  # IT fiscale
+    IdPattern(11, re.compile(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b")),  # BR CPF
+    IdPattern(12, re.compile(r"\b[2-9]\d{3} \d{4} \d{4}\b")),  # IN Aadhaar
+    IdPattern(17, re.compile(r"\b\d{17}[\dX]\b")),  # CN resident id
+    # HK HKID "A123456(7)": its shape alone
+    IdPattern(6, re.compile(r"\b[A-Z]{1,2}\d{6} ?\( ?[\dA] ?\)"), lambda s: hkid_valid(s)),
+    # SE personnummer "850312-1234" without a context word: a date, then Luhn
+    IdPattern(10, re.compile(
+        r"\b(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-+]\d{4}\b"),
+        lambda s: luhn_valid(re.sub(r"\D", "", s)[-10:]), None, True),
+    # After a context word: AU TFN, PL PESEL, NL BSN, DE Steuer-ID, CA SIN, US SSN, UK NHS,
+    # Nordic personal numbers, HKID, passports, driving licences, other national ids.
+    IdPattern(8, re.compile(
+        rf"(?i:\btfn|tax\s+file\s+(?:number|no\b)){_SEP}(\d{{3}}[ -]?\d{{3}}[ -]?\d{{2,3}})\b"),
+        lambda s: tfn_valid(s), ("tfn", "tax")),
+    IdPattern(11, re.compile(rf"(?i:\bpesel){_SEP}(\d{{11}})\b"), lambda s: pesel_valid(s),
+              ("pesel",)),
+    IdPattern(8, re.compile(
+        rf"(?i:\b(?:bsn|burgerservicenummer|sofi-?nummer)){_SEP}"
+        r"(\d{3,4}[ .-]?\d{2,3}[ .-]?\d{3})\b"),
+        lambda s: bsn_valid(s), ("bsn", "burgerservice", "sofi")),
+    IdPattern(11, re.compile(
+        rf"(?:(?i:steuer[- ]?id\w*|steuer[- ]?identifikations\w*|identifikationsnummer|idnr"
+        rf"|tax\s+id(?:entification)?(?:\s+number)?)|\bTIN\b){_SEP}"
+        r"(\d{2} ?\d{3} ?\d{3} ?\d{3})\b"),
+        lambda s: steuer_id_valid(s), ("steuer", "identifikations", "idnr", "tax", "tin")),
+    IdPattern(9, re.compile(
+        rf"(?:\bSIN\b|\bNAS\b|(?i:social\s+insurance|assurance\s+sociale)){_SEP}"
+        r"(\d{3}[ -]?\d{3}[ -]?\d{3})\b"),
+        lambda s: luhn_valid(re.sub(r"\D", "", s)), ("sin", "nas", "insurance", "assurance")),
+    IdPattern(9, re.compile(
+        rf"(?:\bSSN\b|(?i:social\s+security)){_SEP}(\d{{3}}[ -]?\d{{2}}[ -]?\d{{4}})\b"),
+        None, ("ssn", "security")),
+    IdPattern(10, re.compile(rf"(?i:\bnhs\b){_SEP}(\d{{3}}[ -]?\d{{3}}[ -]?\d{{4}})\b"),
+              lambda s: nhs_valid(s), ("nhs",)),
+    IdPattern(9, re.compile(
+        rf"(?i:\b(?:personnummer|personnr|person-?nr|samordningsnummer|personal\s+identity\s+number"
+        rf"|fødselsnummer|fodselsnummer|cpr(?:-nr|-nummer)?|henkilötunnus|hetu))\b{_SEP}"
+        r"((?:19|20)?\d{6}[-+ ]?\d{4,5}|\d{6}[-+A]\d{3}[\dA-Z])\b"),
+        lambda s: luhn_valid(re.sub(r"\D", "", s)[-10:]),
+        ("person", "samordning", "fødsel", "fodsel", "cpr", "henkilö", "hetu")),
+    IdPattern(6, re.compile(
+        rf"(?i:\bhkid\b|hong\s+kong\s+id\w*(?:\s+card)?){_SEP}([A-Z]{{1,2}}\d{{6}} ?\(?[\dA]\)?)"),
+        lambda s: hkid_valid(s), ("hkid", "hong")),
+    IdPattern(1, re.compile(
+        rf"(?i:\b(?:passport|passeport|pasaporte|passaporto|reisepass|paszport|paspoort|pasaport"
+        rf"|паспорт)){_SEP}([A-Z]{{0,3}}\d(?:[ -]?[\dA-Z]){{5,9}})(?![\dA-Za-z])"),
+        None, ("pas", "паспорт")),
+    IdPattern(1, re.compile(
+        rf"(?:(?i:\b(?:driver['’]?s?|driving)\s+licen[cs]e|\blicen[cs]e\b"
+        rf"|permis\s+de\s+conduire|führerschein\w*|(?:carnet|licencia)\s+de\s+conducir"
+        rf"|carta\s+de\s+condução|patente(?:\s+di\s+guida)?|prawo\s+jazdy|rijbewijs\w*|körkort)"
+        rf"|\bDL\b){_SEP}([A-Z]{{0,6}}\d(?:[ -]?[\dA-Z]){{4,17}})(?![\dA-Za-z])"),
+        None, ("licen", "dl", "permis", "führerschein", "condu", "patente", "jazdy", "rijbewijs",
+               "körkort")),
+    IdPattern(1, re.compile(
+        rf"(?:(?i:\b(?:{_ID_WORDS}))|\b(?:{'|'.join(_UPPER_IDS)})\b){_SEP}"
+        r"([A-Z]{0,4}\d(?:[-\s./]?[\dA-Z]){5,20})(?![\dA-Za-z])"),
+        None, ("id", "personal", "kimlik", "fiscale", "sécu", "secu", "sozialversicherung", "ідентиф",
+               *(word.lower() for word in _UPPER_IDS))),
 ]
 
-
-def _alternatives(words: tuple[str, ...]) -> str:
-    return "|".join(map(re.escape, words))
-
-
-def _cues(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The fewest of `words` that every one of them contains ("St" for "Street" and "St"): a
-    text holding none of them cannot match a pattern that needs one of `words`."""
-    return tuple(w for w in words if not any(other != w and other in w for other in words))
-
-
-_STREET_EN = ("Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln",
-              "Drive", "Dr", "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Square", "Sq",
-              "Crescent", "Close", "Gardens", "Parkway", "Highway")
-_STREET_DE = ("straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "damm", "ring")
-_STREET_SOUTH = ("Calle", "C/", "Avenida", "Avda.", "Avda", "Plaza", "Paseo", "Rua", "Via", "Viale",
-                 "Piazza", "Corso")
-# (cue words, pattern): a pattern runs only on text holding one of its cue words (case as
-# written; None: always, as the French words match in any case).
-STREETS: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] = [
-    (_cues(_STREET_EN), re.compile(
-        rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,4}}(?:{_alternatives(_STREET_EN)})\b\.?")),
-    (None, re.compile(
-        r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée"
-        r"|impasse|quai|cours|route)\s+(?:(?:de|du|des|la|le|l['’])\s*)*[\wÀ-ÿ'’-]+"
-        r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*")),
-    (_cues(_STREET_DE), re.compile(
-        rf"\b[A-ZÄÖÜ][\wäöüß-]*(?:{_alternatives(_STREET_DE)})\s+\d{{1,4}}\s?[a-z]?\b")),
-    (_cues(_STREET_SOUTH), re.compile(
-        rf"\b(?:{_alternatives(_STREET_SOUTH)})\s+"
-        r"(?:(?:de|del|la|dos|das|do|da|dei|delle|di)\s+)*[A-ZÀ-Ý][\wÀ-ÿ'’-]+"
-        r"(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'’-]+)*,?\s+\d{1,4}\b")),
-]
+# Any context word of an id, any street word: one search skips all of those patterns at once.
+# Every context word of an id, every street word: when a text holds none, all of those
+# patterns are skipped after one test.
+ID_WORDS = Cue(tuple(h for i in NATIONAL_IDS for h in i.hints or ()))
+STREET_WORDS = Cue(tuple(w for words, _ in STREETS for w in words or ()))
+VERSION_BEFORE = re.compile(r"(?i:\bv|version|ver\.?|release|build|firmware|rev\.?)\s*$")
 ISO_DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.]\d\d")
 
 
@@ -108,18 +178,81 @@ def iban_valid(candidate: str) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
-def is_ipv4(text: str) -> bool:
-    return all(int(part) <= 255 for part in text.split("."))
+def is_ipv4(text: str, before: str = "") -> bool:
+    """A dotted quad that can be someone's address: not loopback (127.*), unspecified or
+    "this network" (0.*), a netmask or broadcast (255.*), nor a version ("v1.2.3.4")."""
+    parts = [int(part) for part in text.split(".")]
+    if any(part > 255 for part in parts) or parts[0] in (0, 127, 255):
+        return False
+    return not VERSION_BEFORE.search(before[-24:])
 
 
 def is_ipv6(text: str) -> bool:
     if sum(1 for group in text.split(":") if group) < 3:
         return False
     try:
-        ipaddress.IPv6Address(text)
+        address = ipaddress.IPv6Address(text)
     except ValueError:
         return False
-    return True
+    return not (address.is_loopback or address.is_unspecified)
+
+
+def _digits(text: str) -> list[int]:
+    return [int(c) for c in text if c.isdigit()]
+
+
+def hkid_valid(text: str) -> bool:
+    """Hong Kong identity card: letters (A=10 … Z=35, a blank 36 before a single one), six
+    digits, weights 9 … 2, and a check digit (A for 10) that makes the sum divisible by 11."""
+    compact = re.sub(r"[\s()]", "", text).upper()
+    letters, rest = compact[:-7], compact[-7:]
+    values = [36] * (2 - len(letters)) + [ord(c) - 55 for c in letters] + _digits(rest[:6])
+    total = sum(value * weight for value, weight in zip(values, range(9, 1, -1), strict=True))
+    check = 10 if rest[6] == "A" else int(rest[6])
+    return (total + check) % 11 == 0
+
+
+def tfn_valid(text: str) -> bool:
+    """Australian tax file number: weighted sum divisible by 11."""
+    digits = _digits(text)
+    weights = (1, 4, 3, 7, 5, 8, 6, 9, 10) if len(digits) == 9 else (10, 7, 8, 4, 6, 3, 5, 1)
+    return len(digits) in (8, 9) and sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 == 0
+
+
+def pesel_valid(text: str) -> bool:
+    """Polish PESEL: weights 1 3 7 9 repeated, the last digit completes the sum to a ten."""
+    digits = _digits(text)
+    total = sum(d * w for d, w in zip(digits, (1, 3, 7, 9, 1, 3, 7, 9, 1, 3), strict=False))
+    return len(digits) == 11 and (10 - total % 10) % 10 == digits[10]
+
+
+def bsn_valid(text: str) -> bool:
+    """Dutch burgerservicenummer: the "11-test" (weights 9 … 2, then -1)."""
+    digits = _digits(text)
+    digits = [0] * (9 - len(digits)) + digits
+    total = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+    return len(digits) == 9 and total % 11 == 0 and total > 0
+
+
+def steuer_id_valid(text: str) -> bool:
+    """German Steuer-Identifikationsnummer: 11 digits, no leading 0, ISO 7064 MOD 11,10."""
+    digits = _digits(text)
+    if len(digits) != 11 or digits[0] == 0:
+        return False
+    product = 10
+    for digit in digits[:10]:
+        total = (digit + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10 == digits[10]
+
+
+def nhs_valid(text: str) -> bool:
+    """UK NHS number: weights 10 … 2, mod 11 (a remainder giving 10 is never issued)."""
+    digits = _digits(text)
+    if len(digits) != 10:
+        return False
+    check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=False)) % 11
+    return check != 10 and check % 11 == digits[9]
 
 
 def card_kind(text: str) -> str | None:
