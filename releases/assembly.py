@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import BinaryField, CharField, F, QuerySet, Window
+from django.db.models.functions import Cast, Coalesce, RowNumber
 
 from battles.models import Battle
 from releases.demographics import Demographics
@@ -141,17 +142,30 @@ def _joined(battles: QuerySet[Battle]) -> Iterator[tuple[Any, ...]]:
 
     The queryset's own SQL, run on the database cursor: psycopg decodes the text array, the
     bytea and the JSON itself, without Django's per-value converters (a third of a build's
-    time when rows are only spliced). The cursor lives in a transaction: outside one it must
-    be declared WITH HOLD, and PostgreSQL then copies the whole result aside before the first
-    row comes back (gigabytes for a large release); inside one, rows are produced as fetched,
-    all from one snapshot.
+    time when rows are only spliced). Run it in a transaction: outside one the cursor must be
+    declared WITH HOLD, and PostgreSQL then copies the whole result aside before the first row
+    comes back (gigabytes for a large release); inside one, rows are produced as fetched.
     """
     query = battles.order_by("vote__created_at", "id").values_list(*_COLUMNS).query
     sql, params = query.sql_with_params()
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(CHUNK):
             yield from chunk
+
+
+def _capped(battles: QuerySet[Battle], max_per_prompt: int) -> QuerySet[Battle]:
+    """The first `max_per_prompt` of `battles` per stored prompt key, in vote order, chosen in
+    the database from narrow rows: a capped battle's conversation is never read or sent (on
+    the real votes, the cap leaves out half of them). A battle without a stored row yet gets a
+    partition of its own; the caller's own count, on every row it reads, then caps it exactly.
+    """
+    if max_per_prompt <= 0:
+        return battles
+    key = Coalesce(F("release_fragment__prompt_key"), Cast(Cast("id", CharField()), BinaryField()))
+    ranked = battles.annotate(prompt_rank=Window(
+        RowNumber(), partition_by=[key], order_by=[F("vote__created_at").asc(), F("id").asc()]))
+    return Battle.objects.filter(pk__in=ranked.filter(prompt_rank__lte=max_per_prompt).values("id"))
 
 
 def release_lines(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_per_prompt: int,
@@ -166,13 +180,26 @@ def release_lines(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_p
     disagree about rows both contain).
     """
     fragments_fill(battles, kind=kind, naming=naming)
-    version = fragment_version(naming, kind)
-    splicer = _Splicer(kind, demographics, moderation_tags or {})
     stats = stats if stats is not None else ReleaseStats()
+    with transaction.atomic():
+        total = battles.count()
+        read = yield from _lines(_joined(_capped(battles, max_per_prompt)), kind=kind, naming=naming,
+                                 max_per_prompt=max_per_prompt, stats=stats,
+                                 splicer=_Splicer(kind, demographics, moderation_tags or {}),
+                                 media=media)
+    stats.down_sampled += total - read  # capped in the database
+
+
+def _lines(rows: Iterator[tuple[Any, ...]], *, kind: str, naming: Naming, max_per_prompt: int,
+           stats: ReleaseStats, splicer: _Splicer, media: MediaSink) -> Generator[Line, None, int]:
+    """Lines from the joined rows, in (tstamp, question_id) order; returns how many rows it read."""
+    version = fragment_version(naming, kind)
     seen: Counter[bytes] = Counter()
     pending: list[Line] = []  # the rows of one whole second, sorted on flush
+    read = 0
     for (arena, slug_a, slug_b, name_a, name_b, question_id, judge, tstamp, key, fixed,
-         conversations, fastchat, files, made_as, battle_id) in _joined(battles):
+         conversations, fastchat, files, made_as, battle_id) in rows:
+        read += 1
         if made_as != version:  # dropped or remade by an older worker since the fill above
             fragment = _remade(battle_id, kind, naming, version)
             if fragment is None:
@@ -197,6 +224,7 @@ def release_lines(*, battles: QuerySet[Battle], kind: str, naming: Naming, max_p
             yield from _flush(pending, stats)
         pending.append(line)
     yield from _flush(pending, stats)
+    return read
 
 
 def _remade(battle_id: Any, kind: str, naming: Naming, version: str) -> RowFragment | None:
