@@ -54,7 +54,7 @@ FASTCHAT_MODELS = tuple(n for n in FASTCHAT_FIELDS if n in RELEASE_TIME)
 # Every module whose code decides what a fragment holds.
 ROW_CODE = (
     "moderation.pii", "moderation.pii.patterns", "moderation.pii.names", "moderation.pii.intros",
-    "moderation.pii.addresses", "releases.rows",
+    "moderation.pii.addresses", "moderation.pii.cues", "moderation.pii.people", "releases.rows",
     "releases.reading", "releases.language", "releases.media", "releases.schema",
     "releases.fragments", "leaderboard.categories", "leaderboard.ranking.text_style",
 )

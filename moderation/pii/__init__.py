@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moderation.pii import patterns as p
-from moderation.pii.names import name_spans
+from moderation.pii.people import name_spans
 
 # Priority when matches overlap: the more specific kind names the merged span.
 KINDS = ("EMAIL", "IBAN", "CARD", "ID", "IP", "PHONE", "ADDRESS", "NAME")

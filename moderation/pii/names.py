@@ -186,8 +186,8 @@ TITLED = re.compile(rf"{TITLES}[ \t]+(?=(?:{PARTICLE}[ \t]+){{0,3}}{TOKEN})")
 FULL_NAME = re.compile(
     rf"[{UPPER}](?<![{LETTER}{APOSTROPHES}-][{UPPER}])[{LOWER}]+(?:-[{LETTER}][{LOWER}]+)*"
     rf"(?![{LETTER}])[ \t]+(?:{PARTICLE}[ \t]+){{0,3}}({TOKEN})")
-_WORDISH = re.compile(r"\w")
-_TITLE_CUE = Cue(TITLE_CUES)
+WORDISH = re.compile(r"\w")
+TITLE_CUE = Cue(TITLE_CUES)
 
 
 def _fold(word: str) -> str:
@@ -214,27 +214,3 @@ def whole(text: str, start: int, end: int = 0) -> tuple[int, int]:
     """The span from `start` to the end of the name run starting there (at least to `end`)."""
     run = NAME_RUN.match(text, start)
     return start, max(end, run.end() if run else start)
-
-
-def name_spans(text: str, lower: str | None = None, *, cues: bool = True) -> list[tuple[int, int]]:
-    """Where names are in `text` (the name only, never the words that introduced it).
-
-    A pattern runs only where its cue is in the text (`cues=False` runs them all, for tests)."""
-    from moderation.pii.intros import intro_spans
-
-    lower = text.lower() if lower is None else lower
-    spans = intro_spans(text, lower, cues=cues)
-    if not cues or _TITLE_CUE(text):
-        for m in TITLED.finditer(text):
-            if m.start() and _WORDISH.match(text, m.start() - 1):
-                continue  # "IDr. X", not a title
-            start, end = whole(text, m.end())
-            if end > start and is_name_word(text[start:end].split()[0]):
-                spans.append((start, end))
-    position = 0
-    while match := FULL_NAME.search(text, position):
-        first = match.group().split(None, 1)[0]
-        if is_given_name(first) and is_name_word(match.group(1)):
-            spans.append(whole(text, match.start(), match.end(1)))
-        position = match.start(1)  # "Hello Alice Johnson": "Alice" starts a pair too
-    return [span for span in spans if span[1] > span[0]]
