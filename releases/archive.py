@@ -3,13 +3,13 @@ its SHA-256 in ``<archive>.sha256`` (``sha256sum -c`` format).
 
 The archive cannot be listed in manifest.json, which it contains, hence the side file. It is
 deterministic (entries sorted, every mtime the release's cutoff, owner 0/0 without names, fixed
-modes, a gzip header without time or name), so rebuilding a draft gives the same bytes and the
-same checksum. No Django: ``python -m releases.verify`` checks archives too.
+modes, gzip members without time or name cut at fixed sizes, see `releases.gzip_blocks`), so
+rebuilding a draft gives the same bytes and the same checksum. No Django:
+``python -m releases.verify`` checks archives too.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from releases.files import sha256_file
+from releases.gzip_blocks import GzipBlocks
 from releases.schema import MANIFEST
 
 SUFFIX = ".tar.gz"
@@ -49,22 +50,26 @@ def archive_write(directory: Path, *, name: str, mtime: int) -> Path:
     target = directory.parent / f"{name}{SUFFIX}"
     partial = target.with_name(target.name + ".partial")
     files = _files(directory)
-    with partial.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                           compresslevel=COMPRESSLEVEL) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in files:
-            info = tarfile.TarInfo(f"{name}/{path.relative_to(directory).as_posix()}")
-            info.size = path.stat().st_size
-            info.mtime = mtime
-            info.mode = 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            with path.open("rb") as handle:
-                tar.addfile(info, handle)
+    with partial.open("wb") as raw:
+        gz = GzipBlocks(raw, level=COMPRESSLEVEL)
+        try:
+            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
+                              copybufsize=1 << 20) as tar:
+                for path in files:
+                    info = tarfile.TarInfo(f"{name}/{path.relative_to(directory).as_posix()}")
+                    info.size = path.stat().st_size
+                    info.mtime = mtime
+                    info.mode = 0o644
+                    info.uid = info.gid = 0
+                    info.uname = info.gname = ""
+                    with path.open("rb") as handle:
+                        tar.addfile(info, handle)
+        finally:
+            gz.close()
     partial.replace(target)
     sidecar = checksum_path(target)
     sidecar_partial = sidecar.with_name(sidecar.name + ".partial")
-    sidecar_partial.write_text(f"{sha256_file(target)}  {target.name}\n", encoding="ascii")
+    sidecar_partial.write_text(f"{gz.sha256()}  {target.name}\n", encoding="ascii")
     sidecar_partial.replace(sidecar)
     return target
 

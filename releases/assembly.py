@@ -15,8 +15,11 @@ building the same release twice gives the same bytes.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import Counter
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +35,7 @@ from releases.fragments import (
     JUDGE_COLUMNS,
     MODEL_COLUMNS,
     TAG_COLUMNS,
+    Part,
     fragment_make,
     fragment_version,
     fragments_fill,
@@ -61,8 +65,8 @@ class ReleaseStats:
     models: dict[str, str] = field(default_factory=dict)  # slug → display name, as registered
     judges: set[str] = field(default_factory=set)
     down_sampled: int = 0
-    date_start: datetime | None = None
-    date_end: datetime | None = None
+    first_tstamp: int | None = None
+    last_tstamp: int | None = None
 
     def add(self, *, models: tuple[tuple[str, str], ...], judge: str, tstamp: int) -> None:
         self.battles += 1
@@ -70,9 +74,17 @@ class ReleaseStats:
             self.per_model[slug] += 1
             self.models[slug] = name
         self.judges.add(judge)
-        when = datetime.fromtimestamp(tstamp, tz=UTC)
-        self.date_start = self.date_start or when
-        self.date_end = when
+        if self.first_tstamp is None:
+            self.first_tstamp = tstamp
+        self.last_tstamp = tstamp
+
+    @property
+    def date_start(self) -> datetime | None:
+        return None if self.first_tstamp is None else datetime.fromtimestamp(self.first_tstamp, tz=UTC)
+
+    @property
+    def date_end(self) -> datetime | None:
+        return None if self.last_tstamp is None else datetime.fromtimestamp(self.last_tstamp, tz=UTC)
 
 
 @dataclass(slots=True)
@@ -85,12 +97,16 @@ class Line:
     judge: str
 
 
+# Where each run of a line's columns comes from (`_Splicer.plan`).
+_FIXED, _CONVERSATIONS, _MODELS, _JUDGE, _TAGS = range(5)
+
+
 class _Splicer:
     """Puts one row's line together; the release-time members are memoized by their source."""
 
     def __init__(self, kind: str, demographics: Mapping[str, Demographics],
                  moderation_tags: Mapping[Any, list[str]]) -> None:
-        self.layout = row_layout(kind)
+        self.plan = tuple(_source(part) for part in row_layout(kind))
         self.demographics = demographics
         self.tags = moderation_tags
         self.by_models: dict[tuple[str, ...], str] = {}
@@ -98,43 +114,59 @@ class _Splicer:
         self.untagged = json_members({"moderation_tags": []}, TAG_COLUMNS)
         self.fastchat_models: dict[tuple[str, ...], str] = {}
 
-    def _release_members(self, names: tuple[str, ...], models: tuple[str, ...], judge: str,
-                         battle_id: object) -> str:
-        if names == MODEL_COLUMNS:
-            if models not in self.by_models:
-                self.by_models[models] = json_members(dict(zip(MODEL_COLUMNS, models, strict=True)),
-                                                      names)
-            return self.by_models[models]
-        if names == JUDGE_COLUMNS:
-            if judge not in self.by_judge:
-                self.by_judge[judge] = json_members(judge_columns(self.demographics, judge), names)
-            return self.by_judge[judge]
-        if names == TAG_COLUMNS:
-            tags = self.tags.get(battle_id)
-            if not tags:
-                return self.untagged
-            return json_members({"moderation_tags": list(tags)}, names)
-        raise ValueError(f"no release-time source for columns {names}")
+    def _models(self, models: tuple[str, ...]) -> str:
+        members = self.by_models.get(models)
+        if members is None:
+            named = dict(zip(MODEL_COLUMNS, models, strict=True))
+            members = self.by_models[models] = json_members(named, MODEL_COLUMNS)
+        return members
+
+    def _judge(self, judge: str) -> str:
+        members = self.by_judge.get(judge)
+        if members is None:
+            members = self.by_judge[judge] = json_members(judge_columns(self.demographics, judge),
+                                                          JUDGE_COLUMNS)
+        return members
+
+    def _tags(self, battle_id: object) -> str:
+        tags = self.tags.get(battle_id)
+        return json_members({"moderation_tags": list(tags)}, TAG_COLUMNS) if tags else self.untagged
 
     def fastchat(self, fixed: str, models: tuple[str, ...], conversations: str) -> str:
         """FastChat's record: its fixed members, the model slugs, the conversations."""
-        if models not in self.fastchat_models:
+        members = self.fastchat_models.get(models)
+        if members is None:
             named = dict(zip(MODEL_COLUMNS, models, strict=True))
-            self.fastchat_models[models] = json_members(named, FASTCHAT_MODELS)
-        return "{" + fixed + "," + self.fastchat_models[models] + "," + conversations + "}"
+            members = self.fastchat_models[models] = json_members(named, FASTCHAT_MODELS)
+        return "{" + fixed + "," + members + "," + conversations + "}"
 
     def line(self, models: tuple[str, ...], judge: str, battle_id: object, fixed: list[str],
              conversations: str) -> str:
         pieces: list[str] = []
         runs = iter(fixed)
-        for part in self.layout:
-            if part.source == "fixed":
+        for source in self.plan:
+            if source == _FIXED:
                 pieces.append(next(runs))
-            elif part.source == "conversations":
+            elif source == _CONVERSATIONS:
                 pieces.append(conversations)
+            elif source == _MODELS:
+                pieces.append(self._models(models))
+            elif source == _JUDGE:
+                pieces.append(self._judge(judge))
             else:
-                pieces.append(self._release_members(part.names, models, judge, battle_id))
+                pieces.append(self._tags(battle_id))
         return "{" + ",".join(pieces) + "}"
+
+
+def _source(part: Part) -> int:
+    if part.source == "fixed":
+        return _FIXED
+    if part.source == "conversations":
+        return _CONVERSATIONS
+    for source, names in ((_MODELS, MODEL_COLUMNS), (_JUDGE, JUDGE_COLUMNS), (_TAGS, TAG_COLUMNS)):
+        if part.names == names:
+            return source
+    raise ValueError(f"no release-time source for columns {part.names}")
 
 
 def _joined(battles: QuerySet[Battle]) -> Iterator[tuple[Any, ...]]:
@@ -150,8 +182,45 @@ def _joined(battles: QuerySet[Battle]) -> Iterator[tuple[Any, ...]]:
     sql, params = query.sql_with_params()
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(CHUNK):
+        for chunk in _prefetched(lambda: cursor.cursor.fetchmany(CHUNK)):
             yield from chunk
+
+
+def _prefetched(fetch: Callable[[], list[Any]]) -> Generator[list[Any], None, None]:
+    """The chunks `fetch` returns until an empty one, each fetched while the previous one is used.
+
+    A server-side cursor answers one FETCH at a time: without this, PostgreSQL idles while
+    the rows are spliced and the build waits while PostgreSQL finds the next ones (a fifth of
+    a large build). A thread asks for the next chunk as soon as one is taken; psycopg lets go
+    of the GIL while it waits, and its connection serializes the thread's fetches with any
+    query this thread runs meanwhile (a fragment remade mid-stream).
+    """
+    chunks: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                chunk = fetch()
+                chunks.put(chunk)
+                if not chunk:
+                    return
+        except BaseException as error:  # raised again in the consumer's thread
+            chunks.put(error)
+
+    thread = threading.Thread(target=run, name="release-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := chunks.get()):
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked put finish
+            with suppress(queue.Empty):
+                chunks.get(timeout=0.05)
+        thread.join()
 
 
 def _capped(battles: QuerySet[Battle], max_per_prompt: int) -> QuerySet[Battle]:

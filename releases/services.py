@@ -21,7 +21,8 @@ from battles.models import Arena, Battle
 from releases.archive import archive_path, archive_stem, archive_write, checksum_path
 from releases.assembly import ReleaseStats, release_lines
 from releases.card import card_text
-from releases.files import DataWriter, leaderboard_write, manifest_write, sha256_file
+from releases.data_writer import DataWriter
+from releases.files import leaderboard_write, manifest_write, sha256_file
 from releases.fragments import fragments_fill
 from releases.judges import judges_demographics
 from releases.media import media_copier
@@ -149,7 +150,7 @@ def _write(release: Release, directory: Path) -> dict[str, Any]:
     board = leaderboard_write(directory)
     meta = _meta(release, stats, excluded, k, board)
     (directory / CARD).write_text(card_text(meta, fastchat=fastchat), encoding="utf-8")
-    manifest_write(directory, meta)
+    manifest_write(directory, meta, writer.written())
     release.date_start, release.date_end = stats.date_start, stats.date_end
     release.counts = meta["counts"]
     return meta

@@ -17,7 +17,8 @@ from typing import Any
 from battles.exposure import exposure_minimum
 from battles.modalities import arena_settings, modality_spec
 from releases.card import DATASETS_MEDIA, card_configs, media_loading_note
-from releases.files import DataWriter, manifest_write
+from releases.data_writer import DataWriter
+from releases.files import manifest_write
 from releases.media import media_copier
 from releases.rows import Naming
 from releases.schema import CARD, COLUMN_DOCS, DATA_BASENAME, MANIFEST, schema_for
@@ -211,7 +212,7 @@ def study_release_build(*, study: Study, license: str = "cc-by-4.0") -> Path:
             "license": license,
         }
         (staging / CARD).write_text(study_card_text(meta), encoding="utf-8")
-        manifest_write(staging, meta)
+        manifest_write(staging, meta, writer.written())
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
