@@ -3,9 +3,14 @@ its SHA-256 in ``<archive>.sha256`` (``sha256sum -c`` format).
 
 The archive cannot be listed in manifest.json, which it contains, hence the side file. It is
 deterministic (entries sorted, every mtime the release's cutoff, owner 0/0 without names, fixed
-modes, gzip members without time or name cut at fixed sizes, see `releases.gzip_blocks`), so
-rebuilding a draft gives the same bytes and the same checksum. No Django:
-``python -m releases.verify`` checks archives too.
+modes, gzip members without time or name), so rebuilding a draft gives the same bytes and the
+same checksum. No Django: ``python -m releases.verify`` checks archives too.
+
+The tar stream is written as gzip members (`releases.gzip_blocks`): one per header, the
+content of each file cut in fixed blocks from its first byte, one for each padding and for the
+end. A file's content thus deflates to the same members wherever it is in the archive, and
+the big data files arrive already deflated by the writer thread, in the idle time of the
+build, and are copied in as they are.
 """
 
 from __future__ import annotations
@@ -14,16 +19,15 @@ import hashlib
 import io
 import json
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from releases.files import sha256_file
-from releases.gzip_blocks import GzipBlocks
+from releases.gzip_blocks import Deflated, deflate_file, gzip_member
 from releases.schema import MANIFEST
 
 SUFFIX = ".tar.gz"
-# gzip's own default: level 9 took half again the time for 3% less on release text.
-COMPRESSLEVEL = 6
 
 
 def archive_stem(manifest: dict[str, Any]) -> str:
@@ -44,32 +48,63 @@ def _files(directory: Path) -> list[Path]:
                   key=lambda p: p.relative_to(directory).as_posix())
 
 
-def archive_write(directory: Path, *, name: str, mtime: int) -> Path:
+class _Hashed:
+    """The archive file, hashed as it is written."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.raw.write(data)
+
+
+def _copy(path: Path, sink: _Hashed) -> None:
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sink.write(block)
+
+
+def archive_write(directory: Path, *, name: str, mtime: int,
+                  deflated: Mapping[str, Deflated] | None = None) -> Path:
     """Write ``<name>.tar.gz`` (every file of `directory` under ``<name>/``) and its .sha256
-    beside `directory`; both appear complete or not at all (written aside, then renamed)."""
+    beside `directory`; both appear complete or not at all (written aside, then renamed).
+
+    `deflated` maps a file's path in the release to its content already deflated (by
+    `releases.data_writer`); it is used when the sizes agree, else the file is deflated here.
+    """
     target = directory.parent / f"{name}{SUFFIX}"
     partial = target.with_name(target.name + ".partial")
-    files = _files(directory)
+    offset = 0
     with partial.open("wb") as raw:
-        gz = GzipBlocks(raw, level=COMPRESSLEVEL)
-        try:
-            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
-                              copybufsize=1 << 20) as tar:
-                for path in files:
-                    info = tarfile.TarInfo(f"{name}/{path.relative_to(directory).as_posix()}")
-                    info.size = path.stat().st_size
-                    info.mtime = mtime
-                    info.mode = 0o644
-                    info.uid = info.gid = 0
-                    info.uname = info.gname = ""
-                    with path.open("rb") as handle:
-                        tar.addfile(info, handle)
-        finally:
-            gz.close()
+        sink = _Hashed(raw)
+        for path in _files(directory):
+            relative = path.relative_to(directory).as_posix()
+            info = tarfile.TarInfo(f"{name}/{relative}")
+            info.size = path.stat().st_size
+            info.mtime = mtime
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            header = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+            sink.write(gzip_member(header))
+            ready = (deflated or {}).get(relative)
+            if ready is not None and ready.size == info.size:
+                _copy(ready.path, sink)
+            elif info.size:
+                deflate_file(path, sink)
+            padding = -info.size % tarfile.BLOCKSIZE
+            if padding:
+                sink.write(gzip_member(tarfile.NUL * padding))
+            offset += len(header) + info.size + padding
+        end = 2 * tarfile.BLOCKSIZE  # what tarfile writes on close: two empty blocks, whole records
+        end += -(offset + end) % tarfile.RECORDSIZE
+        sink.write(gzip_member(tarfile.NUL * end))
     partial.replace(target)
     sidecar = checksum_path(target)
     sidecar_partial = sidecar.with_name(sidecar.name + ".partial")
-    sidecar_partial.write_text(f"{gz.sha256()}  {target.name}\n", encoding="ascii")
+    sidecar_partial.write_text(f"{sink.digest.hexdigest()}  {target.name}\n", encoding="ascii")
     sidecar_partial.replace(sidecar)
     return target
 

@@ -10,7 +10,9 @@ Why a thread: Arrow's parser, the Parquet encoder, the file writes and SHA-256 r
 GIL, so they take a second core while the build's own thread reads and splices the next rows
 (a third of a large build's time was spent here, on the same core). One thread, batches in
 order, a fixed batch size: the same lines always give the same bytes. The JSONL and FastChat
-files are hashed as they are written, so the manifest need not read gigabytes back.
+files are hashed as they are written, so the manifest need not read gigabytes back, and, given
+`deflate_into`, deflated for the archive as they are written (`releases.gzip_blocks`), in the
+time the build waits on the GIL and the database, instead of after it.
 
 FastChat's file is a JSON array with one record per line, which FastChat reads as a list and
 `releases.verify` streams.
@@ -30,28 +32,49 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from releases.files import FileFacts, json_line
+from releases.gzip_blocks import Deflated, GzipBlocks
 from releases.schema import DATA_BASENAME, FASTCHAT_PATH, fastchat_row, schema_for
 
-# Batches waiting for the writer thread: enough to absorb a slow write, few enough to bound memory.
-QUEUED_BATCHES = 4
+# Row groups handed to the writer thread at once. Each hand-over costs the thread a dozen
+# returns to the GIL (after a write, a hash, a parse...), and each return waits for the build's
+# thread to yield it, up to the interpreter's switch interval (5 ms): per row group of 1,000
+# that was most of the thread's time; per 8 it is little. About 25 MB of text at a time.
+GROUPS_PER_HANDOVER = 8
+# Hand-overs waiting for the writer thread: enough to absorb a slow write, few to bound memory.
+QUEUED_HANDOVERS = 2
 
 
 class _HashedFile:
-    """A binary file that keeps the SHA-256 and size of what was written to it."""
+    """A binary file that keeps the SHA-256 and size of what was written to it, and deflates it
+    for the archive as it goes when given where (`releases.gzip_blocks`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, deflated: Path | None) -> None:
         self.path = path
         self.handle = path.open("wb")
         self.digest = hashlib.sha256()
         self.size = 0
+        self.deflated = deflated
+        self.deflated_handle = None
+        self.deflating: GzipBlocks | None = None
+        if deflated is not None:
+            deflated.parent.mkdir(parents=True, exist_ok=True)
+            self.deflated_handle = deflated.open("wb")
+            self.deflating = GzipBlocks(self.deflated_handle)
 
     def write(self, data: bytes) -> None:
         self.handle.write(data)
         self.digest.update(data)
         self.size += len(data)
+        if self.deflating is not None:
+            self.deflating.write(data)
 
     def close(self) -> None:
         self.handle.close()
+        if self.deflating is not None and self.deflated_handle is not None:
+            try:
+                self.deflating.close()
+            finally:
+                self.deflated_handle.close()
 
     def facts(self) -> FileFacts:
         return {"sha256": self.digest.hexdigest(), "bytes": self.size}
@@ -66,12 +89,14 @@ class _Batch:
 class DataWriter:
     """The release's data files, written as lines arrive (see the module's docstring)."""
 
-    def __init__(self, directory: Path, *, kind: str, fastchat: bool, batch: int = 1000) -> None:
+    def __init__(self, directory: Path, *, kind: str, fastchat: bool, batch: int = 1000,
+                 deflate_into: Path | None = None) -> None:
         self.directory = directory
+        self.deflate_into = deflate_into
         self.schema = schema_for(kind)
         self.batch = batch
         self.pending = _Batch()
-        self.jsonl = _HashedFile(directory / f"{DATA_BASENAME}.jsonl")
+        self.jsonl = self._file(f"{DATA_BASENAME}.jsonl")
         self.parquet = pq.ParquetWriter(directory / f"{DATA_BASENAME}.parquet", self.schema,
                                         compression="zstd")
         self.parse = pj.ParseOptions(explicit_schema=self.schema, unexpected_field_behavior="error")
@@ -79,13 +104,18 @@ class DataWriter:
         self.fastchat_rows = 0
         if fastchat:
             (directory / FASTCHAT_PATH).parent.mkdir(parents=True, exist_ok=True)
-            self.fastchat = _HashedFile(directory / FASTCHAT_PATH)
+            self.fastchat = self._file(FASTCHAT_PATH)
             self.fastchat.write(b"[")
-        self.queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+        self.handover = batch * GROUPS_PER_HANDOVER
+        self.queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=QUEUED_HANDOVERS)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="release-writer", daemon=True)
         self.thread.start()
         self.closed = False
+
+    def _file(self, name: str) -> _HashedFile:
+        into = self.deflate_into
+        return _HashedFile(self.directory / name, into / f"{name}.gz" if into is not None else None)
 
     def write(self, row: dict[str, Any]) -> None:
         """A row as a dict (any key order; FastChat's record derived from it)."""
@@ -97,7 +127,7 @@ class DataWriter:
         self.pending.lines.append(line)
         if self.fastchat is not None and fastchat is not None:
             self.pending.records.append(fastchat)
-        if len(self.pending.lines) >= self.batch:
+        if len(self.pending.lines) >= self.handover:
             self._hand_over()
 
     def _hand_over(self) -> None:
@@ -150,10 +180,18 @@ class DataWriter:
         if self.failure is not None:
             raise RuntimeError("writing the release files failed") from self.failure
 
+    def _files(self) -> list[_HashedFile]:
+        return [self.jsonl] + ([self.fastchat] if self.fastchat is not None else [])
+
     def written(self) -> dict[str, FileFacts]:
         """The checksum and size of the JSONL and FastChat files, by path in the release."""
-        files = [self.jsonl] + ([self.fastchat] if self.fastchat is not None else [])
-        return {f.path.relative_to(self.directory).as_posix(): f.facts() for f in files}
+        return {f.path.relative_to(self.directory).as_posix(): f.facts() for f in self._files()}
+
+    def deflated(self) -> dict[str, Deflated]:
+        """Where the JSONL and FastChat contents were deflated for the archive, by path in the
+        release (empty without `deflate_into`)."""
+        return {f.path.relative_to(self.directory).as_posix(): Deflated(f.deflated, f.size)
+                for f in self._files() if f.deflated is not None}
 
     def __enter__(self) -> DataWriter:
         return self

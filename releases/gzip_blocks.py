@@ -8,41 +8,56 @@ the blocks are deflated by a thread pool (zlib lets go of the GIL while it defla
 written in order. The cut depends only on the bytes, never on the pool or the timing, so the
 same content gives the same file. Each member starts with a fresh dictionary, which costs a
 few bytes per block of several megabytes.
+
+Because members stand alone, a file's content can be deflated while it is being written
+(`releases.data_writer`) and copied into the archive later as is (`releases.archive`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 BLOCK = 8 << 20
+# gzip's own default: level 9 took half again the time for 3% less on release text.
+LEVEL = 6
 # zlib's gzip wrapper: a header without name or time, so nothing but the bytes decides the output.
 GZIP_WBITS = 31
 
 
-def _deflated(block: bytes, level: int) -> bytes:
-    return zlib.compress(block, level=level, wbits=GZIP_WBITS)
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def gzip_member(data: bytes, level: int = LEVEL) -> bytes:
+    """`data` as one gzip member."""
+    return zlib.compress(data, level=level, wbits=GZIP_WBITS)
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A file's content already deflated as `GzipBlocks` members: where, and the content's size."""
+
+    path: Path
+    size: int
 
 
 class GzipBlocks:
-    """A write-only binary stream that writes gzip members of `block` bytes each to `raw`.
+    """A write-only binary stream that writes gzip members of `block` bytes each to `raw`,
+    keeping at most two blocks per worker in memory."""
 
-    It keeps the SHA-256 of what it wrote, so the caller need not read the file back, and at
-    most two blocks per worker in memory.
-    """
-
-    def __init__(self, raw: BinaryIO, *, level: int, block: int = BLOCK,
+    def __init__(self, raw: Sink, *, level: int = LEVEL, block: int = BLOCK,
                  workers: int | None = None) -> None:
         self.raw = raw
         self.level = level
         self.block = block
         self.buffer = bytearray()
         self.position = 0
-        self.digest = hashlib.sha256()
         self.workers = workers or min(8, os.cpu_count() or 1)
         self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="gzip-block")
         self.pending: deque[Future[bytes]] = deque()
@@ -58,30 +73,33 @@ class GzipBlocks:
         return len(data)
 
     def tell(self) -> int:
-        """Bytes written so far, uncompressed (what tarfile asks to place its headers)."""
+        """Bytes written so far, uncompressed."""
         return self.position
 
     def _submit(self, block: bytes) -> None:
-        self.pending.append(self.pool.submit(_deflated, block, self.level))
+        self.pending.append(self.pool.submit(gzip_member, block, self.level))
         while len(self.pending) > 2 * self.workers:
-            self._emit(self.pending.popleft())
-
-    def _emit(self, future: Future[bytes]) -> None:
-        member = future.result()
-        self.raw.write(member)
-        self.digest.update(member)
+            self.raw.write(self.pending.popleft().result())
 
     def close(self) -> None:
-        """Compress and write what is left; the raw stream stays open."""
+        """Compress and write what is left; `raw` stays open."""
         try:
             if self.buffer:
                 self._submit(bytes(self.buffer))
                 self.buffer.clear()
             while self.pending:
-                self._emit(self.pending.popleft())
+                self.raw.write(self.pending.popleft().result())
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def sha256(self) -> str:
-        """The SHA-256 of the compressed bytes written (complete once closed)."""
-        return self.digest.hexdigest()
+
+def deflate_file(path: Path, sink: Sink, *, level: int = LEVEL) -> int:
+    """Write `path`'s content to `sink` as `GzipBlocks` members; returns the content's size."""
+    stream = GzipBlocks(sink, level=level)
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                stream.write(chunk)
+    finally:
+        stream.close()
+    return stream.tell()

@@ -24,6 +24,7 @@ from releases.card import card_text
 from releases.data_writer import DataWriter
 from releases.files import leaderboard_write, manifest_write, sha256_file
 from releases.fragments import fragments_fill
+from releases.gzip_blocks import Deflated
 from releases.judges import judges_demographics
 from releases.media import media_copier
 from releases.models import K_ANONYMITY_FLOOR, Release, ReleasePolicy, ReleaseState, RowFragment
@@ -132,7 +133,10 @@ def _release_battles(policy: ReleasePolicy, cutoff: datetime) -> tuple[QuerySet[
     return battles, excluded
 
 
-def _write(release: Release, directory: Path) -> dict[str, Any]:
+def _write(release: Release, directory: Path, deflate_into: Path) -> tuple[dict[str, Any],
+                                                                          dict[str, Deflated]]:
+    """The release's files in `directory`; returns its facts and the data files' contents
+    deflated for the archive, in `deflate_into`."""
     policy = release.policy
     kind = modality_spec(policy.arena.modality).release_kind
     naming = _naming(policy)
@@ -141,7 +145,7 @@ def _write(release: Release, directory: Path) -> dict[str, Any]:
     demographics = judges_demographics(battles, naming, k)
     stats = ReleaseStats()
     fastchat = policy.fastchat_export and kind in ("text", "search")
-    with DataWriter(directory, kind=kind, fastchat=fastchat) as writer:
+    with DataWriter(directory, kind=kind, fastchat=fastchat, deflate_into=deflate_into) as writer:
         for line in release_lines(battles=battles, kind=kind, naming=naming,
                                   max_per_prompt=policy.max_per_prompt, demographics=demographics,
                                   stats=stats, media=media_copier(directory),
@@ -153,7 +157,7 @@ def _write(release: Release, directory: Path) -> dict[str, Any]:
     manifest_write(directory, meta, writer.written())
     release.date_start, release.date_end = stats.date_start, stats.date_end
     release.counts = meta["counts"]
-    return meta
+    return meta, writer.deflated()
 
 
 def _cutoff(policy: ReleasePolicy, now: datetime) -> datetime:
@@ -183,12 +187,17 @@ def release_build(*, policy: ReleasePolicy, release: Release | None = None,
         _writable(staging)
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    deflating = target.with_name(target.name + ".deflating")  # the archive's parts, never released
+    shutil.rmtree(deflating, ignore_errors=True)
     try:
-        meta = _write(release, staging)
-        archive_write(staging, name=archive_stem(meta), mtime=int(release.cutoff.timestamp()))
+        meta, deflated = _write(release, staging, deflating)
+        archive_write(staging, name=archive_stem(meta), mtime=int(release.cutoff.timestamp()),
+                      deflated=deflated)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(deflating, ignore_errors=True)
     if target.exists():
         _writable(target)
         shutil.rmtree(target)

@@ -16,9 +16,11 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from releases.archive import archive_check, archive_write
 from releases.assembly import _prefetched
 from releases.data_writer import DataWriter
-from releases.gzip_blocks import GzipBlocks
+from releases.files import manifest_write
+from releases.gzip_blocks import Deflated, GzipBlocks, deflate_file
 from releases.schema import FASTCHAT_PATH
 
 
@@ -39,16 +41,15 @@ def _gzip_blocks(data: bytes, *, block: int, workers: int, pieces: int = 7) -> t
         stream.write(data[start:start + step])
     assert stream.tell() == len(data)
     stream.close()
-    return raw.getvalue(), stream.sha256()
+    return raw.getvalue(), hashlib.sha256(raw.getvalue()).hexdigest()
 
 
 def test_gzip_blocks_decompress_to_the_input_whatever_the_workers() -> None:
     data = _text(300_000)
-    one, digest = _gzip_blocks(data, block=50_000, workers=1)
+    one, _ = _gzip_blocks(data, block=50_000, workers=1)
     four, _ = _gzip_blocks(data, block=50_000, workers=4)
     assert one == four  # the cut depends on the bytes only
     assert gzip.decompress(one) == data
-    assert digest == hashlib.sha256(one).hexdigest()
     assert one.count(b"\x1f\x8b\x08") >= 6  # one member per block
     whole, _ = _gzip_blocks(data, block=1 << 20, workers=2)
     assert len(one) < len(whole) * 1.1  # a fresh dictionary per block costs little
@@ -142,3 +143,46 @@ def test_prefetched_raises_what_the_fetch_raised() -> None:
     assert next(stream) == [1]
     with pytest.raises(ValueError, match="the cursor broke"):
         next(stream)
+
+
+def _release_dir(root: Path) -> Path:
+    directory = root / "release-0001"
+    (directory / "fastchat").mkdir(parents=True)
+    (directory / "battles.jsonl").write_bytes(_text(70_000, seed=3))
+    (directory / "fastchat" / "clean_battle.json").write_bytes(_text(1_000, seed=4))
+    (directory / "README.md").write_text("a card — with UTF-8\n", encoding="utf-8")
+    (directory / "empty.json").write_bytes(b"")
+    manifest_write(directory, {"arena": "x", "release": 1})
+    return directory
+
+
+def test_the_archive_holds_the_tar_stream_tarfile_would_write(tmp_path: Path) -> None:
+    directory = _release_dir(tmp_path)
+    archive = archive_write(directory, name="release-x-0001", mtime=1_700_000_000)
+    expected = io.BytesIO()
+    with tarfile.open(fileobj=expected, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            info = tarfile.TarInfo(f"release-x-0001/{path.relative_to(directory).as_posix()}")
+            info.size, info.mtime, info.mode = path.stat().st_size, 1_700_000_000, 0o644
+            info.uname = info.gname = ""
+            with path.open("rb") as handle:
+                tar.addfile(info, handle)
+    assert gzip.decompress(archive.read_bytes()) == expected.getvalue()
+    assert archive_check(archive, directory) == []
+
+
+def test_contents_deflated_while_written_give_the_same_archive(tmp_path: Path) -> None:
+    directory = _release_dir(tmp_path)
+    plain = archive_write(directory, name="release-x-0001", mtime=1).read_bytes()
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    deflated = {}
+    for name in ("battles.jsonl", "fastchat/clean_battle.json"):
+        target = parts / name.replace("/", "_")
+        with target.open("wb") as raw:
+            size = deflate_file(directory / name, raw)
+        deflated[name] = Deflated(target, size)
+    assert archive_write(directory, name="release-x-0001", mtime=1, deflated=deflated).read_bytes() == plain
+    (parts / "battles.jsonl").write_bytes(b"stale")  # a part whose size disagrees is not used
+    deflated["battles.jsonl"] = Deflated(parts / "battles.jsonl", 5)
+    assert archive_write(directory, name="release-x-0001", mtime=1, deflated=deflated).read_bytes() == plain
