@@ -1,11 +1,12 @@
 """A release's lines, streamed: stored fragments spliced with what the release decides.
 
 One server-side cursor walks the release's battles in vote order with their contenders and
-fragment joined (`releases.fragments` makes the missing fragments first). For each battle the
+fragment joined (`releases.fragments` makes the missing fragments first), its next chunk
+fetched by a thread while this one is used (`releases.prefetch`). For each battle the
 per-prompt cap is applied, its files are copied, and its JSONL line and FastChat record are put
 together from the fragment's JSON pieces and the release-time members, memoized per model pair
-and per judge. Per row that is a few string joins, so a build runs at about the speed of
-copying its rows out of the database; memory holds one batch of the cursor, the pending
+and per judge. Per row that is one string format, so a build runs at about the speed of
+copying its rows out of the database; memory holds a few chunks of the cursor, the pending
 second and a few bytes per distinct prompt, model and judge.
 
 Everything is a function of the battles, the policy and the secret, never of the clock, so
@@ -15,11 +16,8 @@ building the same release twice gives the same bytes.
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator, Mapping
-from contextlib import suppress
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
@@ -47,6 +45,7 @@ from releases.fragments import (
 from releases.judges import judge_columns, judges_demographics
 from releases.media import MediaSink, media_discard
 from releases.models import RowFragment
+from releases.prefetch import prefetched
 from releases.reading import battles_content
 from releases.rows import Naming
 
@@ -195,45 +194,8 @@ def _joined(battles: QuerySet[Battle]) -> Iterator[tuple[Any, ...]]:
                                           scrollable=False, withhold=False)
     with connection.wrap_database_errors, cursor:
         cursor.execute(sql, params)
-        for chunk in _prefetched(lambda: cursor.fetchmany(CHUNK)):
+        for chunk in prefetched(lambda: cursor.fetchmany(CHUNK)):
             yield from chunk
-
-
-def _prefetched(fetch: Callable[[], list[Any]]) -> Generator[list[Any], None, None]:
-    """The chunks `fetch` returns until an empty one, each fetched while the previous one is used.
-
-    A server-side cursor answers one FETCH at a time: without this, PostgreSQL idles while
-    the rows are spliced and the build waits while PostgreSQL finds the next ones (a fifth of
-    a large build). A thread asks for the next chunk as soon as one is taken; psycopg lets go
-    of the GIL while it waits, and its connection serializes the thread's fetches with any
-    query this thread runs meanwhile (a fragment remade mid-stream).
-    """
-    chunks: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def run() -> None:
-        try:
-            while not stop.is_set():
-                chunk = fetch()
-                chunks.put(chunk)
-                if not chunk:
-                    return
-        except BaseException as error:  # raised again in the consumer's thread
-            chunks.put(error)
-
-    thread = threading.Thread(target=run, name="release-prefetch", daemon=True)
-    thread.start()
-    try:
-        while (item := chunks.get()):
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # let a blocked put finish
-            with suppress(queue.Empty):
-                chunks.get(timeout=0.05)
-        thread.join()
 
 
 def _capped(battles: QuerySet[Battle], max_per_prompt: int) -> QuerySet[Battle]:

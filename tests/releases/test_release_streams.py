@@ -17,10 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from releases.archive import archive_check, archive_write
-from releases.assembly import _prefetched
 from releases.data_writer import DataWriter
 from releases.files import manifest_write
 from releases.gzip_blocks import Deflated, GzipBlocks, deflate_file
+from releases.prefetch import prefetched
 from releases.schema import FASTCHAT_PATH
 
 
@@ -114,7 +114,7 @@ def test_a_failure_in_the_writer_thread_reaches_the_build(tmp_path: Path) -> Non
 
 def test_prefetched_yields_every_chunk_in_order_and_stops_early() -> None:
     chunks = iter([[1, 2], [3], [4, 5, 6], []])
-    assert [x for chunk in _prefetched(lambda: next(chunks)) for x in chunk] == [1, 2, 3, 4, 5, 6]
+    assert [x for chunk in prefetched(lambda: next(chunks)) for x in chunk] == [1, 2, 3, 4, 5, 6]
 
     calls = 0
 
@@ -123,7 +123,7 @@ def test_prefetched_yields_every_chunk_in_order_and_stops_early() -> None:
         calls += 1
         return [calls]
 
-    stream = _prefetched(endless)
+    stream = prefetched(endless)
     assert next(stream) == [1]
     stream.close()  # the thread stops asking
     seen = calls
@@ -139,7 +139,7 @@ def test_prefetched_raises_what_the_fetch_raised() -> None:
             raise answer
         return list(answer)
 
-    stream = _prefetched(fetch)
+    stream = prefetched(fetch)
     assert next(stream) == [1]
     with pytest.raises(ValueError, match="the cursor broke"):
         next(stream)
