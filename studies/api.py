@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from annotators.client_ip import client_ip_from_request
@@ -85,7 +85,7 @@ def _study(slug: str) -> Study:
 
 
 @router.post("/studies", response={201: StudyCreatedOut, **RESEARCHER})
-def study_create(request: HttpRequest, payload: StudyIn) -> tuple[int, dict[str, Any]]:
+def study_create(request: HttpRequest, payload: StudyIn) -> Status[dict[str, Any]]:
     """Researchers and admins only; the study starts as a draft until its prompts arrive."""
     researcher_required(request.user)
     arena = get_object_or_404(Arena, slug=payload.arena)
@@ -102,14 +102,14 @@ def study_create(request: HttpRequest, payload: StudyIn) -> tuple[int, dict[str,
             chosen = list(Contender.objects.filter(arena=arena, slug__in=payload.contenders))
             study.contenders.set(chosen)
         study_check(study)
-    return 201, {"slug": study.slug, "state": study.state, "invite_token": study.invite_token}
+    return Status(201, {"slug": study.slug, "state": study.state, "invite_token": study.invite_token})
 
 
 @router.post("/studies/{slug}/prompt-set",
              response={201: PromptSetOut, 409: ErrorOut, **RESEARCHER})
 def study_prompt_set_upload(request: HttpRequest, slug: str,
                             file: UploadedFile = File(...),  # noqa: B008
-                            format: str = Form("")) -> tuple[int, dict[str, Any]]:  # noqa: B008
+                            format: str = Form("")) -> Status[dict[str, Any]]:  # noqa: B008
     """A JSONL or CSV file (by `format`, else by its name); all lines import or none."""
     researcher_required(request.user)
     study = _study(slug)
@@ -117,7 +117,7 @@ def study_prompt_set_upload(request: HttpRequest, slug: str,
     if (file.size or 0) > MAX_UPLOAD_BYTES:
         raise ArenaError("The prompt set is larger than 20 MB.", code="too_large", status=413)
     added = prompt_set_import(study=study, data=file.read(), fmt=fmt)
-    return 201, {"added": added, "progress": study_progress(study=study)}
+    return Status(201, {"added": added, "progress": study_progress(study=study)})
 
 
 @router.get("/studies/{slug}/progress", response={200: dict[str, Any], **RESEARCHER})
