@@ -18,6 +18,11 @@ what the child inherited. Prompts and answers are synthetic (the pair counts car
 ~0.8 kB per battle, with names, emails and phone numbers planted in 1 battle in 50.
 
     python bench/release.py --fraction 0.06     # ~100k battles; 1.0 for all 1.67M
+    python bench/release.py --fraction 1.0 --pairs 2   # and two more (bare, build) pairs
+
+With ``--pairs N``, N more bare and build phases run after verify, alternately, on the same
+database, each build paired with the bare write just before it: on a shared machine the speed
+drifts by tens of percent over an hour-long run, and a ratio is only fair between neighbours.
     python bench/release.py --fraction 0.012 --profile build.prof   # and where a build's time goes
 
 With ``--profile``, one more build runs under cProfile after the measured ones (the profiler
@@ -186,6 +191,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fraction", type=float, default=0.06)
     parser.add_argument("--profile", type=Path, help="also profile one build; stats to this file")
+    parser.add_argument("--pairs", type=int, default=0, help="then N more (bare, build) pairs")
     args = parser.parse_args()
     import os
 
@@ -241,9 +247,29 @@ def main() -> int:
         print(f"build / bare time: {built['seconds'] / bare['seconds']:.1f}x; "
               f"peak RSS build {built['peak_mib']:.0f} MiB, verify {checked['peak_mib']:.0f} MiB; "
               f"verify failures: {checked['result']}")
+        if args.pairs:
+            pairs(args.pairs, arena_id, var_dir, build)
         if args.profile:
             measured(lambda: profiled(build, args.profile))
     return 0
+
+
+def pairs(count: int, arena_id: int, var_dir: Path, build: Callable[[], str]) -> None:
+    """`count` more (bare, build) pairs on the same database; each ratio is between neighbours."""
+    from releases.models import Release
+    from releases.services import release_discard
+
+    ratios = []
+    for n in range(1, count + 1):
+        for draft in Release.objects.filter(state="draft"):
+            release_discard(release=draft)  # each build writes a new draft beside the others
+        bare = measured(lambda: bare_copy(arena_id, var_dir / "bare.parquet"))
+        built = measured(build)
+        ratios.append(built["seconds"] / bare["seconds"])
+        print(f"pair {n}: bare {bare['seconds']:.1f} s, build {built['seconds']:.1f} s "
+              f"(peak {built['peak_mib']:.0f} MiB): {ratios[-1]:.2f}x")
+    print(f"build / bare over {count} pair(s): median {sorted(ratios)[len(ratios) // 2]:.2f}x, "
+          f"worst {max(ratios):.2f}x")
 
 
 def profiled(target: Callable[[], Any], path: Path) -> None:
